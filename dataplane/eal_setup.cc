@@ -1,0 +1,78 @@
+#include "dataplane/eal_setup.hh"
+
+#include <fstream>
+#include <sstream>
+
+namespace sipedge::dataplane {
+
+hugepage_info read_hugepage_info(const char* meminfo_path) {
+    hugepage_info h;
+    std::ifstream in(meminfo_path);
+    std::string key;
+    unsigned long value = 0;
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        if (!(fields >> key >> value)) {
+            continue;
+        }
+        if (key == "HugePages_Free:") {
+            h.free_pages = value;
+        } else if (key == "Hugepagesize:") {
+            h.page_kb = value;
+        }
+    }
+    return h;
+}
+
+eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* program) {
+    eal_plan p;
+    p.args = {program,
+              "-l", std::to_string(o.main_lcore) + "," + std::to_string(o.worker_lcore),
+              "--main-lcore", std::to_string(o.main_lcore),
+              "--no-pci",
+              "--vdev", o.port_device,
+              "--log-level", o.log_level};
+    // Enough for the mbuf pool and the port's rings with headroom.
+    const unsigned long needed_mb = 64;
+    const bool huge_available = huge.free_mb() >= needed_mb;
+    switch (o.hugepages) {
+    case hugepage_mode::disabled:
+        p.use_hugepages = false;
+        p.reason = "hugepages disabled by --hugepages no";
+        break;
+    case hugepage_mode::required:
+        p.use_hugepages = huge_available;
+        if (!huge_available) {
+            p.ok = false;
+            p.reason = "--hugepages yes, but only " + std::to_string(huge.free_mb()) +
+                       " MB of hugepages are free (need " + std::to_string(needed_mb) +
+                       "); run scripts/hugepages as root";
+            return p;
+        }
+        p.reason = "hugepages required and available";
+        break;
+    case hugepage_mode::automatic:
+        p.use_hugepages = huge_available;
+        p.reason = huge_available
+                       ? "hugepages: " + std::to_string(huge.free_mb()) + " MB free"
+                       : "no hugepages free (" + std::to_string(huge.free_mb()) +
+                             " MB); falling back to --no-huge -m " +
+                             std::to_string(o.memory_mb) +
+                             " (run scripts/hugepages as root to reserve some)";
+        break;
+    }
+    if (p.use_hugepages) {
+        // In-memory: no files under /var/run/dpdk, several instances at once.
+        p.args.insert(p.args.end(), {"--in-memory"});
+    } else {
+        p.args.insert(p.args.end(),
+                      {"--no-huge", "-m", std::to_string(o.memory_mb), "--no-shconf"});
+    }
+    for (const std::string& extra : o.extra_eal_args) {
+        p.args.push_back(extra);
+    }
+    return p;
+}
+
+} // namespace sipedge::dataplane

@@ -1,0 +1,31 @@
+#pragma once
+// Builds the EAL argument list from our options and decides, at run time,
+// whether to use hugepages: reserved ones when enough are free, otherwise
+// --no-huge with a clear log line (DPDK-NOTES.md).
+
+#include <string>
+#include <vector>
+
+#include "dataplane/options.hh"
+
+namespace sipedge::dataplane {
+
+struct hugepage_info {
+    unsigned long free_pages = 0;
+    unsigned long page_kb = 0;
+    unsigned long free_mb() const { return free_pages * page_kb / 1024; }
+};
+
+// Reads /proc/meminfo (or the given file, for tests).
+hugepage_info read_hugepage_info(const char* meminfo_path = "/proc/meminfo");
+
+struct eal_plan {
+    std::vector<std::string> args; // argv for rte_eal_init, program name first
+    bool use_hugepages = false;
+    std::string reason;            // one line for the operator
+    bool ok = true;                // false: --hugepages yes but none free
+};
+
+eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* program);
+
+} // namespace sipedge::dataplane

@@ -1,0 +1,60 @@
+#include "dataplane/io/port.hh"
+
+#include <rte_errno.h>
+
+namespace sipedge::dataplane {
+
+result<port_handle, port_error> open_first_port(const port_config& cfg, unsigned socket_id) {
+    port_handle port;
+    if (rte_eth_dev_count_avail() == 0) {
+        return error{port_error::no_port, "no DPDK port: check --port (e.g. net_tap0,iface=dtap0)"};
+    }
+    port.port_id = static_cast<std::uint16_t>(rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER));
+
+    port.pool = rte_pktmbuf_pool_create("rx_pool", cfg.mbufs, 256, 0,
+                                        RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(socket_id));
+    if (port.pool == nullptr) {
+        return error{port_error::mempool, "cannot create the mbuf pool: too little DPDK memory "
+                                          "(raise --memory or reserve hugepages)"};
+    }
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(port.port_id, &info) != 0) {
+        return error{port_error::configure, "cannot read the port's device info"};
+    }
+    port.driver = info.driver_name ? info.driver_name : "?";
+
+    rte_eth_conf conf{};
+    if (rte_eth_dev_configure(port.port_id, 1, 1, &conf) != 0) {
+        return error{port_error::configure, "rte_eth_dev_configure failed for 1 RX + 1 TX queue"};
+    }
+    std::uint16_t rxd = cfg.rx_descriptors, txd = cfg.tx_descriptors;
+    if (rte_eth_dev_adjust_nb_rx_tx_desc(port.port_id, &rxd, &txd) != 0) {
+        return error{port_error::configure, "the port rejects the descriptor counts"};
+    }
+    const int socket = rte_eth_dev_socket_id(port.port_id);
+    const unsigned queue_socket = socket >= 0 ? static_cast<unsigned>(socket) : socket_id;
+    if (rte_eth_rx_queue_setup(port.port_id, 0, rxd, queue_socket, nullptr, port.pool) != 0) {
+        return error{port_error::queue_setup, "RX queue set-up failed"};
+    }
+    if (rte_eth_tx_queue_setup(port.port_id, 0, txd, queue_socket, nullptr) != 0) {
+        return error{port_error::queue_setup, "TX queue set-up failed"};
+    }
+    if (rte_eth_macaddr_get(port.port_id, &port.mac) != 0) {
+        return error{port_error::configure, "cannot read the port's MAC address"};
+    }
+    if (rte_eth_dev_start(port.port_id) != 0) {
+        return error{port_error::start, "rte_eth_dev_start failed"};
+    }
+    return port;
+}
+
+void close_port(const port_handle& port) {
+    // Stop before close: the TAP interface disappears with the close.
+    if (rte_eth_dev_stop(port.port_id) != 0) {
+        // Nothing more to do at shutdown; close anyway.
+    }
+    rte_eth_dev_close(port.port_id);
+    rte_mempool_free(port.pool);
+}
+
+} // namespace sipedge::dataplane

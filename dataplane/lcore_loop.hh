@@ -1,0 +1,28 @@
+#pragma once
+// The per-lcore polling loop (STYLE.md, l2fwd/l3fwd shape): burst RX, prefetch
+// ahead, handle each packet to a verdict, stage TX and flush it on size or on a
+// TSC deadline. The lcore owns everything it touches; no locks.
+
+#include <rte_ethdev.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "common/counters.hh"
+#include "dataplane/net/interface.hh"
+
+namespace sipedge::dataplane {
+
+struct lcore_context {
+    std::uint16_t port_id = 0;
+    std::uint16_t rx_queue = 0;
+    std::uint16_t tx_queue = 0;
+    local_interface ifc;
+    counter_block* counters = nullptr;        // owned by this lcore, read by others
+    const std::atomic<bool>* stop = nullptr;  // set by the signal handler
+};
+
+// Runs until *ctx.stop is set. Signature fits rte_eal_remote_launch.
+int lcore_loop(void* ctx);
+
+} // namespace sipedge::dataplane

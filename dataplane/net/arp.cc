@@ -1,0 +1,37 @@
+#include "dataplane/net/arp.hh"
+
+#include <rte_arp.h>
+
+namespace sipedge::dataplane {
+
+verdict arp_input(rte_mbuf* m, const local_interface& ifc, counter_block& counters) {
+    if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr)) {
+        counters.add(counter_id::drop_short_frame);
+        return verdict::drop;
+    }
+    auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+    auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
+    if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+        arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+        arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != sizeof(rte_be32_t) ||
+        arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) ||
+        arp->arp_data.arp_tip != ifc.ipv4) {
+        // Replies and gratuitous ARP will feed the resolver cache (issue 6).
+        counters.add(counter_id::drop_arp_other);
+        return verdict::drop;
+    }
+    // Turn the request into the reply in place.
+    const rte_be32_t requester_ip = arp->arp_data.arp_sip;
+    arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+    rte_ether_addr_copy(&arp->arp_data.arp_sha, &arp->arp_data.arp_tha);
+    arp->arp_data.arp_tip = requester_ip;
+    rte_ether_addr_copy(&ifc.mac, &arp->arp_data.arp_sha);
+    arp->arp_data.arp_sip = ifc.ipv4;
+
+    rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+    rte_ether_addr_copy(&ifc.mac, &eth->src_addr);
+    counters.add(counter_id::arp_requests);
+    return verdict::transmit;
+}
+
+} // namespace sipedge::dataplane

@@ -1,0 +1,15 @@
+#pragma once
+// ICMP: echo requests to our address are answered in place; the rest dropped.
+
+#include <rte_mbuf.h>
+
+#include "common/counters.hh"
+#include "dataplane/net/interface.hh"
+
+namespace sipedge::dataplane {
+
+// Precondition: ipv4_input validated the IPv4 header (no options) and found
+// protocol ICMP.
+verdict icmp_input(rte_mbuf* m, const local_interface& ifc, counter_block& counters);
+
+} // namespace sipedge::dataplane

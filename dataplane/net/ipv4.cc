@@ -1,0 +1,70 @@
+#include "dataplane/net/ipv4.hh"
+
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
+
+#include "dataplane/net/icmp.hh"
+
+namespace sipedge::dataplane {
+
+verdict ipv4_input(rte_mbuf* m, const local_interface& ifc, counter_block& counters) {
+    const std::uint32_t frame_len = rte_pktmbuf_data_len(m);
+    if (frame_len < sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr)) {
+        counters.add(counter_id::drop_short_frame);
+        return verdict::drop;
+    }
+    auto* ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, sizeof(rte_ether_hdr));
+    const std::uint32_t header_len = rte_ipv4_hdr_len(ip);
+    const std::uint32_t total_len = rte_be_to_cpu_16(ip->total_length);
+    if ((ip->version_ihl >> 4) != 4 || header_len < sizeof(rte_ipv4_hdr) ||
+        total_len < header_len || sizeof(rte_ether_hdr) + total_len > frame_len) {
+        counters.add(counter_id::drop_ipv4_bad_header);
+        return verdict::drop;
+    }
+    // A correct header sums (ones' complement, checksum field included) to 0xffff.
+    if (rte_raw_cksum(ip, header_len) != 0xffff) {
+        counters.add(counter_id::drop_ipv4_bad_checksum);
+        return verdict::drop;
+    }
+    if (ip->dst_addr != ifc.ipv4) {
+        counters.add(counter_id::drop_ipv4_not_for_us);
+        return verdict::drop;
+    }
+    if (rte_ipv4_frag_pkt_is_fragmented(ip)) {
+        counters.add(counter_id::drop_ipv4_fragment);
+        return verdict::drop;
+    }
+    if (header_len != sizeof(rte_ipv4_hdr)) {
+        // Options are legal but nothing we answer needs them; a reply would have
+        // to strip them. Counted so that an operator sees them if they matter.
+        counters.add(counter_id::drop_ipv4_options);
+        return verdict::drop;
+    }
+    // Ethernet minimum-frame padding beyond total_length is ignored from here on.
+    switch (ip->next_proto_id) {
+    case IPPROTO_ICMP:
+        return icmp_input(m, ifc, counters);
+    case IPPROTO_UDP:
+        counters.add(counter_id::drop_udp_not_handled);
+        return verdict::drop;
+    default:
+        counters.add(counter_id::drop_unknown_l4);
+        return verdict::drop;
+    }
+}
+
+void ipv4_turn_around(rte_mbuf* m, const local_interface& ifc) {
+    auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+    rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+    rte_ether_addr_copy(&ifc.mac, &eth->src_addr);
+    auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
+    // Packed struct: no std::swap on its fields (DPDK-NOTES.md).
+    const rte_be32_t peer = ip->src_addr;
+    ip->src_addr = ifc.ipv4;
+    ip->dst_addr = peer;
+    ip->time_to_live = 64;
+    ip->hdr_checksum = 0;
+    ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+} // namespace sipedge::dataplane
