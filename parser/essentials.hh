@@ -1,0 +1,35 @@
+#pragma once
+// What a proxy needs from every message, parsed in one call: top Via, Call-ID,
+// CSeq, From/To tags, Max-Forwards, the Request-URI and the first Route. It also
+// applies the message-level checks of RFC 3261 8.1.1 / 16.3 that need no state:
+// mandatory headers present (Via, From, To, Call-ID, CSeq), single-instance
+// headers not repeated, CSeq method equal to the request method. A failure here
+// means 400 Bad Request for a request, drop for a response.
+
+#include <cstdint>
+#include <string_view>
+
+#include "parser/cseq.hh"
+#include "parser/parse_error.hh"
+#include "parser/uri.hh"
+#include "parser/via.hh"
+#include "sip/message_view.hh"
+
+namespace sipedge::parser {
+
+struct message_essentials {
+    via top_via;
+    std::string_view call_id; // trimmed value
+    cseq cseq_value;
+    std::string_view from_tag; // empty if From has no tag (RFC 2543 peers)
+    bool from_has_tag = false;
+    std::string_view to_tag;
+    bool to_has_tag = false;
+    std::int16_t max_forwards = -1; // -1 when absent (RFC 2543 peers; proxy adds 70)
+    uri request_uri;                // requests only
+    std::string_view first_route;   // first Route element, empty if none
+};
+
+value_result<message_essentials> extract_essentials(const sip::message_view& msg);
+
+} // namespace sipedge::parser

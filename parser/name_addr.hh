@@ -1,0 +1,30 @@
+#pragma once
+// name-addr / addr-spec with header parameters, as in From, To, Contact, Route,
+// Record-Route, Reply-To, Refer-To, P-Asserted-Identity (RFC 3261 20.10, 25.1).
+// Parses one element (use sip::value_list_cursor or message_view::values() to split
+// lists). The URI itself is returned as text; call parse_uri() on demand.
+
+#include <string_view>
+
+#include "parser/parse_error.hh"
+
+namespace sipedge::parser {
+
+struct name_addr {
+    std::string_view display_name; // without quotes when quoted; trimmed
+    bool display_quoted = false;
+    bool bracketed = false;    // <uri> form
+    std::string_view uri;      // inside <> (trimmed), or the addr-spec
+    std::string_view params;   // header params after '>' / after the addr-spec, no leading ';'
+    std::string_view tag;      // the tag param value, empty if absent
+    bool has_tag = false;
+    // Robustness flags: RFC 4475 3.1.2.x elements that "may proceed" accept these
+    // and report them here, so the broken part is isolated, not fatal.
+    bool lenient_whitespace_in_brackets = false; // "< sip:a@b >" (badaspec)
+    bool unquoted_display_has_separators = false; // Bell, Alexander <...> (baddn)
+    bool addr_spec_has_headers = false;           // bare URI with '?' (regbadct)
+};
+
+value_result<name_addr> parse_name_addr(std::string_view value);
+
+} // namespace sipedge::parser

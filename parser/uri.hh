@@ -1,0 +1,40 @@
+#pragma once
+// SIP, SIPS and TEL URIs (RFC 3261 19.1, RFC 3966), parsed on demand from a
+// string_view. Components are views into the input, still %-escaped: use
+// unescape() when the decoded form is needed (comparison, lookup). Any other
+// scheme (RFC 3986 absoluteURI) is accepted as opaque so that a proxy can still
+// answer 416.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "parser/parse_error.hh"
+
+namespace sipedge::parser {
+
+enum class uri_scheme : std::uint8_t { sip, sips, tel, other };
+
+struct uri {
+    uri_scheme scheme = uri_scheme::other;
+    std::string_view scheme_text;
+    std::string_view user;     // sip/sips userinfo user part; tel: the number
+    std::string_view password; // sip/sips only
+    bool has_user = false;     // an '@' was present
+    bool has_password = false;
+    std::string_view host;     // IPv6 references keep their brackets
+    bool host_is_ipv6 = false;
+    std::string_view port_text;
+    std::uint16_t port = 0; // 0 when absent
+    std::string_view params;  // after the first ';' (without it), raw
+    std::string_view headers; // after '?' (without it), raw
+    std::string_view opaque;  // everything after "scheme:" (all schemes)
+};
+
+value_result<uri> parse_uri(std::string_view text);
+
+// Decodes %HH escapes into out (which may not alias text). Returns the decoded
+// length; invalid_escape for a bad escape, value_out_of_range if out is too small.
+value_result<std::size_t> unescape(std::string_view text, char* out, std::size_t capacity);
+
+} // namespace sipedge::parser

@@ -1,0 +1,37 @@
+#pragma once
+// One Via element (RFC 3261 20.42, 18.2.1 received/rport per RFC 3581): parsed on
+// demand, whitespace around '/' and ';' tolerated (RFC 4475 wsinv).
+
+#include <cstdint>
+#include <string_view>
+
+#include "parser/parse_error.hh"
+
+namespace sipedge::parser {
+
+enum class via_transport : std::uint8_t { udp, tcp, tls, sctp, ws, wss, other };
+
+struct via {
+    std::string_view protocol_name;    // "SIP"
+    std::string_view protocol_version; // "2.0"
+    std::string_view transport_text;   // as written, e.g. "UDP"
+    via_transport transport = via_transport::other;
+    std::string_view host; // IPv6 reference keeps its brackets
+    bool host_is_ipv6 = false;
+    std::uint16_t port = 0; // 0 when absent
+    std::string_view branch;
+    bool has_branch = false;
+    std::string_view received;
+    bool has_rport = false;
+    std::int32_t rport = -1; // -1: absent or without a value
+    std::string_view maddr;
+    std::int32_t ttl = -1;   // -1: absent
+    std::string_view params; // all params, raw, without the leading ';'
+
+    // RFC 3261 8.1.1.7 magic cookie: branch starts with "z9hG4bK".
+    bool rfc3261_branch() const { return branch.starts_with("z9hG4bK"); }
+};
+
+value_result<via> parse_via(std::string_view element);
+
+} // namespace sipedge::parser
