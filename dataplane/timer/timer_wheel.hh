@@ -1,0 +1,229 @@
+#pragma once
+// Per-lcore hierarchical timer wheel, built for timers that are cancelled before
+// they fire (SIP transaction timers) and for a range from one tick to days (RFC
+// 4028 session timers).
+//
+// Shape (idea from the Linux kernel/time/timer.c header comment): 9 levels of 64
+// slots; level n has a granularity of 8^n ticks. A timer is put once, in the lowest
+// level whose 63-slot horizon holds its expiry rounded up to that level's
+// granularity, and never moves again (no cascading): start, cancel and restart
+// touch one node and one slot, and firing touches each timer once.
+//
+// Error bound (tested): a timer started at wheel tick T with delay d >= 1 expires at
+// e = T + d and fires at the slot tick f = e rounded up to its level's granularity g:
+//     e <= f <= e + max_lateness(d),  max_lateness(d) = g_max(d) - 1 < 4*d/31 (12.9 %),
+// where g_max(d) is the coarsest granularity d can land in (level n is used only
+// when level n-1 cannot hold it, which needs d >= 62 * 8^(n-1) + 2). f == e exactly
+// for d <= 63 (level 0). advance(now) fires, once, every timer
+// whose f <= now, in order of f (timers with the same f in no particular order), so
+// firing is in deadline order within the bound. It never fires a timer early.
+//
+// Slots hold arrays of node indices (chunks of 16), not linked lists, so that firing
+// a slot walks memory sequentially and prefetches nodes ahead: with millions of live
+// timers the nodes do not fit in cache and a list walk would be one DRAM miss per
+// timer. Cancel removes by swapping the slot's last entry into the hole.
+//
+// Handles: a 32-bit pool index plus a 32-bit generation. The generation changes
+// whenever a timer is cancelled or fires, so a stale handle is detected, never
+// reinterpreted; a node whose generation would wrap is retired, not reused. (A
+// single 32-bit word would leave 8 generation bits at 10M timers, which repeats
+// after 256 reuses of a node.)
+//
+// Threading: one lcore owns a wheel and is the only one to call it. Other lcores
+// send requests through an SPSC ring (timer_requests.hh).
+//
+// Memory: everything is allocated at construction (on transparent huge pages where
+// the kernel allows); nothing afterwards. About 28.3 bytes per timer of capacity
+// (24-byte node + 4-byte slot entry + chunk links) plus ~5 KiB of slots.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "common/result.hh"
+#include "dataplane/timer/clock.hh"
+
+namespace sipedge::timer {
+
+enum class timer_errc : std::uint8_t {
+    capacity_exhausted = 1, // every node is armed (or retired)
+    delay_out_of_range,     // delay > timer_wheel::max_delay
+    stale_handle,           // the timer was cancelled or has fired (or never existed)
+    unknown_kind,           // kind >= config.kinds or no handler registered for it
+    invalid_config,         // create(): capacity 0 or too large, kinds 0
+};
+
+struct timer_handle {
+    static constexpr std::uint32_t invalid_index = 0xffffffffu;
+
+    std::uint32_t index = invalid_index;
+    std::uint32_t generation = 0;
+
+    // False only for a default-constructed handle; says nothing about liveness
+    // (use timer_wheel::armed()).
+    bool valid() const { return index != invalid_index; }
+    friend bool operator==(timer_handle, timer_handle) = default;
+};
+
+// What a callback is told. The handle is already stale when the callback runs:
+// the node has been freed, so the callback may start timers that reuse it.
+struct timer_event {
+    timer_handle handle;
+    std::uint16_t kind;
+    std::uint64_t data;
+    tick_t expiry; // requested expiry tick (e)
+    tick_t now;    // tick at which it fires (f); wheel.now() == now during the call
+};
+
+class timer_wheel;
+
+// One callback per kind, fixed at start-up: a function pointer and a context, not a
+// std::function per timer (which would cost 32 bytes and maybe an allocation).
+using timer_callback = void (*)(void* context, timer_wheel& wheel, const timer_event& event);
+
+struct timer_wheel_config {
+    std::uint32_t capacity = 0;    // maximum number of armed timers, 1 .. max_capacity
+    tick_t start_tick = 0;         // the wheel's now() at creation
+    std::uint16_t kinds = 1;       // callback table size; kinds are 0 .. kinds-1
+    std::uint32_t first_generation = 1; // for tests of generation retirement; keep 1
+};
+
+class timer_wheel {
+public:
+    static constexpr unsigned level_count = 9;
+    static constexpr unsigned level_bits = 6; // 64 slots per level
+    static constexpr unsigned level_shift = 3; // granularity x8 per level
+    static constexpr unsigned slots_per_level = 1u << level_bits;
+    // Longest delay accepted: 62 granules of the top level (2^24 ticks each), which
+    // always fits its 63-granule horizon. 1.04e9 ticks = 12 days at 1 ms ticks.
+    static constexpr tick_t max_delay = tick_t{62} << (level_shift * (level_count - 1));
+    static constexpr std::uint32_t max_capacity = 1u << 30;
+
+    // Largest lateness the wheel allows itself for a delay (see the header comment).
+    static constexpr tick_t max_lateness(tick_t delay) {
+        unsigned level = 0;
+        while (level + 1 < level_count &&
+               delay >= 62 * (tick_t{1} << (level_shift * level)) + 2) {
+            ++level;
+        }
+        return (tick_t{1} << (level_shift * level)) - 1;
+    }
+
+    // Largest delay whose firing tick is guaranteed to be <= now() + deadline, for
+    // deadlines that must not be overrun (e.g. a BYE before a session expires).
+    static constexpr tick_t latest_delay_within(tick_t deadline) {
+        tick_t lo = 0;
+        tick_t hi = deadline < max_delay ? deadline : max_delay;
+        while (lo < hi) {
+            const tick_t mid = lo + (hi - lo + 1) / 2;
+            if (mid + max_lateness(mid) <= deadline) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    static result<timer_wheel, timer_errc> create(const timer_wheel_config& config);
+
+    timer_wheel(timer_wheel&& other) noexcept;
+    timer_wheel& operator=(timer_wheel&& other) noexcept;
+    timer_wheel(const timer_wheel&) = delete;
+    timer_wheel& operator=(const timer_wheel&) = delete;
+    ~timer_wheel();
+
+    // Registers the callback for timers of `kind`. Start-up only; a kind without a
+    // handler cannot be started.
+    status<timer_errc> set_handler(std::uint16_t kind, timer_callback fn, void* context);
+
+    // Arms a timer that expires at now() + delay (delay 0 counts as 1: a timer never
+    // fires in the advance() call that starts it unless time moves). O(1).
+    // Errors: delay_out_of_range, unknown_kind, capacity_exhausted.
+    result<timer_handle, timer_errc> start(tick_t delay, std::uint16_t kind, std::uint64_t data);
+
+    // Disarms. O(1). stale_handle if the timer already fired or was cancelled.
+    status<timer_errc> cancel(timer_handle h);
+
+    // Re-arms an armed timer to expire at now() + delay, keeping its handle, kind and
+    // data. O(1). stale_handle if not armed (e.g. inside its own callback: start a
+    // new timer there instead). delay_out_of_range leaves the timer as it was.
+    status<timer_errc> restart(timer_handle h, tick_t delay);
+
+    bool armed(timer_handle h) const;
+    // Requested expiry tick of an armed timer.
+    result<tick_t, timer_errc> expiry(timer_handle h) const;
+
+    // Moves the wheel to tick `now` and fires every timer whose slot tick is <= now,
+    // in slot-tick order, as if the wheel had stepped one tick at a time: during a
+    // callback now() is that timer's slot tick, and timers started by callbacks are
+    // relative to it (so they may fire within the same call). Empty stretches are
+    // skipped through occupancy bitmaps, so a jump of days costs no more than the
+    // slots it passes that hold timers. A `now` behind now() is ignored. Calls from
+    // inside a callback do nothing and return 0. Returns the number fired.
+    std::size_t advance(tick_t now);
+
+    tick_t now() const { return _now; }
+    // A tick at or before the earliest slot tick of any armed timer (exact after
+    // advance(); cancels can leave it early). nullopt when nothing is armed. Lets a
+    // loop skip advance() until then.
+    std::optional<tick_t> next_expiry_hint() const;
+
+    std::uint32_t size() const { return _armed; }
+    std::uint32_t capacity() const { return _capacity; }
+    std::uint32_t retired() const { return _retired; }
+    // Bytes allocated for `capacity` timers, all structures included.
+    std::size_t memory_bytes() const;
+
+private:
+    struct node;
+    struct slot_list {
+        std::uint32_t count;
+        std::uint32_t head_chunk; // newest chunk; holds entries [16*(chunks-1), count)
+    };
+    struct handler {
+        timer_callback fn;
+        void* context;
+    };
+    struct mapping {
+        void* addr = nullptr;
+        std::size_t bytes = 0;
+    };
+
+    timer_wheel() = default;
+    void release();
+    void insert(std::uint32_t index, node& n, tick_t expiry);
+    void remove(node& n);
+    void free_node(std::uint32_t index, node& n);
+    void fire_slot(unsigned slot_id, std::size_t& fired);
+    bool compute_next(tick_t& next) const;
+    tick_t full_expiry(const node& n) const;
+
+    static constexpr std::uint32_t nil = 0xffffffffu;
+    static constexpr std::uint16_t no_slot = 0xffff;
+    static constexpr unsigned chunk_entries = 16;
+    static constexpr unsigned slot_total = level_count * slots_per_level;
+
+    mapping _node_map;
+    mapping _chunk_map;
+    mapping _chunk_next_map;
+    node* _nodes = nullptr;
+    std::uint32_t* _chunk_items = nullptr; // chunk c holds _chunk_items[16c .. 16c+15]
+    std::uint32_t* _chunk_next = nullptr;  // next older chunk of a slot, or free-list link
+    std::uint32_t _chunk_count = 0;
+    std::uint32_t _free_chunk = nil;
+    std::uint32_t _free_node = nil;
+    std::uint32_t _capacity = 0;
+    std::uint32_t _armed = 0;
+    std::uint32_t _retired = 0;
+    std::uint16_t _kinds = 0;
+    bool _in_advance = false;
+    bool _has_next = false;
+    tick_t _now = 0;
+    tick_t _next = 0; // lower bound of the earliest slot tick when _has_next
+    std::uint64_t _occupied[level_count] = {};
+    slot_list _slots[slot_total] = {};
+    handler* _handlers = nullptr;
+};
+
+} // namespace sipedge::timer
