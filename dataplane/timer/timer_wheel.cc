@@ -1,0 +1,445 @@
+#include "dataplane/timer/timer_wheel.hh"
+
+#include <sys/mman.h>
+
+#include <bit>
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include "common/compiler.hh"
+
+namespace sipedge::timer {
+
+// 24 bytes: with the 4-byte slot entry and chunk links a timer costs ~28.3 bytes.
+struct timer_wheel::node {
+    std::uint64_t data;
+    std::uint32_t expiry_lo;  // low 32 bits of the expiry tick; max_delay < 2^31
+    std::uint32_t generation; // 0 = retired
+    std::uint32_t pos;        // armed: chunk * 16 + entry; free: next free node
+    std::uint16_t kind;
+    std::uint16_t slot;       // level * 64 + index, or no_slot when not armed
+};
+
+namespace {
+
+constexpr std::size_t huge_page = 2u << 20;
+
+// Anonymous mapping, 2 MiB aligned and marked for transparent huge pages: with
+// millions of timers the node array spans hundreds of MiB, and 4 KiB pages would
+// add a TLB miss to most node accesses. Falls back silently to normal pages.
+void* map_region(std::size_t bytes, std::size_t& mapped) {
+    const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
+    const std::size_t len = rounded + huge_page;
+    void* raw = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) {
+        return nullptr;
+    }
+    // Trim to a 2 MiB-aligned window so the kernel can back it with huge pages.
+    const auto base = reinterpret_cast<std::uintptr_t>(raw);
+    const std::uintptr_t aligned = (base + huge_page - 1) & ~(std::uintptr_t{huge_page} - 1);
+    if (aligned > base) {
+        ::munmap(raw, aligned - base);
+    }
+    const std::uintptr_t end = base + len;
+    const std::uintptr_t aligned_end = aligned + rounded;
+    if (end > aligned_end) {
+        ::munmap(reinterpret_cast<void*>(aligned_end), end - aligned_end);
+    }
+#ifdef MADV_HUGEPAGE
+    ::madvise(reinterpret_cast<void*>(aligned), rounded, MADV_HUGEPAGE);
+#endif
+    mapped = rounded;
+    return reinterpret_cast<void*>(aligned);
+}
+
+// Signed distance a - b on the wrapping 64-bit tick line.
+constexpr std::int64_t tick_diff(tick_t a, tick_t b) {
+    return static_cast<std::int64_t>(a - b);
+}
+
+} // namespace
+
+result<timer_wheel, timer_errc> timer_wheel::create(const timer_wheel_config& config) {
+    if (config.capacity == 0 || config.capacity > max_capacity || config.kinds == 0 ||
+        config.first_generation == 0) {
+        return error{timer_errc::invalid_config, "timer wheel: capacity 1..2^30, kinds >= 1"};
+    }
+    static_assert(sizeof(node) == 24, "the node size is the memory-per-timer budget");
+    timer_wheel w;
+    w._capacity = config.capacity;
+    w._kinds = config.kinds;
+    w._now = config.start_tick;
+    // Each non-empty slot has at most one partly filled chunk.
+    w._chunk_count = (config.capacity + chunk_entries - 1) / chunk_entries + slot_total;
+
+    std::size_t mapped = 0;
+    w._nodes = static_cast<node*>(map_region(sizeof(node) * w._capacity, mapped));
+    w._node_map = {w._nodes, mapped};
+    w._chunk_items = static_cast<std::uint32_t*>(
+        map_region(sizeof(std::uint32_t) * chunk_entries * w._chunk_count, mapped));
+    w._chunk_map = {w._chunk_items, mapped};
+    w._chunk_next =
+        static_cast<std::uint32_t*>(map_region(sizeof(std::uint32_t) * w._chunk_count, mapped));
+    w._chunk_next_map = {w._chunk_next, mapped};
+    w._handlers = new (std::nothrow) handler[config.kinds]();
+    if (w._nodes == nullptr || w._chunk_items == nullptr || w._chunk_next == nullptr ||
+        w._handlers == nullptr) {
+        return error{timer_errc::invalid_config, "timer wheel: out of memory at creation"};
+    }
+
+    // Free lists in index order, so a fresh wheel hands out nodes sequentially.
+    for (std::uint32_t i = 0; i < w._capacity; ++i) {
+        node& n = w._nodes[i];
+        n.data = 0;
+        n.expiry_lo = 0;
+        n.generation = config.first_generation;
+        n.pos = i + 1 < w._capacity ? i + 1 : nil;
+        n.kind = 0;
+        n.slot = no_slot;
+    }
+    w._free_node = 0;
+    for (std::uint32_t c = 0; c < w._chunk_count; ++c) {
+        w._chunk_next[c] = c + 1 < w._chunk_count ? c + 1 : nil;
+    }
+    w._free_chunk = 0;
+    for (slot_list& s : w._slots) {
+        s = {0, nil};
+    }
+    return w;
+}
+
+timer_wheel::timer_wheel(timer_wheel&& other) noexcept {
+    *this = std::move(other);
+}
+
+timer_wheel& timer_wheel::operator=(timer_wheel&& other) noexcept {
+    if (this != &other) {
+        release();
+        _node_map = std::exchange(other._node_map, {});
+        _chunk_map = std::exchange(other._chunk_map, {});
+        _chunk_next_map = std::exchange(other._chunk_next_map, {});
+        _nodes = std::exchange(other._nodes, nullptr);
+        _chunk_items = std::exchange(other._chunk_items, nullptr);
+        _chunk_next = std::exchange(other._chunk_next, nullptr);
+        _chunk_count = std::exchange(other._chunk_count, 0);
+        _free_chunk = std::exchange(other._free_chunk, nil);
+        _free_node = std::exchange(other._free_node, nil);
+        _capacity = std::exchange(other._capacity, 0);
+        _armed = std::exchange(other._armed, 0);
+        _retired = std::exchange(other._retired, 0);
+        _kinds = std::exchange(other._kinds, 0);
+        _in_advance = std::exchange(other._in_advance, false);
+        _has_next = std::exchange(other._has_next, false);
+        _now = other._now;
+        _next = other._next;
+        std::memcpy(_occupied, other._occupied, sizeof(_occupied));
+        std::memset(other._occupied, 0, sizeof(other._occupied));
+        std::memcpy(_slots, other._slots, sizeof(_slots));
+        _handlers = std::exchange(other._handlers, nullptr);
+    }
+    return *this;
+}
+
+timer_wheel::~timer_wheel() {
+    release();
+}
+
+void timer_wheel::release() {
+    for (mapping* m : {&_node_map, &_chunk_map, &_chunk_next_map}) {
+        if (m->addr != nullptr) {
+            ::munmap(m->addr, m->bytes);
+        }
+        *m = {};
+    }
+    delete[] _handlers;
+    _handlers = nullptr;
+}
+
+status<timer_errc> timer_wheel::set_handler(std::uint16_t kind, timer_callback fn,
+                                            void* context) {
+    if (kind >= _kinds || fn == nullptr) {
+        return error{timer_errc::unknown_kind, "timer kind out of range or null callback"};
+    }
+    _handlers[kind] = {fn, context};
+    return {};
+}
+
+// Puts node `index` in the lowest level whose horizon holds its expiry rounded up to
+// the level's granularity. The horizon is 63 granules past the granule holding now,
+// so a slot never aliases the one being fired.
+SIPEDGE_ALWAYS_INLINE void timer_wheel::insert(std::uint32_t index, node& n, tick_t expiry) {
+    const tick_t delay = expiry - _now;
+    // d < 64 * 8^level is necessary; start from the lowest level that allows it.
+    const unsigned width = 64 - static_cast<unsigned>(std::countl_zero(delay));
+    unsigned level = width <= level_bits ? 0 : (width - level_bits + level_shift - 1) / level_shift;
+    tick_t granules;
+    unsigned shift;
+    for (;;) {
+        shift = level * level_shift;
+        const tick_t g = tick_t{1} << shift;
+        const tick_t offset = expiry - (_now & ~(g - 1));
+        granules = (offset + g - 1) >> shift;
+        if (granules < slots_per_level || level + 1 == level_count) {
+            break;
+        }
+        ++level;
+    }
+    const tick_t granule = (_now >> shift) + granules;
+    const unsigned index_in_level = static_cast<unsigned>(granule & (slots_per_level - 1));
+    const unsigned slot_id = level * slots_per_level + index_in_level;
+    slot_list& s = _slots[slot_id];
+    const unsigned entry = s.count & (chunk_entries - 1);
+    if (entry == 0) {
+        // Needs a new chunk; create() sized the pool so this cannot run out.
+        const std::uint32_t c = _free_chunk;
+        _free_chunk = _chunk_next[c];
+        _chunk_next[c] = s.head_chunk;
+        s.head_chunk = c;
+    }
+    const std::uint32_t pos = s.head_chunk * chunk_entries + entry;
+    _chunk_items[pos] = index;
+    ++s.count;
+    n.pos = pos;
+    n.slot = static_cast<std::uint16_t>(slot_id);
+    _occupied[level] |= std::uint64_t{1} << index_in_level;
+
+    const tick_t slot_tick = granule << shift;
+    if (!_has_next || tick_diff(slot_tick, _next) < 0) {
+        _next = slot_tick;
+        _has_next = true;
+    }
+}
+
+// Takes n out of its slot: the slot's last entry moves into n's place.
+SIPEDGE_ALWAYS_INLINE void timer_wheel::remove(node& n) {
+    slot_list& s = _slots[n.slot];
+    const std::uint32_t last = s.count - 1;
+    const std::uint32_t head = s.head_chunk;
+    const unsigned entry = last & (chunk_entries - 1);
+    const std::uint32_t moved = _chunk_items[head * chunk_entries + entry];
+    _chunk_items[n.pos] = moved;
+    _nodes[moved].pos = n.pos;
+    s.count = last;
+    if (entry == 0) {
+        s.head_chunk = _chunk_next[head];
+        _chunk_next[head] = _free_chunk;
+        _free_chunk = head;
+    }
+    if (last == 0) {
+        const unsigned level = n.slot / slots_per_level;
+        _occupied[level] &= ~(std::uint64_t{1} << (n.slot % slots_per_level));
+    }
+}
+
+SIPEDGE_ALWAYS_INLINE void timer_wheel::free_node(std::uint32_t index, node& n) {
+    n.slot = no_slot;
+    if (++n.generation == 0) [[unlikely]] {
+        // Its generations are used up: keep it out of circulation so that no old
+        // handle can ever match it again.
+        ++_retired;
+        return;
+    }
+    n.pos = _free_node;
+    _free_node = index;
+}
+
+result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::uint16_t kind,
+                                                    std::uint64_t data) {
+    if (delay > max_delay) [[unlikely]] {
+        return error{timer_errc::delay_out_of_range, "timer delay beyond the wheel's range"};
+    }
+    if (kind >= _kinds || _handlers[kind].fn == nullptr) [[unlikely]] {
+        return error{timer_errc::unknown_kind, "timer kind has no handler"};
+    }
+    const std::uint32_t index = _free_node;
+    if (index == nil) [[unlikely]] {
+        return error{timer_errc::capacity_exhausted, "timer wheel full"};
+    }
+    node& n = _nodes[index];
+    _free_node = n.pos;
+    if (delay == 0) {
+        delay = 1;
+    }
+    const tick_t expiry = _now + delay;
+    n.data = data;
+    n.expiry_lo = static_cast<std::uint32_t>(expiry);
+    n.kind = kind;
+    insert(index, n, expiry);
+    ++_armed;
+    return timer_handle{index, n.generation};
+}
+
+status<timer_errc> timer_wheel::cancel(timer_handle h) {
+    if (h.index >= _capacity) [[unlikely]] {
+        return error{timer_errc::stale_handle, "timer handle out of range"};
+    }
+    node& n = _nodes[h.index];
+    if (n.generation != h.generation || n.slot == no_slot) {
+        return error{timer_errc::stale_handle, "timer already fired or cancelled"};
+    }
+    remove(n);
+    free_node(h.index, n);
+    --_armed;
+    return {};
+}
+
+status<timer_errc> timer_wheel::restart(timer_handle h, tick_t delay) {
+    if (h.index >= _capacity) [[unlikely]] {
+        return error{timer_errc::stale_handle, "timer handle out of range"};
+    }
+    node& n = _nodes[h.index];
+    if (n.generation != h.generation || n.slot == no_slot) {
+        return error{timer_errc::stale_handle, "timer already fired or cancelled"};
+    }
+    if (delay > max_delay) [[unlikely]] {
+        return error{timer_errc::delay_out_of_range, "timer delay beyond the wheel's range"};
+    }
+    if (delay == 0) {
+        delay = 1;
+    }
+    remove(n);
+    const tick_t expiry = _now + delay;
+    n.expiry_lo = static_cast<std::uint32_t>(expiry);
+    insert(h.index, n, expiry);
+    return {};
+}
+
+bool timer_wheel::armed(timer_handle h) const {
+    if (h.index >= _capacity) {
+        return false;
+    }
+    const node& n = _nodes[h.index];
+    return n.generation == h.generation && n.slot != no_slot;
+}
+
+// The expiry lies within (now - 2^24, now + max_delay], well inside +-2^31, so its
+// low 32 bits and now give it back exactly.
+tick_t timer_wheel::full_expiry(const node& n) const {
+    const auto delta = static_cast<std::int32_t>(n.expiry_lo - static_cast<std::uint32_t>(_now));
+    return _now + static_cast<tick_t>(static_cast<std::int64_t>(delta));
+}
+
+result<tick_t, timer_errc> timer_wheel::expiry(timer_handle h) const {
+    if (!armed(h)) {
+        return error{timer_errc::stale_handle, "timer not armed"};
+    }
+    return full_expiry(_nodes[h.index]);
+}
+
+std::optional<tick_t> timer_wheel::next_expiry_hint() const {
+    if (!_has_next || _armed == 0) {
+        return std::nullopt;
+    }
+    return _next;
+}
+
+std::size_t timer_wheel::memory_bytes() const {
+    return _node_map.bytes + _chunk_map.bytes + _chunk_next_map.bytes + sizeof(*this) +
+           sizeof(handler) * _kinds;
+}
+
+// Earliest slot tick over all levels. Level n's occupied slots cover the granules
+// after the one holding now, so rotating its bitmap to start just after that granule
+// makes the first set bit the earliest one.
+bool timer_wheel::compute_next(tick_t& next) const {
+    bool found = false;
+    tick_t best_delta = 0;
+    for (unsigned level = 0; level < level_count; ++level) {
+        const std::uint64_t bits = _occupied[level];
+        if (bits == 0) {
+            continue;
+        }
+        const unsigned shift = level * level_shift;
+        const tick_t first = (_now >> shift) + 1;
+        const std::uint64_t rotated =
+            std::rotr(bits, static_cast<int>(first & (slots_per_level - 1)));
+        const tick_t granule = first + static_cast<tick_t>(std::countr_zero(rotated));
+        const tick_t delta = (granule << shift) - _now;
+        if (!found || delta < best_delta) {
+            best_delta = delta;
+            found = true;
+        }
+    }
+    next = _now + best_delta;
+    return found;
+}
+
+void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
+    slot_list& s = _slots[slot_id];
+    // Pop from the end, re-reading the slot each time: a callback may cancel other
+    // timers in this slot. No callback can add to it (new slots are >= 1 granule on).
+    while (s.count != 0) {
+        const std::uint32_t last = s.count - 1;
+        const std::uint32_t head = s.head_chunk;
+        const unsigned entry = last & (chunk_entries - 1);
+        const std::uint32_t index = _chunk_items[head * chunk_entries + entry];
+        // The entry 16 places on sits at the same offset of the next chunk: prefetch
+        // its node so the DRAM misses of consecutive timers overlap.
+        const std::uint32_t older = _chunk_next[head];
+        if (older != nil) {
+            SIPEDGE_PREFETCH_WRITE(&_nodes[_chunk_items[older * chunk_entries + entry]]);
+            if (entry == chunk_entries - 1) {
+                const std::uint32_t older2 = _chunk_next[older];
+                if (older2 != nil) {
+                    SIPEDGE_PREFETCH(&_chunk_items[older2 * chunk_entries]);
+                }
+            }
+        }
+        node& n = _nodes[index];
+        s.count = last;
+        if (entry == 0) {
+            s.head_chunk = older;
+            _chunk_next[head] = _free_chunk;
+            _free_chunk = head;
+        }
+        const timer_event ev{{index, n.generation}, n.kind, n.data, full_expiry(n), _now};
+        free_node(index, n);
+        --_armed;
+        ++fired;
+        const handler& hd = _handlers[ev.kind];
+        hd.fn(hd.context, *this, ev);
+    }
+}
+
+std::size_t timer_wheel::advance(tick_t now) {
+    if (_in_advance || tick_diff(now, _now) <= 0) {
+        return 0;
+    }
+    std::size_t fired = 0;
+    _in_advance = true;
+    while (_has_next && tick_diff(_next, now) <= 0) {
+        tick_t next;
+        if (_armed == 0 || !compute_next(next)) {
+            _has_next = false;
+            break;
+        }
+        _next = next; // exact now; cancels may have left the cached one early
+        if (tick_diff(next, now) > 0) {
+            break;
+        }
+        _now = next;
+        // Every level holding a slot at this tick; the coarser levels first, since
+        // their timers were rounded up and are on average the earlier ones.
+        for (unsigned level = level_count; level-- > 0;) {
+            const unsigned shift = level * level_shift;
+            if ((next & ((tick_t{1} << shift) - 1)) != 0) {
+                continue;
+            }
+            const unsigned index = static_cast<unsigned>((next >> shift) & (slots_per_level - 1));
+            if ((_occupied[level] >> index & 1) == 0) {
+                continue;
+            }
+            fire_slot(level * slots_per_level + index, fired);
+            _occupied[level] &= ~(std::uint64_t{1} << index);
+        }
+        // Timers started by callbacks lowered _next below the cached value if needed;
+        // the loop recomputes from the bitmaps anyway.
+        _has_next = _armed != 0;
+    }
+    _now = now;
+    _in_advance = false;
+    return fired;
+}
+
+} // namespace sipedge::timer
