@@ -30,6 +30,7 @@ enum class parse_error_code : std::uint8_t {
     conflicting_content_length,
     body_truncated,          // datagram shorter than Content-Length says
     missing_content_length,  // stream transports require it (RFC 3261 18.3)
+    unterminated_headers,    // datagram ends before the empty line
     // value parsers
     empty_value,
     invalid_value,

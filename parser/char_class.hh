@@ -1,0 +1,133 @@
+#pragma once
+// Character classes shared by the parser files (internal header).
+
+#include <array>
+#include <cstdint>
+
+namespace sipedge::parser::detail {
+
+enum : std::uint8_t {
+    cc_token = 1,     // RFC 3261 token: alphanum / "-.!%*_+`'~"
+    cc_digit = 2,
+    cc_alpha = 4,
+    cc_lws = 8,       // SP HT CR LF
+    cc_hex = 16,
+    cc_word = 32,     // RFC 3261 word (Call-ID): token plus ()<>:\"/[]?{}
+    cc_uric = 64,     // characters allowed unescaped somewhere in a URI
+};
+
+constexpr std::array<std::uint8_t, 256> build_classes() {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        std::uint8_t v = 0;
+        const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        const bool digit = c >= '0' && c <= '9';
+        if (alpha) {
+            v |= cc_alpha;
+        }
+        if (digit) {
+            v |= cc_digit;
+        }
+        if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
+            v |= cc_hex;
+        }
+        if (alpha || digit) {
+            v |= cc_token | cc_word | cc_uric;
+        }
+        for (char x : {'-', '.', '!', '%', '*', '_', '+', '`', '\'', '~'}) {
+            if (c == x) {
+                v |= cc_token | cc_word;
+            }
+        }
+        for (char x : {'(', ')', '<', '>', ':', '\\', '"', '/', '[', ']', '?', '{', '}'}) {
+            if (c == x) {
+                v |= cc_word;
+            }
+        }
+        for (char x : {'-', '_', '.', '!', '~', '*', '\'', '(', ')', '%', ';', '/', '?', ':',
+                       '@', '&', '=', '+', '$', ',', '[', ']'}) {
+            if (c == x) {
+                v |= cc_uric;
+            }
+        }
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            v |= cc_lws;
+        }
+        t[static_cast<std::size_t>(c)] = v;
+    }
+    return t;
+}
+
+inline constexpr std::array<std::uint8_t, 256> char_classes = build_classes();
+
+constexpr bool has_class(char c, std::uint8_t cls) {
+    return (char_classes[static_cast<std::uint8_t>(c)] & cls) != 0;
+}
+constexpr bool is_token_char(char c) { return has_class(c, cc_token); }
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_lws(char c) { return has_class(c, cc_lws); }
+constexpr bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+
+constexpr char to_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+}
+
+} // namespace sipedge::parser::detail
+
+namespace sipedge::parser::detail {
+
+// Cursor helpers over a string_view, used by the value parsers.
+inline std::size_t skip_lws(std::string_view s, std::size_t i) {
+    while (i < s.size() && is_lws(s[i])) {
+        ++i;
+    }
+    return i;
+}
+inline std::size_t skip_token(std::string_view s, std::size_t i) {
+    while (i < s.size() && is_token_char(s[i])) {
+        ++i;
+    }
+    return i;
+}
+// Past the closing quote of a quoted-string starting at s[i] == '"'; npos if
+// unterminated. Backslash escapes one character (quoted-pair).
+inline std::size_t skip_quoted(std::string_view s, std::size_t i) {
+    for (++i; i < s.size(); ++i) {
+        if (s[i] == '\\') {
+            ++i;
+        } else if (s[i] == '"') {
+            return i + 1;
+        }
+    }
+    return std::string_view::npos;
+}
+inline bool iequal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (to_lower(a[i]) != to_lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+// Decimal digits at s[i..] into n; returns the end index; sets overflow when the
+// value exceeds max (digits are still consumed).
+inline std::size_t parse_decimal(std::string_view s, std::size_t i, std::uint64_t max,
+                                 std::uint64_t& n, bool& overflow) {
+    n = 0;
+    overflow = false;
+    while (i < s.size() && is_digit(s[i])) {
+        if (!overflow) {
+            n = n * 10 + static_cast<std::uint64_t>(s[i] - '0');
+            if (n > max) {
+                overflow = true;
+            }
+        }
+        ++i;
+    }
+    return i;
+}
+
+} // namespace sipedge::parser::detail

@@ -1,0 +1,129 @@
+#include "parser/essentials.hh"
+
+#include "parser/char_class.hh"
+#include "parser/name_addr.hh"
+#include "parser/scalar_values.hh"
+
+namespace sipedge::parser {
+
+using namespace detail;
+using sip::header_id;
+
+namespace {
+
+struct required {
+    header_id id;
+    const char* missing;
+    const char* duplicate;
+};
+
+constexpr required mandatory[] = {
+    {header_id::via, "no Via header", nullptr},
+    {header_id::from, "no From header", "From appears more than once"},
+    {header_id::to, "no To header", "To appears more than once"},
+    {header_id::call_id, "no Call-ID header", "Call-ID appears more than once"},
+    {header_id::cseq, "no CSeq header", "CSeq appears more than once"},
+};
+
+// Call-ID = word [ "@" word ]
+bool valid_call_id(std::string_view s) {
+    if (s.empty()) {
+        return false;
+    }
+    int ats = 0;
+    for (char c : s) {
+        if (c == '@') {
+            if (++ats > 1) {
+                return false;
+            }
+        } else if (!has_class(c, cc_word)) {
+            return false;
+        }
+    }
+    return s.front() != '@' && s.back() != '@';
+}
+
+} // namespace
+
+value_result<message_essentials> extract_essentials(const sip::message_view& msg) {
+    message_essentials out;
+    if (msg.kind() == sip::message_kind::none) {
+        return value_error{parse_error_code::missing_header, "message not parsed"};
+    }
+    for (const required& r : mandatory) {
+        if (!msg.has(r.id)) {
+            return value_error{parse_error_code::missing_header, r.missing};
+        }
+        if (r.duplicate != nullptr && msg.count(r.id) > 1) {
+            return value_error{parse_error_code::duplicate_header, r.duplicate};
+        }
+    }
+    if (msg.count(header_id::max_forwards) > 1) {
+        return value_error{parse_error_code::duplicate_header,
+                           "Max-Forwards appears more than once"};
+    }
+    if (msg.count(header_id::content_length) > 1) {
+        return value_error{parse_error_code::duplicate_header,
+                           "Content-Length appears more than once"};
+    }
+
+    const auto top = msg.first_element(header_id::via);
+    if (!top) {
+        return value_error{parse_error_code::empty_value, "empty Via header"};
+    }
+    auto v = parse_via(*top);
+    if (!v) {
+        return v.err();
+    }
+    out.top_via = v.value();
+
+    out.call_id = *msg.first_value(header_id::call_id);
+    if (!valid_call_id(out.call_id)) {
+        return value_error{parse_error_code::invalid_value, "malformed Call-ID"};
+    }
+
+    auto cs = parse_cseq(*msg.first_value(header_id::cseq));
+    if (!cs) {
+        return cs.err();
+    }
+    out.cseq_value = cs.value();
+    if (msg.is_request() && out.cseq_value.method != msg.method()) {
+        return value_error{parse_error_code::cseq_method_mismatch,
+                           "CSeq method differs from the request method"};
+    }
+
+    auto from = parse_name_addr(*msg.first_value(header_id::from));
+    if (!from) {
+        return from.err();
+    }
+    out.from_tag = from.value().tag;
+    out.from_has_tag = from.value().has_tag;
+    auto to = parse_name_addr(*msg.first_value(header_id::to));
+    if (!to) {
+        return to.err();
+    }
+    out.to_tag = to.value().tag;
+    out.to_has_tag = to.value().has_tag;
+
+    if (const auto mf = msg.first_value(header_id::max_forwards)) {
+        auto n = parse_max_forwards(*mf);
+        if (!n) {
+            return n.err();
+        }
+        out.max_forwards = n.value();
+    }
+
+    if (msg.is_request()) {
+        auto u = parse_uri(msg.request_uri());
+        if (!u) {
+            return u.err();
+        }
+        out.request_uri = u.value();
+        if (const auto route = msg.first_element(header_id::route)) {
+            out.first_route = *route;
+        }
+    }
+    return out;
+}
+
+} // namespace sipedge::parser

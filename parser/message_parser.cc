@@ -1,0 +1,622 @@
+#include "parser/message_parser.hh"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "common/compiler.hh"
+#include "parser/char_class.hh"
+
+namespace sipedge::parser {
+
+namespace detail {
+
+// The only code that writes a message_view's private fields.
+struct view_builder {
+    static void begin(sip::message_view& v, const char* base) { v._base = base; }
+    static void set_request(sip::message_view& v, std::string_view method,
+                            std::string_view uri, std::string_view version) {
+        v._kind = sip::message_kind::request;
+        v._method = method;
+        v._method_id = sip::lookup_method(method);
+        v._request_uri = uri;
+        v._version = version;
+    }
+    static void set_response(sip::message_view& v, std::string_view version, std::uint16_t code,
+                             std::string_view reason) {
+        v._kind = sip::message_kind::response;
+        v._version = version;
+        v._status_code = code;
+        v._reason = reason;
+    }
+    static void set_start_line_length(sip::message_view& v, std::uint32_t n) {
+        v._start_line_length = n;
+    }
+    static std::uint16_t header_count(const sip::message_view& v) { return v._header_count; }
+    static void add_header(sip::message_view& v, const sip::header_field& f) {
+        const std::uint16_t index = v._header_count++;
+        v._headers[index] = f;
+        v._headers[index].next_same = sip::no_header;
+        const auto id = static_cast<std::size_t>(f.id);
+        if (v._first[id] == sip::no_header) {
+            v._first[id] = index;
+        } else {
+            v._headers[v._last[id]].next_same = index;
+        }
+        v._last[id] = index;
+        ++v._count[id];
+    }
+    static void set_content_length(sip::message_view& v, std::uint32_t n) {
+        v._has_content_length = true;
+        v._content_length = n;
+    }
+    static void finish(sip::message_view& v, std::uint32_t body_offset, std::uint32_t length) {
+        v._body_offset = body_offset;
+        v._length = length;
+    }
+};
+
+} // namespace detail
+
+namespace {
+
+using detail::is_token_char;
+using detail::is_wsp;
+using detail::view_builder;
+
+constexpr std::uint32_t npos = 0xffffffffu;
+// Blocks scanned per stage-1 call: small enough that the body of a typical message
+// is mostly not scanned, large enough to amortise the indirect call.
+constexpr std::size_t chunk_blocks = 4;
+constexpr std::size_t chunk_bytes = chunk_blocks * stage1_block;
+
+struct failure {
+    parse_error_code code;
+    std::uint32_t offset;
+    const char* reason;
+};
+
+parse_result make_error(parse_error_code code, std::size_t offset, const char* reason) {
+    parse_result r;
+    r.status = parse_status::error;
+    r.code = code;
+    r.error_offset = static_cast<std::uint32_t>(offset);
+    r.reason = reason;
+    return r;
+}
+
+parse_result make_need_more() {
+    parse_result r;
+    r.status = parse_status::need_more;
+    return r;
+}
+
+bool ascii_iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (detail::to_lower(a[i]) != detail::to_lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// "SIP/" 1*DIGIT "." 1*DIGIT, version string case-insensitive (RFC 3261 7.1).
+bool valid_version(std::string_view v) {
+    if (v.size() < 7 || !ascii_iequals(v.substr(0, 4), "SIP/")) {
+        return false;
+    }
+    std::size_t i = 4;
+    const std::size_t major = i;
+    while (i < v.size() && detail::is_digit(v[i])) {
+        ++i;
+    }
+    if (i == major || i >= v.size() || v[i] != '.') {
+        return false;
+    }
+    ++i;
+    const std::size_t minor = i;
+    while (i < v.size() && detail::is_digit(v[i])) {
+        ++i;
+    }
+    return i > minor && i == v.size();
+}
+
+bool is_sip20(std::string_view v) { return v.size() == 7 && v.substr(4) == "2.0"; }
+
+// Request-URI scheme: ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":"
+bool has_scheme(std::string_view uri) {
+    if (uri.empty() || !detail::has_class(uri[0], detail::cc_alpha)) {
+        return false;
+    }
+    for (std::size_t i = 1; i < uri.size(); ++i) {
+        const char c = uri[i];
+        if (c == ':') {
+            return true;
+        }
+        if (!detail::has_class(c, detail::cc_alpha | detail::cc_digit) && c != '+' && c != '-' &&
+            c != '.') {
+            return false;
+        }
+    }
+    return false;
+}
+
+// Parses the start line [0, end) of base (no CR/LF). Offsets in failures are
+// relative to base; the caller adds the skipped prefix. unsupported_version is
+// returned through `deferred` so the rest of the message is still indexed (505).
+bool parse_start_line(const char* base, std::uint32_t end, sip::message_view& v, failure& f,
+                      failure& deferred, bool& has_deferred) {
+    const std::string_view line(base, end);
+    if (line.size() >= 4 && ascii_iequals(line.substr(0, 4), "SIP/")) {
+        const std::size_t sp1 = line.find(' ');
+        if (sp1 == std::string_view::npos) {
+            f = {parse_error_code::invalid_start_line, end, "status line without status code"};
+            return false;
+        }
+        const std::string_view version = line.substr(0, sp1);
+        if (!valid_version(version)) {
+            f = {parse_error_code::invalid_version, 0, "malformed SIP-Version"};
+            return false;
+        }
+        std::size_t i = sp1 + 1;
+        const std::size_t code_begin = i;
+        std::uint32_t code = 0;
+        while (i < line.size() && detail::is_digit(line[i]) && i - code_begin < 4) {
+            code = code * 10 + static_cast<std::uint32_t>(line[i] - '0');
+            ++i;
+        }
+        if (i - code_begin != 3 || (i < line.size() && line[i] != ' ')) {
+            f = {parse_error_code::invalid_status_code, static_cast<std::uint32_t>(code_begin),
+                 "Status-Code is not three digits"};
+            return false;
+        }
+        if (code < 100 || code > 699) {
+            f = {parse_error_code::invalid_status_code, static_cast<std::uint32_t>(code_begin),
+                 "Status-Code outside 100..699"};
+            return false;
+        }
+        const std::string_view reason = i < line.size() ? line.substr(i + 1) : std::string_view{};
+        view_builder::set_response(v, version, static_cast<std::uint16_t>(code), reason);
+        if (!is_sip20(version)) {
+            deferred = {parse_error_code::unsupported_version, 0, "SIP-Version is not SIP/2.0"};
+            has_deferred = true;
+        }
+        return true;
+    }
+
+    // Request-Line = Method SP Request-URI SP SIP-Version, single SPs (RFC 3261 7.1).
+    const std::size_t sp1 = line.find(' ');
+    if (sp1 == std::string_view::npos) {
+        f = {parse_error_code::invalid_start_line, 0, "start line has no SP"};
+        return false;
+    }
+    const std::string_view method = line.substr(0, sp1);
+    if (method.empty()) {
+        f = {parse_error_code::invalid_start_line, 0, "start line begins with whitespace"};
+        return false;
+    }
+    for (std::size_t i = 0; i < method.size(); ++i) {
+        if (!is_token_char(method[i])) {
+            f = {parse_error_code::invalid_method, static_cast<std::uint32_t>(i),
+                 "Method is not a token"};
+            return false;
+        }
+    }
+    const std::size_t uri_begin = sp1 + 1;
+    const std::size_t sp2 = line.find(' ', uri_begin);
+    if (sp2 == std::string_view::npos) {
+        f = {parse_error_code::invalid_start_line, end, "Request-Line has no SIP-Version"};
+        return false;
+    }
+    if (sp2 == uri_begin) {
+        f = {parse_error_code::invalid_start_line, static_cast<std::uint32_t>(uri_begin),
+             "more than one SP between Method and Request-URI"};
+        return false;
+    }
+    const std::string_view uri = line.substr(uri_begin, sp2 - uri_begin);
+    if (uri[0] == '<') {
+        f = {parse_error_code::invalid_request_uri, static_cast<std::uint32_t>(uri_begin),
+             "Request-URI enclosed in <>"};
+        return false;
+    }
+    const std::string_view rest = line.substr(sp2 + 1);
+    if (rest.empty() || rest[0] == ' ') {
+        f = {parse_error_code::invalid_start_line, static_cast<std::uint32_t>(sp2),
+             "more than one SP between Request-URI and SIP-Version"};
+        return false;
+    }
+    if (const std::size_t sp3 = rest.find(' '); sp3 != std::string_view::npos) {
+        const std::size_t after = rest.find_first_not_of(' ', sp3);
+        if (after == std::string_view::npos) {
+            f = {parse_error_code::invalid_start_line, static_cast<std::uint32_t>(sp2 + 1 + sp3),
+                 "trailing whitespace after SIP-Version"};
+        } else {
+            f = {parse_error_code::invalid_request_uri, static_cast<std::uint32_t>(sp2),
+                 "whitespace inside Request-URI"};
+        }
+        return false;
+    }
+    for (std::size_t i = 0; i < uri.size(); ++i) {
+        if (static_cast<unsigned char>(uri[i]) <= 0x20 || uri[i] == 0x7f) {
+            f = {parse_error_code::invalid_request_uri, static_cast<std::uint32_t>(uri_begin + i),
+                 "control character in Request-URI"};
+            return false;
+        }
+    }
+    if (!has_scheme(uri)) {
+        f = {parse_error_code::invalid_request_uri, static_cast<std::uint32_t>(uri_begin),
+             "Request-URI has no scheme"};
+        return false;
+    }
+    if (!valid_version(rest)) {
+        f = {parse_error_code::invalid_version, static_cast<std::uint32_t>(sp2 + 1),
+             "malformed SIP-Version"};
+        return false;
+    }
+    view_builder::set_request(v, method, uri, rest);
+    if (!is_sip20(rest)) {
+        deferred = {parse_error_code::unsupported_version, static_cast<std::uint32_t>(sp2 + 1),
+                    "SIP-Version is not SIP/2.0"};
+        has_deferred = true;
+    }
+    return true;
+}
+
+// Strict 1*DIGIT with surrounding LWS; npos-like failure via ok flag.
+bool parse_length_value(std::string_view value, std::uint64_t& n) {
+    std::size_t i = 0;
+    while (i < value.size() && detail::is_lws(value[i])) {
+        ++i;
+    }
+    const std::size_t begin = i;
+    n = 0;
+    while (i < value.size() && detail::is_digit(value[i])) {
+        n = n * 10 + static_cast<std::uint64_t>(value[i] - '0');
+        if (n > 0xffffffffu) {
+            return false;
+        }
+        ++i;
+    }
+    if (i == begin) {
+        return false;
+    }
+    while (i < value.size() && detail::is_lws(value[i])) {
+        ++i;
+    }
+    return i == value.size();
+}
+
+// The state of the header-section walk.
+struct walker {
+    const char* base; // first byte of the start line
+    std::uint32_t size; // bytes available from base (scan bound)
+    const parser_limits* limits;
+    sip::message_view* view;
+    bool start_done = false;
+    bool has_pending = false;
+    sip::header_field pending{};
+    std::uint32_t pending_colon = 0;
+    std::uint32_t pending_value_end = 0;
+    std::uint32_t line_start = 0;
+    std::uint32_t body_offset = npos;
+    bool has_deferred = false;
+    failure deferred{};
+    std::uint64_t content_length = 0;
+    bool has_content_length = false;
+};
+
+// Closes the pending header: trims the value, resolves the id, indexes it.
+bool finish_header(walker& w, failure& f) {
+    w.has_pending = false;
+    sip::header_field h = w.pending;
+    std::uint32_t vb = w.pending_colon + 1;
+    std::uint32_t ve = w.pending_value_end;
+    while (vb < ve && detail::is_lws(w.base[vb])) {
+        ++vb;
+    }
+    while (ve > vb && detail::is_lws(w.base[ve - 1])) {
+        --ve;
+    }
+    h.value_offset = vb;
+    h.value_length = ve - vb;
+    if (h.line_end - h.name_offset > w.limits->max_line_length) {
+        f = {parse_error_code::line_too_long, h.name_offset, "header line longer than the limit"};
+        return false;
+    }
+    if (view_builder::header_count(*w.view) >=
+        std::min<std::size_t>(w.limits->max_headers, sip::message_view::capacity)) {
+        f = {parse_error_code::too_many_headers, h.name_offset, "more header lines than the limit"};
+        return false;
+    }
+    h.id = sip::lookup_header_id(std::string_view(w.base + h.name_offset, h.name_length));
+    if (h.id == sip::header_id::content_length) {
+        std::uint64_t n = 0;
+        if (!parse_length_value(std::string_view(w.base + vb, ve - vb), n)) {
+            f = {parse_error_code::invalid_content_length, vb, "Content-Length is not 1*DIGIT"};
+            return false;
+        }
+        if (w.has_content_length && n != w.content_length) {
+            f = {parse_error_code::conflicting_content_length, h.name_offset,
+                 "several Content-Length values disagree"};
+            return false;
+        }
+        w.has_content_length = true;
+        w.content_length = n;
+    }
+    view_builder::add_header(*w.view, h);
+    return true;
+}
+
+// Handles one physical line [w.line_start, lf) terminated by the LF at `lf`.
+// colon: first ':' in the line or npos.
+bool on_line(walker& w, std::uint32_t lf, std::uint32_t colon, failure& f) {
+    const std::uint32_t ls = w.line_start;
+    std::uint32_t le = lf; // line end without CR
+    if (le > ls && w.base[le - 1] == '\r') {
+        --le;
+    }
+    w.line_start = lf + 1;
+    if (!w.start_done) {
+        w.start_done = true;
+        if (le - ls > w.limits->max_line_length) {
+            f = {parse_error_code::line_too_long, ls, "start line longer than the limit"};
+            return false;
+        }
+        view_builder::set_start_line_length(*w.view, le);
+        return parse_start_line(w.base, le, *w.view, f, w.deferred, w.has_deferred);
+    }
+    if (le == ls) {
+        // The empty line: end of the header section.
+        if (w.has_pending && !finish_header(w, f)) {
+            return false;
+        }
+        w.body_offset = lf + 1;
+        return true;
+    }
+    if (is_wsp(w.base[ls])) {
+        // Continuation of a folded value (RFC 3261 7.3.1).
+        if (!w.has_pending) {
+            f = {parse_error_code::invalid_header_name, ls, "folded line without a header"};
+            return false;
+        }
+        w.pending.folded = true;
+        w.pending_value_end = le;
+        w.pending.line_end = lf + 1;
+        if (w.pending.line_end - w.pending.name_offset > w.limits->max_line_length) {
+            f = {parse_error_code::line_too_long, w.pending.name_offset,
+                 "header line longer than the limit"};
+            return false;
+        }
+        return true;
+    }
+    if (w.has_pending && !finish_header(w, f)) {
+        return false;
+    }
+    if (le - ls > w.limits->max_line_length) {
+        f = {parse_error_code::line_too_long, ls, "header line longer than the limit"};
+        return false;
+    }
+    if (colon == npos || colon >= le) {
+        f = {parse_error_code::missing_colon, ls, "header line without a colon"};
+        return false;
+    }
+    // header-name [WSP] ":" (RFC 3261 7.3.1 allows whitespace before the colon).
+    std::uint32_t ne = colon;
+    while (ne > ls && is_wsp(w.base[ne - 1])) {
+        --ne;
+    }
+    if (ne == ls) {
+        f = {parse_error_code::invalid_header_name, ls, "empty header name"};
+        return false;
+    }
+    for (std::uint32_t i = ls; i < ne; ++i) {
+        if (!is_token_char(w.base[i])) {
+            f = {parse_error_code::invalid_header_name, i, "header name is not a token"};
+            return false;
+        }
+    }
+    w.has_pending = true;
+    w.pending = sip::header_field{};
+    w.pending.name_offset = ls;
+    w.pending.name_length = static_cast<std::uint16_t>(ne - ls);
+    w.pending.line_end = lf + 1;
+    w.pending_colon = colon;
+    w.pending_value_end = le;
+    return true;
+}
+
+// Scans [offset, offset + n_blocks*64) of base into masks, honouring the input end:
+// without padding, a final partial block is copied to a zero-filled buffer; bits at
+// or past `size` are cleared either way.
+void scan_chunk(scan_fn scan, const char* base, std::uint32_t size, bool padded,
+                std::uint32_t offset, std::size_t n_blocks, block_masks* masks) {
+    const std::uint32_t end = offset + static_cast<std::uint32_t>(n_blocks * stage1_block);
+    if (padded || end <= size) {
+        scan(base + offset, n_blocks, masks);
+    } else {
+        const std::size_t full = (size - offset) / stage1_block;
+        if (full > 0) {
+            scan(base + offset, full, masks);
+        }
+        alignas(64) char tail[stage1_block] = {};
+        const std::uint32_t tail_offset = offset + static_cast<std::uint32_t>(full * stage1_block);
+        std::memcpy(tail, base + tail_offset, size - tail_offset);
+        scan(tail, 1, masks + full);
+    }
+    if (end > size) {
+        const std::size_t last = (size - offset) / stage1_block;
+        const unsigned keep = (size - offset) % stage1_block;
+        const std::uint64_t m = keep == 0 ? 0 : (~std::uint64_t{0} >> (64 - keep));
+        block_masks& b = masks[last];
+        b.lf &= m;
+        b.cr &= m;
+        b.colon &= m;
+        b.comma &= m;
+        b.quote &= m;
+        b.langle &= m;
+        b.rangle &= m;
+    }
+}
+
+} // namespace
+
+message_parser::message_parser(const parser_limits& limits, simd_isa isa)
+    : _limits(limits), _isa(isa_available(isa) ? isa : simd_isa::scalar), _scan(scanner(_isa)) {}
+
+parse_result message_parser::parse(std::string_view input, std::size_t readable,
+                                   sip::message_view& out, framing mode) const {
+    // The padding contract (stage1.hh). A caller that breaks it gets the bounded
+    // path in release builds instead of an over-read.
+    assert(readable >= input.size() + parser_padding);
+    const bool padded = readable >= input.size() + parser_padding;
+    return run(input, padded, out, mode);
+}
+
+parse_result message_parser::parse_unpadded(std::string_view input, sip::message_view& out,
+                                            framing mode) const {
+    return run(input, false, out, mode);
+}
+
+parse_result message_parser::run(std::string_view input, bool padded, sip::message_view& out,
+                                 framing mode) const {
+    out.clear();
+    const bool stream = mode == framing::stream;
+    // Empty lines before the start line are ignored (RFC 3261 7.5: keep-alives).
+    std::size_t skip = 0;
+    while (skip < input.size() && (input[skip] == '\r' || input[skip] == '\n')) {
+        ++skip;
+    }
+    if (skip == input.size()) {
+        return stream ? make_need_more() : make_error(parse_error_code::empty_message, 0,
+                                                       "no start line in the datagram");
+    }
+    if (!stream && input.size() - skip > _limits.max_message_size) {
+        return make_error(parse_error_code::message_too_large, skip,
+                          "datagram larger than the message size limit");
+    }
+    const char* base = input.data() + skip;
+    // Stream input may hold the next messages too: never look past the limit.
+    const auto size = static_cast<std::uint32_t>(
+        std::min<std::size_t>(input.size() - skip, _limits.max_message_size));
+    const bool scan_padded = padded && size == input.size() - skip;
+
+    view_builder::begin(out, base);
+    walker w{};
+    w.base = base;
+    w.size = size;
+    w.limits = &_limits;
+    w.view = &out;
+    failure f{};
+
+    block_masks masks[chunk_blocks];
+    for (std::uint32_t chunk = 0; chunk < size && w.body_offset == npos;
+         chunk += static_cast<std::uint32_t>(chunk_bytes)) {
+        const std::size_t n_blocks =
+            std::min<std::size_t>(chunk_blocks, (size - chunk + stage1_block - 1) / stage1_block);
+        scan_chunk(_scan, base, size, scan_padded, chunk, n_blocks, masks);
+        for (std::size_t b = 0; b < n_blocks && w.body_offset == npos; ++b) {
+            std::uint64_t lf = masks[b].lf;
+            const std::uint32_t block_base = chunk + static_cast<std::uint32_t>(b * stage1_block);
+            while (lf != 0) {
+                const std::uint32_t pos =
+                    block_base + static_cast<std::uint32_t>(__builtin_ctzll(lf));
+                lf &= lf - 1;
+                // First colon of the line: from the masks inside this chunk; a line
+                // that began in an earlier chunk looks there with memchr first.
+                std::uint32_t colon = npos;
+                std::uint32_t from = w.line_start;
+                if (from < chunk) {
+                    const void* c = std::memchr(base + from, ':', chunk - from);
+                    if (c != nullptr) {
+                        colon = static_cast<std::uint32_t>(static_cast<const char*>(c) - base);
+                    }
+                    from = chunk;
+                }
+                if (colon == npos) {
+                    std::size_t cb = (from - chunk) / stage1_block;
+                    std::uint64_t cm = masks[cb].colon & (~std::uint64_t{0} << ((from - chunk) % 64));
+                    while (true) {
+                        if (cm != 0) {
+                            const std::uint32_t c = chunk +
+                                                    static_cast<std::uint32_t>(cb * stage1_block) +
+                                                    static_cast<std::uint32_t>(__builtin_ctzll(cm));
+                            colon = c < pos ? c : npos;
+                            break;
+                        }
+                        ++cb;
+                        if (cb > b) {
+                            break;
+                        }
+                        cm = masks[cb].colon;
+                    }
+                }
+                if (!on_line(w, pos, colon, f)) {
+                    return make_error(f.code, skip + f.offset, f.reason);
+                }
+                if (w.body_offset != npos) {
+                    break;
+                }
+            }
+        }
+    }
+
+    if (w.body_offset == npos) {
+        // Header section not terminated within the available bytes.
+        if (size - w.line_start > _limits.max_line_length) {
+            return make_error(parse_error_code::line_too_long, skip + w.line_start,
+                              "line longer than the limit");
+        }
+        if (stream) {
+            if (input.size() - skip >= _limits.max_message_size) {
+                return make_error(parse_error_code::message_too_large, skip,
+                                  "header section larger than the message size limit");
+            }
+            return make_need_more();
+        }
+        if (!w.start_done) {
+            return make_error(parse_error_code::invalid_start_line, skip + size,
+                              "datagram ends inside the start line");
+        }
+        return make_error(parse_error_code::unterminated_headers, skip + size,
+                          "datagram ends before the empty line of the header section");
+    }
+
+    const std::uint32_t body_offset = w.body_offset;
+    const std::size_t available = input.size() - skip; // beyond `size` for streams
+    std::size_t length = 0;
+    if (w.has_content_length) {
+        view_builder::set_content_length(out, static_cast<std::uint32_t>(w.content_length));
+        const std::uint64_t total = body_offset + w.content_length;
+        if (total > _limits.max_message_size) {
+            return make_error(parse_error_code::message_too_large, skip + body_offset,
+                              "Content-Length exceeds the message size limit");
+        }
+        if (total > available) {
+            if (stream) {
+                return make_need_more();
+            }
+            return make_error(parse_error_code::body_truncated, skip + body_offset,
+                              "datagram shorter than Content-Length says");
+        }
+        length = static_cast<std::size_t>(total);
+    } else {
+        if (stream) {
+            return make_error(parse_error_code::missing_content_length, skip,
+                              "stream message without Content-Length");
+        }
+        length = available; // body runs to the end of the datagram (RFC 3261 18.3)
+    }
+    view_builder::finish(out, body_offset, static_cast<std::uint32_t>(length));
+    if (w.has_deferred) {
+        return make_error(w.deferred.code, skip + w.deferred.offset, w.deferred.reason);
+    }
+    parse_result r;
+    r.status = parse_status::complete;
+    r.length = static_cast<std::uint32_t>(skip + length);
+    return r;
+}
+
+} // namespace sipedge::parser

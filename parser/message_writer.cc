@@ -1,0 +1,259 @@
+#include "parser/message_writer.hh"
+
+#include <cstring>
+
+#include "sip/value_list.hh"
+
+namespace sipedge::parser {
+
+namespace {
+
+sipedge::error<write_error_code> fail(write_error_code c, const char* m) { return {c, m}; }
+
+} // namespace
+
+message_writer::message_writer(const sip::message_view& msg) : _msg(msg) {}
+
+write_status message_writer::add(std::uint32_t offset, std::uint32_t length, std::string_view text,
+                                 std::string_view value, edit_kind kind) {
+    if (_edit_count == max_edits) {
+        return fail(write_error_code::too_many_edits, "edit list full");
+    }
+    if (offset > _msg.bytes().size() || length > _msg.bytes().size() - offset) {
+        return fail(write_error_code::bad_position, "edit outside the message");
+    }
+    _edits[_edit_count] = edit{offset, length, text, value, kind,
+                               static_cast<std::uint16_t>(_edit_count)};
+    ++_edit_count;
+    return {};
+}
+
+write_status message_writer::insert(std::uint32_t offset, std::string_view text) {
+    return add(offset, 0, text, {}, edit_kind::raw);
+}
+
+write_status message_writer::insert_header_at(std::uint32_t offset, std::string_view name,
+                                              std::string_view value) {
+    // A line start: just after an LF, inside the header section.
+    const std::string_view b = _msg.bytes();
+    if (offset == 0 || offset > _msg.body_offset() || offset > b.size() || b[offset - 1] != '\n' ||
+        offset <= _msg.start_line().size()) {
+        return fail(write_error_code::bad_position, "not the start of a header line");
+    }
+    return add(offset, 0, name, value, edit_kind::header_line);
+}
+
+write_status message_writer::replace(std::uint32_t offset, std::uint32_t length,
+                                     std::string_view text) {
+    return add(offset, length, text, {}, edit_kind::raw);
+}
+
+write_status message_writer::replace(std::string_view part, std::string_view text) {
+    const std::string_view b = _msg.bytes();
+    if (part.data() < b.data() || part.data() + part.size() > b.data() + b.size()) {
+        return fail(write_error_code::bad_position, "span not inside the message");
+    }
+    return replace(_msg.offset_of(part), static_cast<std::uint32_t>(part.size()), text);
+}
+
+write_status message_writer::insert_header_first(std::string_view name, std::string_view value) {
+    if (_msg.header_count() > 0) {
+        return add(_msg.field(0).name_offset, 0, name, value, edit_kind::header_line);
+    }
+    return insert_header_last(name, value);
+}
+
+write_status message_writer::insert_header_before(std::uint16_t index, std::string_view name,
+                                                  std::string_view value) {
+    if (index >= _msg.header_count()) {
+        return fail(write_error_code::bad_position, "no such header");
+    }
+    return add(_msg.field(index).name_offset, 0, name, value, edit_kind::header_line);
+}
+
+write_status message_writer::insert_header_last(std::string_view name, std::string_view value) {
+    // The empty line starts right after the last header line (or the start line).
+    std::uint32_t at = 0;
+    if (_msg.header_count() > 0) {
+        at = _msg.field(_msg.header_count() - 1).line_end;
+    } else {
+        const std::string_view b = _msg.bytes();
+        at = static_cast<std::uint32_t>(_msg.start_line().size());
+        while (at < b.size() && b[at] != '\n') {
+            ++at;
+        }
+        ++at;
+    }
+    return add(at, 0, name, value, edit_kind::header_line);
+}
+
+write_status message_writer::remove_header(std::uint16_t index) {
+    if (index >= _msg.header_count()) {
+        return fail(write_error_code::bad_position, "no such header");
+    }
+    const sip::header_field& f = _msg.field(index);
+    return add(f.name_offset, f.line_end - f.name_offset, {}, {}, edit_kind::raw);
+}
+
+write_status message_writer::remove_value(std::uint16_t index, std::string_view element) {
+    if (index >= _msg.header_count()) {
+        return fail(write_error_code::bad_position, "no such header");
+    }
+    const std::string_view value = _msg.header(index).value;
+    sip::value_list_cursor c(value);
+    std::string_view e;
+    std::string_view prev;
+    std::string_view next;
+    std::size_t count = 0;
+    bool found = false;
+    while (c.next(e)) {
+        ++count;
+        if (e.data() == element.data() && e.size() == element.size()) {
+            found = true;
+        } else if (!found) {
+            prev = e;
+        } else if (next.data() == nullptr) {
+            next = e;
+        }
+    }
+    if (!found) {
+        return fail(write_error_code::bad_position, "element not in this header");
+    }
+    if (count == 1) {
+        return remove_header(index);
+    }
+    const std::uint32_t begin = _msg.offset_of(element);
+    if (next.data() != nullptr) {
+        // "a, b, c" removing b -> "a, c": drop from b up to c.
+        return add(begin, _msg.offset_of(next) - begin, {}, {}, edit_kind::raw);
+    }
+    // Last element: drop from the end of the previous one.
+    const std::uint32_t prev_end = _msg.offset_of(prev) + static_cast<std::uint32_t>(prev.size());
+    return add(prev_end, begin + static_cast<std::uint32_t>(element.size()) - prev_end, {}, {},
+               edit_kind::raw);
+}
+
+write_status message_writer::replace_value(std::uint16_t index, std::string_view text) {
+    if (index >= _msg.header_count()) {
+        return fail(write_error_code::bad_position, "no such header");
+    }
+    const sip::header_field& f = _msg.field(index);
+    return add(f.value_offset, f.value_length, text, {}, edit_kind::raw);
+}
+
+write_status message_writer::replace_request_uri(std::string_view uri) {
+    if (!_msg.is_request()) {
+        return fail(write_error_code::bad_position, "not a request");
+    }
+    return replace(_msg.request_uri(), uri);
+}
+
+std::string_view message_writer::scratch_number(std::uint32_t n) {
+    char digits[10];
+    std::size_t len = 0;
+    do {
+        digits[len++] = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    if (_scratch.size() - _scratch_used < len) {
+        return {};
+    }
+    char* out = _scratch.data() + _scratch_used;
+    for (std::size_t i = 0; i < len; ++i) {
+        out[i] = digits[len - 1 - i];
+    }
+    _scratch_used += len;
+    return {out, len};
+}
+
+write_status message_writer::set_max_forwards(std::uint32_t n) {
+    const std::string_view text = scratch_number(n);
+    if (text.empty()) {
+        return fail(write_error_code::scratch_full, "writer scratch space full");
+    }
+    const std::uint16_t i = _msg.first_index(sip::header_id::max_forwards);
+    if (i != sip::no_header) {
+        return replace_value(i, text);
+    }
+    return insert_header_last("Max-Forwards", text);
+}
+
+write_status message_writer::set_body(std::string_view body) {
+    const std::string_view text = scratch_number(static_cast<std::uint32_t>(body.size()));
+    if (text.empty()) {
+        return fail(write_error_code::scratch_full, "writer scratch space full");
+    }
+    const std::uint16_t cl = _msg.first_index(sip::header_id::content_length);
+    const write_status s =
+        cl != sip::no_header ? replace_value(cl, text) : insert_header_last("Content-Length", text);
+    if (!s) {
+        return s;
+    }
+    return add(_msg.body_offset(), static_cast<std::uint32_t>(_msg.bytes().size()) -
+                                       _msg.body_offset(),
+               body, {}, edit_kind::raw);
+}
+
+std::size_t message_writer::output_size() const {
+    std::size_t n = _msg.bytes().size();
+    for (std::size_t i = 0; i < _edit_count; ++i) {
+        const edit& e = _edits[i];
+        n -= e.length;
+        n += e.kind == edit_kind::header_line ? e.text.size() + 2 + e.value.size() + 2
+                                              : e.text.size();
+    }
+    return n;
+}
+
+sipedge::result<std::size_t, write_error_code> message_writer::materialise(
+    char* out, std::size_t capacity) const {
+    const std::size_t need = output_size();
+    if (capacity < need) {
+        return fail(write_error_code::buffer_too_small, "output buffer too small");
+    }
+    // Order edits by position; equal positions keep call order (insertion sort:
+    // at most max_edits entries).
+    std::array<std::uint8_t, max_edits> order{};
+    for (std::size_t i = 0; i < _edit_count; ++i) {
+        std::size_t j = i;
+        while (j > 0) {
+            const edit& a = _edits[order[j - 1]];
+            const edit& b = _edits[i];
+            if (a.offset < b.offset || (a.offset == b.offset && a.seq < b.seq)) {
+                break;
+            }
+            order[j] = order[j - 1];
+            --j;
+        }
+        order[j] = static_cast<std::uint8_t>(i);
+    }
+    const char* src = _msg.bytes().data();
+    std::size_t pos = 0; // in the original
+    std::size_t w = 0;
+    auto put = [&](std::string_view s) {
+        if (!s.empty()) {
+            std::memcpy(out + w, s.data(), s.size());
+        }
+        w += s.size();
+    };
+    for (std::size_t k = 0; k < _edit_count; ++k) {
+        const edit& e = _edits[order[k]];
+        if (e.offset < pos) {
+            return fail(write_error_code::overlapping_edits, "edits overlap");
+        }
+        put(std::string_view(src + pos, e.offset - pos));
+        if (e.kind == edit_kind::header_line) {
+            put(e.text);
+            put(": ");
+            put(e.value);
+            put("\r\n");
+        } else {
+            put(e.text);
+        }
+        pos = e.offset + e.length;
+    }
+    put(std::string_view(src + pos, _msg.bytes().size() - pos));
+    return w;
+}
+
+} // namespace sipedge::parser

@@ -1,0 +1,138 @@
+#include "parser/name_addr.hh"
+
+#include "parser/char_class.hh"
+#include "parser/params.hh"
+#include "sip/value_list.hh"
+
+namespace sipedge::parser {
+
+using namespace detail;
+
+namespace {
+
+bool has_lws(std::string_view s) {
+    for (char c : s) {
+        if (is_lws(c)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool has_scheme_colon(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size() && (has_class(s[i], cc_alpha | cc_digit) || s[i] == '+' || s[i] == '-' ||
+                            s[i] == '.')) {
+        ++i;
+    }
+    return i > 0 && i < s.size() && s[i] == ':' && has_class(s[0], cc_alpha);
+}
+
+// Header params after the address: [LWS] [";" params]. Fills params and tag.
+value_result<bool> take_params(std::string_view rest, name_addr& out) {
+    std::size_t i = skip_lws(rest, 0);
+    if (i == rest.size()) {
+        return true;
+    }
+    if (rest[i] != ';') {
+        return value_error{parse_error_code::trailing_garbage, "text after the address"};
+    }
+    out.params = rest.substr(i + 1);
+    param_cursor c(out.params);
+    param p;
+    while (c.next(p)) {
+        if (iequal(p.name, "tag")) {
+            if (!p.has_value) {
+                return value_error{parse_error_code::invalid_param, "tag without a value"};
+            }
+            out.tag = p.value;
+            out.has_tag = true;
+        }
+    }
+    if (c.failed()) {
+        return value_error{parse_error_code::invalid_param, "malformed header parameter"};
+    }
+    return true;
+}
+
+} // namespace
+
+value_result<name_addr> parse_name_addr(std::string_view value) {
+    name_addr out;
+    const std::string_view v = sip::trim_lws(value);
+    if (v.empty()) {
+        return value_error{parse_error_code::empty_value, "empty address"};
+    }
+    std::size_t lt = std::string_view::npos;
+    if (v[0] == '"') {
+        const std::size_t end = skip_quoted(v, 0);
+        if (end == std::string_view::npos) {
+            return value_error{parse_error_code::unterminated_quote,
+                               "display name quote not closed"};
+        }
+        out.display_name = v.substr(1, end - 2);
+        out.display_quoted = true;
+        lt = skip_lws(v, end);
+        if (lt == v.size() || v[lt] != '<') {
+            return value_error{parse_error_code::invalid_value,
+                               "quoted display name not followed by <"};
+        }
+    } else {
+        lt = v.find('<');
+        // A ';' before the '<' means the '<' belongs to something else: addr-spec form.
+        if (lt != std::string_view::npos && v.substr(0, lt).find(';') != std::string_view::npos) {
+            lt = std::string_view::npos;
+        }
+        if (lt != std::string_view::npos) {
+            out.display_name = sip::trim_lws(v.substr(0, lt));
+            for (char c : out.display_name) {
+                if (!is_token_char(c) && !is_lws(c)) {
+                    out.unquoted_display_has_separators = true;
+                }
+            }
+        }
+    }
+
+    if (lt != std::string_view::npos) {
+        out.bracketed = true;
+        const std::size_t gt = v.find('>', lt + 1);
+        if (gt == std::string_view::npos) {
+            return value_error{parse_error_code::unbalanced_angle, "'<' without '>'"};
+        }
+        const std::string_view inner = v.substr(lt + 1, gt - lt - 1);
+        out.uri = sip::trim_lws(inner);
+        if (out.uri.size() != inner.size()) {
+            out.lenient_whitespace_in_brackets = true;
+        }
+        if (out.uri.empty() || has_lws(out.uri) || !has_scheme_colon(out.uri)) {
+            return value_error{parse_error_code::invalid_uri, "malformed URI inside <>"};
+        }
+        auto r = take_params(v.substr(gt + 1), out);
+        if (!r) {
+            return r.err();
+        }
+        return out;
+    }
+
+    // addr-spec: parameters after the URI belong to the header (RFC 3261 20.10).
+    const std::size_t semi = v.find(';');
+    out.uri = sip::trim_lws(v.substr(0, semi));
+    if (out.uri.empty() || has_lws(out.uri) || !has_scheme_colon(out.uri)) {
+        return value_error{parse_error_code::invalid_uri, "malformed addr-spec"};
+    }
+    if (out.uri.find('>') != std::string_view::npos) {
+        return value_error{parse_error_code::unbalanced_angle, "'>' without '<'"};
+    }
+    if (out.uri.find('?') != std::string_view::npos) {
+        out.addr_spec_has_headers = true;
+    }
+    if (semi != std::string_view::npos) {
+        auto r = take_params(v.substr(semi), out);
+        if (!r) {
+            return r.err();
+        }
+    }
+    return out;
+}
+
+} // namespace sipedge::parser

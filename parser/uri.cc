@@ -1,0 +1,204 @@
+#include "parser/uri.hh"
+
+#include "parser/char_class.hh"
+#include "parser/params.hh"
+
+namespace sipedge::parser {
+
+using namespace detail;
+
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c = to_lower(c);
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+// Every byte is a visible ASCII character and every '%' starts a valid escape.
+// Returns the error code or count_ when fine.
+parse_error_code check_chars(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"') {
+            return parse_error_code::invalid_uri;
+        }
+        if (c == '%') {
+            if (i + 2 >= s.size() + 0 || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0) {
+                return parse_error_code::invalid_escape;
+            }
+            i += 2;
+        }
+    }
+    return parse_error_code::count_;
+}
+
+bool valid_hostname(std::string_view h) {
+    if (h.empty()) {
+        return false;
+    }
+    for (char c : h) {
+        if (!has_class(c, cc_alpha | cc_digit) && c != '-' && c != '.' && c != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool valid_ipv6_reference(std::string_view h) {
+    if (h.size() < 4 || h.front() != '[' || h.back() != ']') {
+        return false;
+    }
+    for (std::size_t i = 1; i + 1 < h.size(); ++i) {
+        const char c = h[i];
+        if (!has_class(c, cc_hex) && c != ':' && c != '.') {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+value_result<uri> parse_uri(std::string_view text) {
+    uri u;
+    std::size_t i = 0;
+    if (text.empty() || !has_class(text[0], cc_alpha)) {
+        return value_error{parse_error_code::invalid_uri, "URI does not start with a scheme"};
+    }
+    while (i < text.size() && (has_class(text[i], cc_alpha | cc_digit) || text[i] == '+' ||
+                               text[i] == '-' || text[i] == '.')) {
+        ++i;
+    }
+    if (i == text.size() || text[i] != ':') {
+        return value_error{parse_error_code::invalid_uri, "URI scheme not followed by ':'"};
+    }
+    u.scheme_text = text.substr(0, i);
+    u.opaque = text.substr(i + 1);
+    if (u.opaque.empty()) {
+        return value_error{parse_error_code::invalid_uri, "nothing after the URI scheme"};
+    }
+    if (const auto e = check_chars(u.opaque); e != parse_error_code::count_) {
+        return value_error{e, e == parse_error_code::invalid_escape ? "bad %-escape in URI"
+                                                                    : "invalid character in URI"};
+    }
+    if (iequal(u.scheme_text, "sip")) {
+        u.scheme = uri_scheme::sip;
+    } else if (iequal(u.scheme_text, "sips")) {
+        u.scheme = uri_scheme::sips;
+    } else if (iequal(u.scheme_text, "tel")) {
+        u.scheme = uri_scheme::tel;
+    } else {
+        u.scheme = uri_scheme::other; // absoluteURI, kept opaque
+        return u;
+    }
+    std::string_view rest = u.opaque;
+
+    if (u.scheme == uri_scheme::tel) {
+        const std::size_t semi = rest.find(';');
+        u.user = rest.substr(0, semi);
+        u.has_user = true;
+        if (u.user.empty() || u.user.find('?') != std::string_view::npos) {
+            return value_error{parse_error_code::invalid_uri, "tel URI without a number"};
+        }
+        if (semi != std::string_view::npos) {
+            u.params = rest.substr(semi + 1);
+            if (!count_params(u.params)) {
+                return value_error{parse_error_code::invalid_param, "malformed tel URI parameter"};
+            }
+        }
+        return u;
+    }
+
+    // sip / sips. '@' cannot appear unescaped outside userinfo (RFC 3261 25.1), so
+    // the first '@' separates userinfo, whatever ';' '?' ':' the user part holds.
+    const std::size_t at = rest.find('@');
+    if (at != std::string_view::npos) {
+        if (rest.find('@', at + 1) != std::string_view::npos) {
+            return value_error{parse_error_code::invalid_uri, "several '@' in URI"};
+        }
+        const std::string_view userinfo = rest.substr(0, at);
+        const std::size_t colon = userinfo.find(':');
+        u.has_user = true;
+        u.user = userinfo.substr(0, colon);
+        if (colon != std::string_view::npos) {
+            u.has_password = true;
+            u.password = userinfo.substr(colon + 1);
+        }
+        if (u.user.empty()) {
+            return value_error{parse_error_code::invalid_uri, "empty user part before '@'"};
+        }
+        rest = rest.substr(at + 1);
+    }
+    std::size_t end_host = 0;
+    if (!rest.empty() && rest[0] == '[') {
+        end_host = rest.find(']');
+        if (end_host == std::string_view::npos) {
+            return value_error{parse_error_code::invalid_host, "unterminated IPv6 reference"};
+        }
+        ++end_host;
+        u.host_is_ipv6 = true;
+    } else {
+        while (end_host < rest.size() && rest[end_host] != ':' && rest[end_host] != ';' &&
+               rest[end_host] != '?') {
+            ++end_host;
+        }
+    }
+    u.host = rest.substr(0, end_host);
+    if (u.host_is_ipv6 ? !valid_ipv6_reference(u.host) : !valid_hostname(u.host)) {
+        return value_error{parse_error_code::invalid_host, "malformed host"};
+    }
+    std::size_t i2 = end_host;
+    if (i2 < rest.size() && rest[i2] == ':') {
+        const std::size_t pb = ++i2;
+        std::uint64_t port = 0;
+        bool overflow = false;
+        i2 = parse_decimal(rest, i2, 65535, port, overflow);
+        if (i2 == pb || overflow || port == 0) {
+            return value_error{parse_error_code::invalid_port, "malformed port"};
+        }
+        u.port_text = rest.substr(pb, i2 - pb);
+        u.port = static_cast<std::uint16_t>(port);
+    }
+    const std::size_t q = rest.find('?', i2);
+    if (i2 < rest.size() && rest[i2] == ';') {
+        u.params = rest.substr(i2 + 1, q == std::string_view::npos ? std::string_view::npos
+                                                                    : q - i2 - 1);
+        if (!count_params(u.params)) {
+            return value_error{parse_error_code::invalid_param, "malformed URI parameter"};
+        }
+    } else if (i2 < rest.size() && rest[i2] != '?') {
+        return value_error{parse_error_code::invalid_host, "unexpected character after host"};
+    }
+    if (q != std::string_view::npos) {
+        u.headers = rest.substr(q + 1);
+    }
+    return u;
+}
+
+value_result<std::size_t> unescape(std::string_view text, char* out, std::size_t capacity) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '%') {
+            if (i + 2 >= text.size() + 0 || hex_value(text[i + 1]) < 0 ||
+                hex_value(text[i + 2]) < 0) {
+                return value_error{parse_error_code::invalid_escape, "bad %-escape"};
+            }
+            c = static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+            i += 2;
+        }
+        if (n == capacity) {
+            return value_error{parse_error_code::value_out_of_range, "unescape buffer too small"};
+        }
+        out[n++] = c;
+    }
+    return n;
+}
+
+} // namespace sipedge::parser

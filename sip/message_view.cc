@@ -1,0 +1,105 @@
+#include "sip/message_view.hh"
+
+namespace sipedge::sip {
+
+message_view::message_view() { clear(); }
+
+void message_view::clear() {
+    _base = nullptr;
+    _length = 0;
+    _start_line_length = 0;
+    _body_offset = 0;
+    _content_length = 0;
+    _header_count = 0;
+    _status_code = 0;
+    _kind = message_kind::none;
+    _method_id = sip_method::extension;
+    _has_content_length = false;
+    _method = _request_uri = _version = _reason = {};
+    _first.fill(no_header);
+    _last.fill(no_header);
+    _count.fill(0);
+}
+
+header_ref message_view::header(std::size_t index) const {
+    if (index >= _header_count) {
+        return {};
+    }
+    const header_field& f = _headers[index];
+    return {std::string_view(_base + f.name_offset, f.name_length),
+            std::string_view(_base + f.value_offset, f.value_length), f.id,
+            static_cast<std::uint16_t>(index), f.folded};
+}
+
+header_ref message_view::first(header_id id) const { return header(first_index(id)); }
+
+std::optional<std::string_view> message_view::first_value(header_id id) const {
+    const std::uint16_t i = first_index(id);
+    if (i == no_header) {
+        return std::nullopt;
+    }
+    return header(i).value;
+}
+
+header_ref message_view::next_same(std::uint16_t index) const {
+    if (index >= _header_count) {
+        return {};
+    }
+    return header(_headers[index].next_same);
+}
+
+header_ref message_view::find_unknown(std::string_view name) const {
+    for (std::uint16_t i = first_index(header_id::unknown); i != no_header;
+         i = _headers[i].next_same) {
+        const header_ref h = header(i);
+        if (h.name.size() != name.size()) {
+            continue;
+        }
+        bool same = true;
+        for (std::size_t k = 0; k < name.size() && same; ++k) {
+            char a = h.name[k];
+            char b = name[k];
+            a = (a >= 'A' && a <= 'Z') ? static_cast<char>(a | 0x20) : a;
+            b = (b >= 'A' && b <= 'Z') ? static_cast<char>(b | 0x20) : b;
+            same = a == b;
+        }
+        if (same) {
+            return h;
+        }
+    }
+    return {};
+}
+
+message_view::value_cursor::value_cursor(const message_view* v, std::uint16_t first)
+    : _view(v), _index(first) {
+    if (_index != no_header) {
+        _list = value_list_cursor(_view->header(_index).value);
+    }
+}
+
+bool message_view::value_cursor::next(std::string_view& out, std::uint16_t* header_index) {
+    while (_index != no_header) {
+        if (_list.next(out)) {
+            if (header_index != nullptr) {
+                *header_index = _index;
+            }
+            return true;
+        }
+        _index = _view->_headers[_index].next_same;
+        if (_index != no_header) {
+            _list = value_list_cursor(_view->header(_index).value);
+        }
+    }
+    return false;
+}
+
+std::optional<std::string_view> message_view::first_element(header_id id) const {
+    value_cursor c = values(id);
+    std::string_view v;
+    if (c.next(v)) {
+        return v;
+    }
+    return std::nullopt;
+}
+
+} // namespace sipedge::sip
