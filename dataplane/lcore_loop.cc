@@ -6,6 +6,7 @@
 #include <array>
 
 #include "dataplane/net/ether_input.hh"
+#include "dataplane/net/ipv4_reassembly.hh"
 
 namespace sipedge::dataplane {
 
@@ -26,7 +27,8 @@ void count_tx_drops(rte_mbuf** unsent, std::uint16_t count, void* userdata) {
 
 int lcore_loop(void* arg) {
     lcore_context& ctx = *static_cast<lcore_context*>(arg);
-    counter_block& counters = *ctx.counters;
+    packet_context& packet = ctx.packet;
+    counter_block& counters = *packet.counters;
 
     // The TX buffer lives in this lcore's stack frame: staged packets never
     // outlive the loop, which flushes before returning.
@@ -48,6 +50,7 @@ int lcore_loop(void* arg) {
             last_drain = pass_start;
         }
 
+        packet.now_tsc = pass_start;
         const std::uint16_t n = rte_eth_rx_burst(ctx.port_id, ctx.rx_queue, pkts.data(), burst_size);
         if (n == 0) {
             counters.add(counter_id::loop_idle_cycles, rte_rdtsc() - pass_start);
@@ -63,13 +66,28 @@ int lcore_loop(void* arg) {
             }
             rte_mbuf* m = pkts[i];
             counters.add(counter_id::rx_bytes, rte_pktmbuf_pkt_len(m));
-            if (ether_input(m, ctx.ifc, counters) == verdict::transmit) {
+            udp_delivery datagram;
+            switch (ether_input(m, packet, datagram)) {
+            case verdict::transmit:
                 counters.add(counter_id::tx_bytes, rte_pktmbuf_pkt_len(m));
                 counters.add(counter_id::tx_packets,
                              rte_eth_tx_buffer(ctx.port_id, ctx.tx_queue, tx, m));
-            } else {
+                break;
+            case verdict::deliver_udp:
+                // The SIP stage (parser, transactions, proxy core) is wired in by
+                // the dataplane issue; until then the datagram is counted and freed.
+                counters.add(counter_id::drop_sip_not_wired);
                 rte_pktmbuf_free(m);
+                break;
+            case verdict::consumed:
+                break;
+            case verdict::drop:
+                rte_pktmbuf_free(m);
+                break;
             }
+        }
+        if (packet.reassembly != nullptr) {
+            packet.reassembly->flush(counters);
         }
         counters.add(counter_id::loop_busy_cycles, rte_rdtsc() - pass_start);
     }

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "common/counters.hh"
-#include "dataplane/net/interface.hh"
+#include "dataplane/net/packet_context.hh"
 
 namespace sipedge::dataplane {
 
@@ -17,8 +17,7 @@ struct lcore_context {
     std::uint16_t port_id = 0;
     std::uint16_t rx_queue = 0;
     std::uint16_t tx_queue = 0;
-    local_interface ifc;
-    counter_block* counters = nullptr;        // owned by this lcore, read by others
+    packet_context packet;                    // counters inside: owned here, read by others
     const std::atomic<bool>* stop = nullptr;  // set by the signal handler
 };
 

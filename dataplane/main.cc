@@ -21,6 +21,7 @@
 #include "dataplane/eal_setup.hh"
 #include "dataplane/io/port.hh"
 #include "dataplane/lcore_loop.hh"
+#include "dataplane/net/ipv4_reassembly.hh"
 #include "dataplane/options.hh"
 #include "dataplane/stats_print.hh"
 
@@ -86,12 +87,22 @@ int main(int argc, char** argv) {
     std::printf("sipedge: port %u (%s) mac %s ip %s, worker lcore %u\n", port.value().port_id,
                 port.value().driver.c_str(), mac_text, ip_text, opts.worker_lcore);
 
+    auto reassembly = ipv4_reassembly::create(ipv4_reassembly::config{},
+                                              static_cast<int>(rte_socket_id()));
+    if (!reassembly) {
+        std::fprintf(stderr, "sipedge: %s\n", reassembly.message());
+        close_port(port.value());
+        rte_eal_cleanup();
+        return 1;
+    }
+
     counter_block worker_counters;
     lcore_context ctx;
     ctx.port_id = port.value().port_id;
-    ctx.ifc.mac = port.value().mac;
-    ctx.ifc.ipv4 = opts.ipv4_address;
-    ctx.counters = &worker_counters;
+    ctx.packet.ifc.mac = port.value().mac;
+    ctx.packet.ifc.ipv4 = opts.ipv4_address;
+    ctx.packet.counters = &worker_counters;
+    ctx.packet.reassembly = reassembly.value().get();
     ctx.stop = &stop_requested;
 
     if (rte_eal_remote_launch(lcore_loop, &ctx, opts.worker_lcore) != 0) {
@@ -119,6 +130,7 @@ int main(int argc, char** argv) {
     rte_eal_mp_wait_lcore();
     std::printf("sipedge: stopping; final counters:\n");
     print_counters(stdout, shown, false);
+    reassembly.value().reset(); // holds mbufs of the port's pool: free before the pool
     close_port(port.value());
     rte_eal_cleanup();
     return exit_code;

@@ -4,7 +4,9 @@
 
 namespace sipedge::dataplane {
 
-verdict arp_input(rte_mbuf* m, const local_interface& ifc, counter_block& counters) {
+verdict arp_input(rte_mbuf* m, packet_context& ctx) {
+    counter_block& counters = *ctx.counters;
+    const local_interface& ifc = ctx.ifc;
     if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr) + sizeof(rte_arp_hdr)) {
         counters.add(counter_id::drop_short_frame);
         return verdict::drop;

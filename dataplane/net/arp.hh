@@ -3,12 +3,11 @@
 
 #include <rte_mbuf.h>
 
-#include "common/counters.hh"
-#include "dataplane/net/interface.hh"
+#include "dataplane/net/packet_context.hh"
 
 namespace sipedge::dataplane {
 
 // Precondition: m starts with an Ethernet header whose type is ARP.
-verdict arp_input(rte_mbuf* m, const local_interface& ifc, counter_block& counters);
+verdict arp_input(rte_mbuf* m, packet_context& ctx);
 
 } // namespace sipedge::dataplane

@@ -4,11 +4,12 @@
 
 #include <rte_mbuf.h>
 
-#include "common/counters.hh"
-#include "dataplane/net/interface.hh"
+#include "dataplane/net/packet_context.hh"
 
 namespace sipedge::dataplane {
 
-verdict ether_input(rte_mbuf* m, const local_interface& ifc, counter_block& counters);
+// m may be replaced (a completed reassembly hands back the whole datagram);
+// on deliver_udp, out says where the payload is.
+verdict ether_input(rte_mbuf*& m, packet_context& ctx, udp_delivery& out);
 
 } // namespace sipedge::dataplane

@@ -3,13 +3,12 @@
 
 #include <rte_mbuf.h>
 
-#include "common/counters.hh"
-#include "dataplane/net/interface.hh"
+#include "dataplane/net/packet_context.hh"
 
 namespace sipedge::dataplane {
 
 // Precondition: ipv4_input validated the IPv4 header (no options) and found
 // protocol ICMP.
-verdict icmp_input(rte_mbuf* m, const local_interface& ifc, counter_block& counters);
+verdict icmp_input(rte_mbuf* m, packet_context& ctx);
 
 } // namespace sipedge::dataplane

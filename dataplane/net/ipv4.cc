@@ -4,10 +4,13 @@
 #include <rte_ip_frag.h>
 
 #include "dataplane/net/icmp.hh"
+#include "dataplane/net/ipv4_reassembly.hh"
+#include "dataplane/net/udp.hh"
 
 namespace sipedge::dataplane {
 
-verdict ipv4_input(rte_mbuf* m, const local_interface& ifc, counter_block& counters) {
+verdict ipv4_input(rte_mbuf*& m, packet_context& ctx, udp_delivery& out) {
+    counter_block& counters = *ctx.counters;
     const std::uint32_t frame_len = rte_pktmbuf_data_len(m);
     if (frame_len < sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr)) {
         counters.add(counter_id::drop_short_frame);
@@ -17,7 +20,7 @@ verdict ipv4_input(rte_mbuf* m, const local_interface& ifc, counter_block& count
     const std::uint32_t header_len = rte_ipv4_hdr_len(ip);
     const std::uint32_t total_len = rte_be_to_cpu_16(ip->total_length);
     if ((ip->version_ihl >> 4) != 4 || header_len < sizeof(rte_ipv4_hdr) ||
-        total_len < header_len || sizeof(rte_ether_hdr) + total_len > frame_len) {
+        total_len < header_len || sizeof(rte_ether_hdr) + total_len > rte_pktmbuf_pkt_len(m)) {
         counters.add(counter_id::drop_ipv4_bad_header);
         return verdict::drop;
     }
@@ -26,12 +29,8 @@ verdict ipv4_input(rte_mbuf* m, const local_interface& ifc, counter_block& count
         counters.add(counter_id::drop_ipv4_bad_checksum);
         return verdict::drop;
     }
-    if (ip->dst_addr != ifc.ipv4) {
+    if (ip->dst_addr != ctx.ifc.ipv4) {
         counters.add(counter_id::drop_ipv4_not_for_us);
-        return verdict::drop;
-    }
-    if (rte_ipv4_frag_pkt_is_fragmented(ip)) {
-        counters.add(counter_id::drop_ipv4_fragment);
         return verdict::drop;
     }
     if (header_len != sizeof(rte_ipv4_hdr)) {
@@ -40,13 +39,28 @@ verdict ipv4_input(rte_mbuf* m, const local_interface& ifc, counter_block& count
         counters.add(counter_id::drop_ipv4_options);
         return verdict::drop;
     }
-    // Ethernet minimum-frame padding beyond total_length is ignored from here on.
+    // Ethernet minimum-frame padding beyond total_length must not reach L4.
+    const std::uint32_t padding = rte_pktmbuf_pkt_len(m) - sizeof(rte_ether_hdr) - total_len;
+    if (padding != 0) {
+        rte_pktmbuf_trim(m, static_cast<std::uint16_t>(padding));
+    }
+    if (rte_ipv4_frag_pkt_is_fragmented(ip)) {
+        if (ctx.reassembly == nullptr || ip->next_proto_id != IPPROTO_UDP) {
+            counters.add(counter_id::drop_ipv4_fragment);
+            return verdict::drop;
+        }
+        rte_mbuf* whole = ctx.reassembly->add(m, ip, ctx.now_tsc, counters);
+        if (whole == nullptr) {
+            return verdict::consumed;
+        }
+        m = whole;
+        ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, sizeof(rte_ether_hdr));
+    }
     switch (ip->next_proto_id) {
     case IPPROTO_ICMP:
-        return icmp_input(m, ifc, counters);
+        return icmp_input(m, ctx);
     case IPPROTO_UDP:
-        counters.add(counter_id::drop_udp_not_handled);
-        return verdict::drop;
+        return udp_input(m, ip, ctx, out);
     default:
         counters.add(counter_id::drop_unknown_l4);
         return verdict::drop;

@@ -2,17 +2,22 @@
 // mode, no device): crafted frames in, verdicts, rewritten replies and drop
 // counters out.
 #include "dataplane/net/ether_input.hh"
+#include "dataplane/net/ipv4_reassembly.hh"
 
 #include <rte_arp.h>
 #include <rte_eal.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_cycles.h>
 #include <rte_udp.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <vector>
 
 namespace sipedge::dataplane {
@@ -40,7 +45,7 @@ const rte_ether_addr peer_mac{{0x02, 0, 0, 0, 0, 2}};
 const rte_be32_t our_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 1));
 const rte_be32_t peer_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 2));
 
-local_interface ifc() { return local_interface{our_mac, our_ip}; }
+local_interface ifc() { return local_interface{our_mac, our_ip, RTE_BE16(5060)}; }
 
 rte_mbuf* to_mbuf(const std::vector<std::uint8_t>& frame) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool);
@@ -77,12 +82,13 @@ std::vector<std::uint8_t> arp_request(rte_be32_t target) {
 
 // An IPv4 packet to us with the given protocol and payload, valid checksum.
 std::vector<std::uint8_t> ipv4(std::uint8_t proto, const std::vector<std::uint8_t>& payload,
-                               std::uint16_t frag = 0) {
+                               std::uint16_t frag = 0, std::uint16_t id = 0) {
     auto f = ether(our_mac, RTE_ETHER_TYPE_IPV4);
     rte_ipv4_hdr ip{};
     ip.version_ihl = RTE_IPV4_VHL_DEF;
     ip.total_length = rte_cpu_to_be_16(static_cast<std::uint16_t>(sizeof ip + payload.size()));
     ip.fragment_offset = rte_cpu_to_be_16(frag);
+    ip.packet_id = rte_cpu_to_be_16(id);
     ip.time_to_live = 64;
     ip.next_proto_id = proto;
     ip.src_addr = peer_ip;
@@ -107,21 +113,63 @@ std::vector<std::uint8_t> echo_request(std::size_t data_len) {
     return icmp;
 }
 
+// A UDP datagram (header + payload) from the peer, checksum computed over the
+// pseudo-header unless zero_checksum.
+std::vector<std::uint8_t> udp(std::uint16_t dst_port, const std::string& payload,
+                              bool zero_checksum = false) {
+    std::vector<std::uint8_t> d(sizeof(rte_udp_hdr) + payload.size());
+    auto* h = reinterpret_cast<rte_udp_hdr*>(d.data());
+    h->src_port = RTE_BE16(5070);
+    h->dst_port = rte_cpu_to_be_16(dst_port);
+    h->dgram_len = rte_cpu_to_be_16(static_cast<std::uint16_t>(d.size()));
+    std::memcpy(d.data() + sizeof(rte_udp_hdr), payload.data(), payload.size());
+    if (!zero_checksum) {
+        rte_ipv4_hdr pseudo{};
+        pseudo.version_ihl = RTE_IPV4_VHL_DEF;
+        pseudo.next_proto_id = IPPROTO_UDP;
+        pseudo.src_addr = peer_ip;
+        pseudo.dst_addr = our_ip;
+        pseudo.total_length = rte_cpu_to_be_16(static_cast<std::uint16_t>(sizeof pseudo + d.size()));
+        h->dgram_cksum = rte_ipv4_udptcp_cksum(&pseudo, d.data());
+    }
+    return d;
+}
+
 struct run_result {
     verdict v;
     counter_block counters;
     std::vector<std::uint8_t> out;
+    udp_delivery datagram;
 };
 
-run_result run(const std::vector<std::uint8_t>& frame) {
+// Runs frames through one packet context in order; the result is the last one's.
+run_result run_all(const std::vector<std::vector<std::uint8_t>>& frames,
+                   ipv4_reassembly* reassembly = nullptr,
+                   const std::vector<std::uint64_t>& tsc = {}) {
     run_result r{};
-    rte_mbuf* m = to_mbuf(frame);
-    r.v = ether_input(m, ifc(), r.counters);
-    auto* d = rte_pktmbuf_mtod(m, std::uint8_t*);
-    r.out.assign(d, d + rte_pktmbuf_data_len(m));
-    rte_pktmbuf_free(m);
+    packet_context ctx{ifc(), &r.counters, reassembly, 0};
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        ctx.now_tsc = i < tsc.size() ? tsc[i] : 0;
+        rte_mbuf* m = to_mbuf(frames[i]);
+        r.v = ether_input(m, ctx, r.datagram);
+        if (r.v == verdict::consumed) {
+            continue;
+        }
+        r.out.resize(rte_pktmbuf_pkt_len(m));
+        // rte_pktmbuf_read copies only when the data is segmented.
+        const void* first = rte_pktmbuf_read(m, 0, r.out.size(), r.out.data());
+        if (first != r.out.data()) {
+            std::memcpy(r.out.data(), first, r.out.size());
+        }
+        rte_pktmbuf_free(m);
+    }
+    if (reassembly != nullptr) {
+        reassembly->flush(r.counters);
+    }
     return r;
 }
+
+run_result run(const std::vector<std::uint8_t>& frame) { return run_all({frame}); }
 
 TEST(net, arp_request_for_our_address_becomes_the_reply) {
     auto r = run(arp_request(our_ip));
@@ -193,7 +241,7 @@ TEST(net, every_bad_packet_is_dropped_with_its_reason) {
         ip->hdr_checksum = rte_ipv4_cksum(ip);
         cases.push_back({"other IPv4 destination", f, counter_id::drop_ipv4_not_for_us});
     }
-    cases.push_back({"fragment", ipv4(IPPROTO_ICMP, echo_request(8), RTE_IPV4_HDR_MF_FLAG),
+    cases.push_back({"ICMP fragment", ipv4(IPPROTO_ICMP, echo_request(8), RTE_IPV4_HDR_MF_FLAG),
                      counter_id::drop_ipv4_fragment});
     {
         auto icmp = echo_request(8);
@@ -208,8 +256,22 @@ TEST(net, every_bad_packet_is_dropped_with_its_reason) {
         h->icmp_cksum = static_cast<std::uint16_t>(~rte_raw_cksum(icmp.data(), icmp.size()));
         cases.push_back({"ICMP timestamp", ipv4(IPPROTO_ICMP, icmp), counter_id::drop_icmp_other});
     }
-    cases.push_back({"UDP", ipv4(IPPROTO_UDP, std::vector<std::uint8_t>(16, 0)),
-                     counter_id::drop_udp_not_handled});
+    cases.push_back({"UDP to another port", ipv4(IPPROTO_UDP, udp(53, "x")),
+                     counter_id::drop_udp_wrong_port});
+    {
+        auto d = udp(5060, "OPTIONS sip:x SIP/2.0\r\n\r\n");
+        d.back() ^= 0x20; // payload changed after the checksum was computed
+        cases.push_back({"UDP bad checksum", ipv4(IPPROTO_UDP, d), counter_id::drop_udp_bad_checksum});
+    }
+    {
+        auto d = udp(5060, "abc");
+        d[5] = 200; // dgram_len larger than the IP payload
+        cases.push_back({"UDP bad length", ipv4(IPPROTO_UDP, d), counter_id::drop_udp_bad_length});
+    }
+    cases.push_back({"UDP header cut short", ipv4(IPPROTO_UDP, std::vector<std::uint8_t>(5, 0)),
+                     counter_id::drop_udp_bad_length});
+    cases.push_back({"fragment without reassembly", ipv4(IPPROTO_UDP, udp(5060, "abcdefgh"), RTE_IPV4_HDR_MF_FLAG),
+                     counter_id::drop_ipv4_fragment});
     cases.push_back({"SCTP", ipv4(132, std::vector<std::uint8_t>(16, 0)), counter_id::drop_unknown_l4});
 
     for (const auto& c : cases) {
@@ -222,6 +284,76 @@ TEST(net, every_bad_packet_is_dropped_with_its_reason) {
         }
         EXPECT_EQ(all, 1u) << c.name << ": exactly one counter moves";
     }
+}
+
+TEST(net, udp_to_the_sip_port_is_delivered_with_its_payload) {
+    const std::string sip = "OPTIONS sip:198.51.100.1 SIP/2.0\r\n\r\n";
+    for (bool zero_checksum : {false, true}) {
+        auto frame = ipv4(IPPROTO_UDP, udp(5060, sip, zero_checksum));
+        frame.resize(frame.size() + 6, 0); // Ethernet padding is not payload
+        auto r = run(frame);
+        ASSERT_EQ(r.v, verdict::deliver_udp) << "zero_checksum=" << zero_checksum;
+        EXPECT_EQ(r.counters.get(counter_id::udp_sip_datagrams), 1u);
+        EXPECT_EQ(r.datagram.src_ip, peer_ip);
+        EXPECT_EQ(r.datagram.src_port, RTE_BE16(5070));
+        ASSERT_EQ(r.datagram.payload_length, sip.size());
+        EXPECT_EQ(std::string(reinterpret_cast<const char*>(r.out.data()) + r.datagram.payload_offset,
+                              r.datagram.payload_length),
+                  sip);
+    }
+}
+
+// Splits an IPv4/UDP datagram into fragments of `chunk` payload bytes (a
+// multiple of 8), each a full frame.
+std::vector<std::vector<std::uint8_t>> fragment(const std::vector<std::uint8_t>& udp_datagram,
+                                                std::size_t chunk, std::uint16_t id) {
+    std::vector<std::vector<std::uint8_t>> frags;
+    for (std::size_t off = 0; off < udp_datagram.size(); off += chunk) {
+        const std::size_t n = std::min(chunk, udp_datagram.size() - off);
+        const bool more = off + n < udp_datagram.size();
+        std::vector<std::uint8_t> piece(udp_datagram.begin() + off, udp_datagram.begin() + off + n);
+        frags.push_back(ipv4(IPPROTO_UDP, piece,
+                             static_cast<std::uint16_t>((off / 8) | (more ? RTE_IPV4_HDR_MF_FLAG : 0)),
+                             id));
+    }
+    return frags;
+}
+
+std::unique_ptr<ipv4_reassembly> make_reassembly() {
+    auto r = ipv4_reassembly::create(ipv4_reassembly::config{64, 2000}, 0);
+    EXPECT_TRUE(r.ok());
+    return std::move(r).value();
+}
+
+TEST(net, fragments_in_any_order_are_reassembled_and_delivered) {
+    std::string sip = "INVITE sip:bob@198.51.100.1 SIP/2.0\r\n";
+    while (sip.size() < 3000) {
+        sip += "X-Filler: " + std::to_string(sip.size()) + "\r\n";
+    }
+    auto frags = fragment(udp(5060, sip), 1440, 77);
+    ASSERT_EQ(frags.size(), 3u);
+    std::swap(frags[0], frags[2]); // last first, first last
+    auto reassembly = make_reassembly();
+    auto r = run_all(frags, reassembly.get());
+    ASSERT_EQ(r.v, verdict::deliver_udp);
+    EXPECT_EQ(r.counters.get(counter_id::ipv4_fragments), 3u);
+    EXPECT_EQ(r.counters.get(counter_id::ipv4_reassembled), 1u);
+    ASSERT_EQ(r.datagram.payload_length, sip.size());
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(r.out.data()) + r.datagram.payload_offset,
+                          r.datagram.payload_length),
+              sip)
+        << "payload must come back byte for byte and its UDP checksum verify";
+}
+
+TEST(net, an_incomplete_datagram_expires_and_is_counted) {
+    auto frags = fragment(udp(5060, std::string(2000, 'a')), 1440, 9);
+    ASSERT_EQ(frags.size(), 2u);
+    auto reassembly = make_reassembly();
+    const std::uint64_t late = rte_get_tsc_hz() * 3; // past the 2 s timeout
+    auto r = run_all({frags[0], frags[1]}, reassembly.get(), {0, late});
+    EXPECT_EQ(r.v, verdict::consumed) << "the late fragment starts a new datagram";
+    EXPECT_EQ(r.counters.get(counter_id::ipv4_reassembled), 0u);
+    EXPECT_EQ(r.counters.get(counter_id::drop_ipv4_fragment_expired), 1u);
 }
 
 } // namespace

@@ -1,0 +1,46 @@
+#pragma once
+// What every stage of one lcore's packet path shares: the local port's
+// addresses, that lcore's counters and reassembly table, and the time of the
+// current pass. One per lcore; nothing in it is shared with another lcore.
+
+#include <rte_ether.h>
+
+#include <cstdint>
+
+#include "common/counters.hh"
+
+namespace sipedge::dataplane {
+
+class ipv4_reassembly;
+
+struct local_interface {
+    rte_ether_addr mac{};
+    rte_be32_t ipv4 = 0;            // network byte order
+    rte_be16_t sip_port = RTE_BE16(5060);
+};
+
+struct packet_context {
+    local_interface ifc;
+    counter_block* counters = nullptr;
+    ipv4_reassembly* reassembly = nullptr; // null: fragments are dropped, counted
+    std::uint64_t now_tsc = 0;             // read once per pass (STYLE.md)
+};
+
+// A UDP datagram for the SIP stage: where its payload is in the (possibly
+// reassembled, multi-segment) mbuf and who sent it.
+struct udp_delivery {
+    rte_be32_t src_ip = 0;
+    rte_be16_t src_port = 0;
+    std::uint32_t payload_offset = 0; // from the start of the packet
+    std::uint32_t payload_length = 0;
+};
+
+// What the loop does with a packet after the handlers have looked at it.
+enum class verdict : std::uint8_t {
+    transmit,    // the mbuf was rewritten in place into a reply
+    drop,        // free it; the reason was counted
+    consumed,    // a handler kept it (a fragment waiting for the rest)
+    deliver_udp, // a checked datagram to the SIP port: see udp_delivery
+};
+
+} // namespace sipedge::dataplane
