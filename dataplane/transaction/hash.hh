@@ -1,0 +1,59 @@
+#pragma once
+// A small seeded 64-bit hash for transaction keys, the loop-detection value and
+// dispatch by Call-ID. Incremental, so keys hash several fields without copying
+// them together. Not cryptographic; the per-lcore seed of the transaction table
+// keeps remote peers from steering keys into one bucket.
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace sipedge::txn {
+
+class hasher {
+public:
+    explicit hasher(std::uint64_t seed = 0x9e3779b97f4a7c15ull) : _h(seed) {}
+
+    hasher& add(std::string_view s) {
+        const char* p = s.data();
+        std::size_t n = s.size();
+        while (n >= 8) {
+            std::uint64_t w;
+            std::memcpy(&w, p, 8);
+            mix(w);
+            p += 8;
+            n -= 8;
+        }
+        std::uint64_t tail = 0;
+        std::memcpy(&tail, p, n);
+        // Length and a separator, so ("ab","c") and ("a","bc") differ.
+        mix(tail ^ (static_cast<std::uint64_t>(s.size()) << 56) ^ 0xa5);
+        return *this;
+    }
+    hasher& add(std::uint64_t v) {
+        mix(v);
+        return *this;
+    }
+    std::uint64_t value() const { return finalize(_h); }
+
+    static std::uint64_t finalize(std::uint64_t h) {
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 33;
+        h *= 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 33;
+        return h;
+    }
+
+private:
+    void mix(std::uint64_t w) {
+        const unsigned __int128 m =
+            static_cast<unsigned __int128>(w ^ _h) * 0x9fb21c651e98df25ull;
+        _h = static_cast<std::uint64_t>(m) ^ static_cast<std::uint64_t>(m >> 64) ^ (_h >> 7);
+        _h += 0x2d358dccaa6c78a5ull;
+    }
+
+    std::uint64_t _h;
+};
+
+} // namespace sipedge::txn

@@ -1,0 +1,67 @@
+#include "dataplane/transaction/message_store.hh"
+
+#include <cstring>
+
+namespace sipedge::txn {
+
+message_store::message_store(std::uint32_t chunks)
+    : _chunks(new chunk[chunks == 0 ? 1 : chunks]), _count(chunks == 0 ? 1 : chunks),
+      _free_head(0), _free_count(_count) {
+    for (std::uint32_t i = 0; i < _count; ++i) {
+        _chunks[i].next = i + 1 < _count ? i + 1 : stored_message::none;
+    }
+}
+
+stored_message message_store::store(std::string_view bytes) {
+    const std::size_t needed =
+        bytes.empty() ? 1 : (bytes.size() + payload_per_chunk - 1) / payload_per_chunk;
+    if (needed > _free_count) {
+        return {};
+    }
+    stored_message m{_free_head, static_cast<std::uint32_t>(bytes.size())};
+    std::uint32_t c = _free_head;
+    std::size_t off = 0;
+    for (std::size_t i = 0; i < needed; ++i) {
+        const std::size_t n = bytes.size() - off < payload_per_chunk ? bytes.size() - off
+                                                                     : payload_per_chunk;
+        std::memcpy(_chunks[c].payload, bytes.data() + off, n);
+        off += n;
+        if (i + 1 < needed) {
+            c = _chunks[c].next;
+        }
+    }
+    _free_head = _chunks[c].next;
+    _chunks[c].next = stored_message::none;
+    _free_count -= static_cast<std::uint32_t>(needed);
+    return m;
+}
+
+void message_store::release(stored_message& m) {
+    if (m.empty()) {
+        return;
+    }
+    std::uint32_t last = m.first;
+    std::uint32_t n = 1;
+    while (_chunks[last].next != stored_message::none) {
+        last = _chunks[last].next;
+        ++n;
+    }
+    _chunks[last].next = _free_head;
+    _free_head = m.first;
+    _free_count += n;
+    m = {};
+}
+
+void message_store::copy_out(const stored_message& m, char* out) const {
+    std::uint32_t c = m.first;
+    std::size_t left = m.length;
+    while (left > 0 && c != stored_message::none) {
+        const std::size_t n = left < payload_per_chunk ? left : payload_per_chunk;
+        std::memcpy(out, _chunks[c].payload, n);
+        out += n;
+        left -= n;
+        c = _chunks[c].next;
+    }
+}
+
+} // namespace sipedge::txn

@@ -1,0 +1,69 @@
+#pragma once
+// One SIP transaction's state (RFC 3261 §17 with the RFC 6026 states), as kept in
+// the per-lcore transaction table. Plain data: the state machines live in
+// transaction_layer.cc. Sized to stay within two cache lines.
+
+#include <cstdint>
+
+#include "dataplane/timer/timer_wheel.hh"
+#include "dataplane/transaction/message_store.hh"
+#include "dataplane/transaction/types.hh"
+
+namespace sipedge::txn {
+
+using txn_id = std::uint32_t; // index in the table; no_txn when none
+
+enum class txn_kind : std::uint8_t {
+    invite_client,     // ICT, §17.1.1 + RFC 6026 Accepted
+    non_invite_client, // NICT, §17.1.2
+    invite_server,     // IST, §17.2.1 + RFC 6026 Accepted
+    non_invite_server, // NIST, §17.2.2
+};
+
+constexpr bool is_client(txn_kind k) {
+    return k == txn_kind::invite_client || k == txn_kind::non_invite_client;
+}
+constexpr bool is_invite(txn_kind k) {
+    return k == txn_kind::invite_client || k == txn_kind::invite_server;
+}
+
+enum class txn_state : std::uint8_t {
+    idle,       // slot free
+    calling,    // ICT
+    trying,     // NICT, NIST
+    proceeding, // all
+    completed,  // all
+    accepted,   // ICT and IST (RFC 6026)
+    confirmed,  // IST
+    terminated, // transient, while being destroyed
+};
+
+// 128-bit match key: two independent hashes of the §17.1.3 / §17.2.3 fields.
+struct txn_key {
+    std::uint64_t hi = 0;
+    std::uint64_t lo = 0;
+    friend bool operator==(const txn_key&, const txn_key&) = default;
+};
+
+struct transaction {
+    txn_key key;
+    timer::timer_handle retransmit_timer; // A, E, G
+    timer::timer_handle timeout_timer;    // B, D, F, H, I, J, K, L, M
+    timer::timer_handle tu_timer;         // owned by the TU (the proxy's timer C)
+    endpoint peer;            // client: where the request goes; server: where responses go
+    stored_message message;   // client: the request; server: the last response sent
+    stored_message ack;       // ICT: the ACK for a non-2xx final response
+    stored_message tu_message; // owned by the TU (proxy: response skeleton); freed here
+    std::uint32_t retransmit_interval = 0; // ticks
+    std::uint32_t next_in_bucket = 0;
+    std::uint32_t generation = 0;
+    std::uint32_t owner = 0;       // TU context (proxy: response context index)
+    std::uint16_t owner_slot = 0;  // TU sub-index (proxy: branch number)
+    std::uint16_t last_status = 0; // last response status seen or sent
+    txn_kind kind = txn_kind::non_invite_server;
+    txn_state state = txn_state::idle;
+    transport tp = transport::udp;
+    std::uint8_t tu_flags = 0; // free for the TU
+};
+
+} // namespace sipedge::txn
