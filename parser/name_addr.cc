@@ -38,7 +38,7 @@ value_result<bool> take_params(std::string_view rest, name_addr& out) {
         return value_error{parse_error_code::trailing_garbage, "text after the address"};
     }
     out.params = rest.substr(i + 1);
-    param_cursor c(out.params);
+    param_cursor c(rest.substr(i)); // from the ';' so that ";;x" fails
     param p;
     while (c.next(p)) {
         if (iequal(p.name, "tag")) {

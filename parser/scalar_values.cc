@@ -52,7 +52,7 @@ bool params_after(std::string_view v, std::size_t i, std::string_view& params) {
         return false;
     }
     params = v.substr(i + 1);
-    return count_params(params).ok();
+    return count_params(v.substr(i)).ok(); // from the ';' so that ";;x" fails
 }
 
 } // namespace

@@ -30,7 +30,7 @@ value_result<session_expires> parse_session_expires(std::string_view value) {
         return value_error{parse_error_code::trailing_garbage, "text after Session-Expires"};
     }
     out.params = value.substr(i + 1);
-    param_cursor c(out.params);
+    param_cursor c(value.substr(i)); // from the ';' so that ";;x" fails
     param p;
     while (c.next(p)) {
         if (iequal(p.name, "refresher")) {

@@ -29,7 +29,7 @@ parse_error_code check_chars(std::string_view s) {
             return parse_error_code::invalid_uri;
         }
         if (c == '%') {
-            if (i + 2 >= s.size() + 0 || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0) {
+            if (i + 2 >= s.size() || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0) {
                 return parse_error_code::invalid_escape;
             }
             i += 2;
@@ -108,7 +108,7 @@ value_result<uri> parse_uri(std::string_view text) {
         }
         if (semi != std::string_view::npos) {
             u.params = rest.substr(semi + 1);
-            if (!count_params(u.params)) {
+            if (!count_params(rest.substr(semi))) {
                 return value_error{parse_error_code::invalid_param, "malformed tel URI parameter"};
             }
         }
@@ -169,7 +169,8 @@ value_result<uri> parse_uri(std::string_view text) {
     if (i2 < rest.size() && rest[i2] == ';') {
         u.params = rest.substr(i2 + 1, q == std::string_view::npos ? std::string_view::npos
                                                                     : q - i2 - 1);
-        if (!count_params(u.params)) {
+        // Validate from the ';' itself so that ";;x" is caught.
+        if (!count_params(rest.substr(i2, u.params.size() + 1))) {
             return value_error{parse_error_code::invalid_param, "malformed URI parameter"};
         }
     } else if (i2 < rest.size() && rest[i2] != '?') {
@@ -186,7 +187,7 @@ value_result<std::size_t> unescape(std::string_view text, char* out, std::size_t
     for (std::size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
         if (c == '%') {
-            if (i + 2 >= text.size() + 0 || hex_value(text[i + 1]) < 0 ||
+            if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 ||
                 hex_value(text[i + 2]) < 0) {
                 return value_error{parse_error_code::invalid_escape, "bad %-escape"};
             }

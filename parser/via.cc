@@ -100,7 +100,7 @@ value_result<via> parse_via(std::string_view element) {
         return value_error{parse_error_code::trailing_garbage, "text after Via sent-by"};
     }
     out.params = s.substr(i + 1);
-    param_cursor c(out.params);
+    param_cursor c(s.substr(i)); // from the ';' so that ";;x" fails
     param p;
     while (c.next(p)) {
         if (iequal(p.name, "branch")) {

@@ -1,0 +1,238 @@
+// Stage 2: framing, leniency, limits and the per-id index.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "parser/message_parser.hh"
+#include "tests/parser/corpus_loader.hh"
+#include "tests/parser/test_support.hh"
+
+namespace sipedge::parser {
+namespace {
+
+using sip::header_id;
+using testing::parse_text;
+
+const std::string invite =
+    "INVITE sip:bob@example.com SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1\r\n"
+    "v: SIP/2.0/UDP b.example.com;branch=z9hG4bK2, SIP/2.0/TCP c.example.com\r\n"
+    "Max-Forwards: 70\r\n"
+    "f: <sip:alice@example.com>;tag=1\r\n"
+    "To: <sip:bob@example.com>\r\n"
+    "Call-ID: abc@host\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "X-Custom: one\r\n"
+    "Content-Length: 4\r\n"
+    "\r\n"
+    "body";
+
+TEST(message_parser, indexes_request) {
+    auto p = parse_text(invite);
+    ASSERT_TRUE(p.result.ok());
+    EXPECT_EQ(p.result.length, invite.size());
+    EXPECT_TRUE(p->is_request());
+    EXPECT_EQ(p->method(), "INVITE");
+    EXPECT_EQ(p->request_uri(), "sip:bob@example.com");
+    EXPECT_EQ(p->version(), "SIP/2.0");
+    EXPECT_EQ(p->start_line(), "INVITE sip:bob@example.com SIP/2.0");
+    EXPECT_EQ(p->header_count(), 9u);
+    EXPECT_EQ(p->count(header_id::via), 2u);
+    EXPECT_EQ(p->first(header_id::via).name, "Via");
+    EXPECT_EQ(p->next_same(p->first_index(header_id::via)).name, "v");
+    EXPECT_EQ(*p->first_value(header_id::from), "<sip:alice@example.com>;tag=1");
+    EXPECT_EQ(*p->first_element(header_id::via), "SIP/2.0/UDP a.example.com;branch=z9hG4bK1");
+    EXPECT_EQ(p->find_unknown("x-custom").value, "one");
+    EXPECT_FALSE(p->has(header_id::route));
+    EXPECT_EQ(p->body(), "body");
+    std::vector<std::string_view> vias;
+    for (const auto h : p->headers(header_id::via)) {
+        vias.push_back(h.value);
+    }
+    ASSERT_EQ(vias.size(), 2u);
+    auto c = p->values(header_id::via);
+    std::string_view v;
+    int n = 0;
+    while (c.next(v)) {
+        ++n;
+    }
+    EXPECT_EQ(n, 3);
+}
+
+TEST(message_parser, all_isas_give_identical_views) {
+    auto msgs = testing::load_rfc4475(testing::corpus_dir());
+    for (const auto& m : msgs) {
+        auto ref = parse_text(m.bytes, framing::datagram, simd_isa::scalar);
+        for (auto isa : testing::available_isas()) {
+            auto p = parse_text(m.bytes, framing::datagram, isa);
+            ASSERT_EQ(p.result.status, ref.result.status) << m.name;
+            EXPECT_EQ(p.result.code, ref.result.code) << m.name;
+            EXPECT_EQ(p.result.error_offset, ref.result.error_offset) << m.name;
+            EXPECT_EQ(p->header_count(), ref->header_count()) << m.name;
+            for (std::size_t i = 0; i < p->header_count(); ++i) {
+                EXPECT_EQ(p->header(i).value, ref->header(i).value);
+            }
+        }
+    }
+}
+
+TEST(message_parser, padded_and_unpadded_agree) {
+    for (const auto& m : testing::load_rfc4475(testing::corpus_dir())) {
+        auto a = parse_text(m.bytes);
+        sip::message_view v;
+        const message_parser p;
+        const auto b = p.parse_unpadded(m.bytes, v);
+        EXPECT_EQ(a.result.status, b.status) << m.name;
+        EXPECT_EQ(a.result.code, b.code) << m.name;
+        EXPECT_EQ(a.result.length, b.length) << m.name;
+        EXPECT_EQ(a->header_count(), v.header_count()) << m.name;
+    }
+}
+
+TEST(message_parser, response_status_line) {
+    auto p = parse_text("SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP h\r\nContent-Length: 0\r\n\r\n");
+    ASSERT_TRUE(p.result.ok());
+    EXPECT_TRUE(p->is_response());
+    EXPECT_EQ(p->status_code(), 486);
+    EXPECT_EQ(p->reason(), "Busy Here");
+}
+
+TEST(message_parser, bare_lf_and_leading_crlf_are_accepted) {
+    const std::string m = "\r\n\r\nOPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h\nl: 0\n\n";
+    auto p = parse_text(m);
+    ASSERT_TRUE(p.result.ok()) << p.result.reason;
+    EXPECT_EQ(p.result.length, m.size());
+    EXPECT_EQ(p->method(), "OPTIONS");
+    EXPECT_EQ(*p->first_value(header_id::via), "SIP/2.0/UDP h");
+    EXPECT_EQ(p->bytes().front(), 'O');
+}
+
+TEST(message_parser, folded_value_keeps_continuation) {
+    auto p = parse_text("OPTIONS sip:a@b SIP/2.0\r\nSubject: one\r\n\ttwo\r\n  three\r\nl: 0\r\n\r\n");
+    ASSERT_TRUE(p.result.ok());
+    const auto h = p->first(header_id::subject);
+    EXPECT_TRUE(h.folded);
+    EXPECT_EQ(h.value, "one\r\n\ttwo\r\n  three");
+}
+
+TEST(message_parser, stream_framing_is_three_way) {
+    const message_parser parser;
+    sip::message_view v;
+    const std::string two = invite + invite;
+    for (std::size_t cut = 0; cut < invite.size(); ++cut) {
+        testing::padded buf(std::string_view(invite).substr(0, cut));
+        auto r = parser.parse(buf.view(), buf.readable(), v, framing::stream);
+        EXPECT_EQ(r.status, parse_status::need_more) << cut;
+    }
+    testing::padded buf(two);
+    auto r = parser.parse(buf.view(), buf.readable(), v, framing::stream);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.length, invite.size());
+    auto r2 = parser.parse(buf.view().substr(r.length), buf.readable() - r.length, v,
+                           framing::stream);
+    ASSERT_TRUE(r2.ok());
+    EXPECT_EQ(v.body(), "body");
+}
+
+TEST(message_parser, stream_requires_content_length) {
+    auto p = parse_text("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h\r\n\r\n", framing::stream);
+    EXPECT_EQ(p.result.status, parse_status::error);
+    EXPECT_EQ(p.result.code, parse_error_code::missing_content_length);
+}
+
+TEST(message_parser, header_errors_have_offsets) {
+    const std::string bad = "OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\nNo colon here\r\n\r\n";
+    auto p = parse_text(bad);
+    EXPECT_EQ(p.result.code, parse_error_code::missing_colon);
+    EXPECT_EQ(p.result.error_offset, bad.find("No colon"));
+    auto q = parse_text("OPTIONS sip:a@b SIP/2.0\r\nBad Name: x\r\n\r\n");
+    EXPECT_EQ(q.result.code, parse_error_code::invalid_header_name);
+    auto f = parse_text("OPTIONS sip:a@b SIP/2.0\r\n folded: x\r\n\r\n");
+    EXPECT_EQ(f.result.code, parse_error_code::invalid_header_name);
+    auto u = parse_text("OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n");
+    EXPECT_EQ(u.result.code, parse_error_code::unterminated_headers);
+    auto e = parse_text("\r\n\r\n");
+    EXPECT_EQ(e.result.code, parse_error_code::empty_message);
+    auto s = parse_text("SIP/2.0 99 Too Low\r\n\r\n");
+    EXPECT_EQ(s.result.code, parse_error_code::invalid_status_code);
+    auto bv = parse_text("OPTIONS sip:a@b SIP/2.x\r\n\r\n");
+    EXPECT_EQ(bv.result.code, parse_error_code::invalid_version);
+    auto bm = parse_text("OPT@ONS sip:a@b SIP/2.0\r\n\r\n");
+    EXPECT_EQ(bm.result.code, parse_error_code::invalid_method);
+    auto ns = parse_text("OPTIONS nocolon SIP/2.0\r\n\r\n");
+    EXPECT_EQ(ns.result.code, parse_error_code::invalid_request_uri);
+}
+
+TEST(message_parser, same_content_length_twice_is_accepted_by_framing) {
+    auto p = parse_text("OPTIONS sip:a@b SIP/2.0\r\nl: 2\r\nContent-Length: 2\r\n\r\nab");
+    ASSERT_TRUE(p.result.ok());
+    EXPECT_EQ(p->count(header_id::content_length), 2u); // extract_essentials rejects it
+}
+
+TEST(message_parser, limits_are_enforced_with_clear_errors) {
+    std::string many = "OPTIONS sip:a@b SIP/2.0\r\n";
+    for (int i = 0; i < 300; ++i) {
+        many += "X-H: " + std::to_string(i) + "\r\n";
+    }
+    many += "\r\n";
+    auto p = parse_text(many);
+    EXPECT_EQ(p.result.code, parse_error_code::too_many_headers);
+    parser_limits lim;
+    lim.max_headers = 400; // clamped to the view's capacity
+    auto p2 = parse_text(many, framing::datagram, best_isa(), lim);
+    EXPECT_EQ(p2.result.code, parse_error_code::too_many_headers);
+    lim.max_headers = 9;
+    auto p3 = parse_text(invite, framing::datagram, best_isa(), lim);
+    EXPECT_TRUE(p3.result.ok());
+    lim.max_headers = 8;
+    auto p4 = parse_text(invite, framing::datagram, best_isa(), lim);
+    EXPECT_EQ(p4.result.code, parse_error_code::too_many_headers);
+
+    parser_limits small;
+    small.max_line_length = 40;
+    auto l = parse_text(invite, framing::datagram, best_isa(), small);
+    EXPECT_EQ(l.result.code, parse_error_code::line_too_long);
+    EXPECT_EQ(l.result.error_offset, invite.find("Via:"));
+    auto ls = parse_text(std::string(100, 'A'), framing::stream, best_isa(), small);
+    EXPECT_EQ(ls.result.code, parse_error_code::line_too_long);
+
+    parser_limits tiny;
+    tiny.max_message_size = 100;
+    auto m = parse_text(invite, framing::datagram, best_isa(), tiny);
+    EXPECT_EQ(m.result.code, parse_error_code::message_too_large);
+    auto ms = parse_text(invite, framing::stream, best_isa(), tiny);
+    EXPECT_EQ(ms.result.code, parse_error_code::message_too_large);
+    tiny.max_message_size = static_cast<std::uint32_t>(invite.size() - 2);
+    auto mb = parse_text(invite, framing::datagram, best_isa(), tiny);
+    EXPECT_EQ(mb.result.code, parse_error_code::message_too_large);
+}
+
+TEST(message_parser, huge_content_length_is_rejected) {
+    auto p = parse_text("OPTIONS sip:a@b SIP/2.0\r\nl: 99999999999\r\n\r\n");
+    EXPECT_EQ(p.result.code, parse_error_code::invalid_content_length);
+    auto q = parse_text("OPTIONS sip:a@b SIP/2.0\r\nl: 4000000000\r\n\r\n", framing::stream);
+    EXPECT_EQ(q.result.code, parse_error_code::message_too_large);
+}
+
+TEST(message_parser, error_names_are_all_set) {
+    for (std::size_t i = 0; i < static_cast<std::size_t>(parse_error_code::count_); ++i) {
+        EXPECT_FALSE(error_name(static_cast<parse_error_code>(i)).empty()) << i;
+    }
+    EXPECT_EQ(error_name(parse_error_code::cseq_method_mismatch), "cseq_method_mismatch");
+    EXPECT_EQ(error_name(parse_error_code::unterminated_headers), "unterminated_headers");
+}
+
+TEST(message_parser, view_reuse_clears_previous_message) {
+    const message_parser parser;
+    sip::message_view v;
+    testing::padded a(invite);
+    ASSERT_TRUE(parser.parse(a.view(), a.readable(), v).ok());
+    testing::padded b("SIP/2.0 200 OK\r\nl: 0\r\n\r\n");
+    ASSERT_TRUE(parser.parse(b.view(), b.readable(), v).ok());
+    EXPECT_FALSE(v.has(header_id::via));
+    EXPECT_EQ(v.header_count(), 1u);
+}
+
+} // namespace
+} // namespace sipedge::parser
