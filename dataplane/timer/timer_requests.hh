@@ -8,6 +8,7 @@
 // latency is one loop pass, far below a tick.
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -68,6 +69,7 @@ inline result<timer_handle, timer_errc> apply_timer_request(timer_wheel& wheel,
 // then calls sink(request, outcome) -- where the owner records new handles (keyed by
 // request.data) or counts failures. Returns how many requests were applied.
 template <typename Sink>
+    requires std::invocable<Sink&, const timer_request&, result<timer_handle, timer_errc>>
 std::size_t drain_timer_requests(timer_wheel& wheel, timer_request_ring& ring, Sink&& sink,
                                  std::size_t max_requests = 256) {
     constexpr std::size_t burst = 32;

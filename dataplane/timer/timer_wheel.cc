@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <bit>
+#include <cstddef>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -24,11 +25,19 @@ struct timer_wheel::node {
 namespace {
 
 constexpr std::size_t huge_page = 2u << 20;
+constexpr std::size_t small_page = 4u << 10;
 
-// Anonymous mapping, 2 MiB aligned and marked for transparent huge pages: with
-// millions of timers the node array spans hundreds of MiB, and 4 KiB pages would
-// add a TLB miss to most node accesses. Falls back silently to normal pages.
+// One anonymous mapping for all per-timer arrays. Large ones are 2 MiB aligned and
+// marked for transparent huge pages: with millions of timers the node array spans
+// hundreds of MiB, and 4 KiB pages would add a TLB miss to most node accesses. The
+// kernel may ignore the advice; then it is ordinary memory.
 void* map_region(std::size_t bytes, std::size_t& mapped) {
+    if (bytes < huge_page) {
+        mapped = (bytes + small_page - 1) / small_page * small_page;
+        void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                         -1, 0);
+        return p == MAP_FAILED ? nullptr : p;
+    }
     const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
     const std::size_t len = rounded + huge_page;
     void* raw = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -53,6 +62,10 @@ void* map_region(std::size_t bytes, std::size_t& mapped) {
     return reinterpret_cast<void*>(aligned);
 }
 
+constexpr std::size_t align_up(std::size_t n, std::size_t a) {
+    return (n + a - 1) / a * a;
+}
+
 // Signed distance a - b on the wrapping 64-bit tick line.
 constexpr std::int64_t tick_diff(tick_t a, tick_t b) {
     return static_cast<std::int64_t>(a - b);
@@ -73,20 +86,22 @@ result<timer_wheel, timer_errc> timer_wheel::create(const timer_wheel_config& co
     // Each non-empty slot has at most one partly filled chunk.
     w._chunk_count = (config.capacity + chunk_entries - 1) / chunk_entries + slot_total;
 
+    const std::size_t node_bytes = align_up(sizeof(node) * w._capacity, cache_line_size);
+    const std::size_t item_bytes =
+        align_up(sizeof(std::uint32_t) * chunk_entries * w._chunk_count, cache_line_size);
+    const std::size_t next_bytes = sizeof(std::uint32_t) * w._chunk_count;
     std::size_t mapped = 0;
-    w._nodes = static_cast<node*>(map_region(sizeof(node) * w._capacity, mapped));
-    w._node_map = {w._nodes, mapped};
-    w._chunk_items = static_cast<std::uint32_t*>(
-        map_region(sizeof(std::uint32_t) * chunk_entries * w._chunk_count, mapped));
-    w._chunk_map = {w._chunk_items, mapped};
-    w._chunk_next =
-        static_cast<std::uint32_t*>(map_region(sizeof(std::uint32_t) * w._chunk_count, mapped));
-    w._chunk_next_map = {w._chunk_next, mapped};
+    auto* base = static_cast<std::byte*>(map_region(node_bytes + item_bytes + next_bytes, mapped));
+    if (base != nullptr) {
+        w._map = {base, mapped}; // owned by w from here, also on the error path
+    }
     w._handlers = new (std::nothrow) handler[config.kinds]();
-    if (w._nodes == nullptr || w._chunk_items == nullptr || w._chunk_next == nullptr ||
-        w._handlers == nullptr) {
+    if (base == nullptr || w._handlers == nullptr) {
         return error{timer_errc::invalid_config, "timer wheel: out of memory at creation"};
     }
+    w._nodes = reinterpret_cast<node*>(base);
+    w._chunk_items = reinterpret_cast<std::uint32_t*>(base + node_bytes);
+    w._chunk_next = reinterpret_cast<std::uint32_t*>(base + node_bytes + item_bytes);
 
     // Free lists in index order, so a fresh wheel hands out nodes sequentially.
     for (std::uint32_t i = 0; i < w._capacity; ++i) {
@@ -116,9 +131,7 @@ timer_wheel::timer_wheel(timer_wheel&& other) noexcept {
 timer_wheel& timer_wheel::operator=(timer_wheel&& other) noexcept {
     if (this != &other) {
         release();
-        _node_map = std::exchange(other._node_map, {});
-        _chunk_map = std::exchange(other._chunk_map, {});
-        _chunk_next_map = std::exchange(other._chunk_next_map, {});
+        _map = std::exchange(other._map, {});
         _nodes = std::exchange(other._nodes, nullptr);
         _chunk_items = std::exchange(other._chunk_items, nullptr);
         _chunk_next = std::exchange(other._chunk_next, nullptr);
@@ -146,12 +159,10 @@ timer_wheel::~timer_wheel() {
 }
 
 void timer_wheel::release() {
-    for (mapping* m : {&_node_map, &_chunk_map, &_chunk_next_map}) {
-        if (m->addr != nullptr) {
-            ::munmap(m->addr, m->bytes);
-        }
-        *m = {};
+    if (_map.addr != nullptr) {
+        ::munmap(_map.addr, _map.bytes);
     }
+    _map = {};
     delete[] _handlers;
     _handlers = nullptr;
 }
@@ -335,8 +346,7 @@ std::optional<tick_t> timer_wheel::next_expiry_hint() const {
 }
 
 std::size_t timer_wheel::memory_bytes() const {
-    return _node_map.bytes + _chunk_map.bytes + _chunk_next_map.bytes + sizeof(*this) +
-           sizeof(handler) * _kinds;
+    return _map.bytes + sizeof(*this) + sizeof(handler) * _kinds;
 }
 
 // Earliest slot tick over all levels. Level n's occupied slots cover the granules

@@ -204,9 +204,7 @@ private:
     static constexpr unsigned chunk_entries = 16;
     static constexpr unsigned slot_total = level_count * slots_per_level;
 
-    mapping _node_map;
-    mapping _chunk_map;
-    mapping _chunk_next_map;
+    mapping _map; // nodes, chunk entries and chunk links, in one mapping
     node* _nodes = nullptr;
     std::uint32_t* _chunk_items = nullptr; // chunk c holds _chunk_items[16c .. 16c+15]
     std::uint32_t* _chunk_next = nullptr;  // next older chunk of a slot, or free-list link

@@ -1,0 +1,430 @@
+// Edge cases of the timer wheel: callbacks that start and cancel, many timers on one
+// slot, handle reuse, tick wrap, capacity, range, generation retirement, the error
+// bound's arithmetic.
+
+#include "dataplane/timer/timer_wheel.hh"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace sipedge::timer {
+namespace {
+
+// Records every event; an optional hook runs inside the callback.
+struct recorder {
+    struct fire {
+        std::uint64_t data;
+        tick_t now;
+        tick_t expiry;
+        timer_handle handle;
+    };
+    std::vector<fire> fires;
+    std::function<void(timer_wheel&, const timer_event&)> hook;
+
+    static void callback(void* ctx, timer_wheel& w, const timer_event& ev) {
+        auto* self = static_cast<recorder*>(ctx);
+        self->fires.push_back({ev.data, ev.now, ev.expiry, ev.handle});
+        if (self->hook) {
+            self->hook(w, ev);
+        }
+    }
+};
+
+timer_wheel make(std::uint32_t capacity, recorder& rec, tick_t start = 0) {
+    auto r = timer_wheel::create({.capacity = capacity, .start_tick = start, .kinds = 2});
+    EXPECT_TRUE(r.ok());
+    timer_wheel w = std::move(r).value();
+    EXPECT_TRUE(w.set_handler(0, &recorder::callback, &rec).ok());
+    return w;
+}
+
+timer_handle must_start(timer_wheel& w, tick_t delay, std::uint64_t data) {
+    auto r = w.start(delay, 0, data);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.message());
+    return r.ok() ? r.value() : timer_handle{};
+}
+
+TEST(timer_wheel, create_rejects_bad_config) {
+    EXPECT_EQ(timer_wheel::create({.capacity = 0}).error_code(), timer_errc::invalid_config);
+    EXPECT_EQ(timer_wheel::create({.capacity = timer_wheel::max_capacity + 1}).error_code(),
+              timer_errc::invalid_config);
+    EXPECT_EQ(timer_wheel::create({.capacity = 4, .kinds = 0}).error_code(),
+              timer_errc::invalid_config);
+}
+
+TEST(timer_wheel, kinds_need_a_handler) {
+    recorder rec;
+    timer_wheel w = make(4, rec);
+    EXPECT_EQ(w.start(5, 1, 0).error_code(), timer_errc::unknown_kind) << "kind 1 has no handler";
+    EXPECT_EQ(w.start(5, 2, 0).error_code(), timer_errc::unknown_kind) << "kind out of range";
+    EXPECT_FALSE(w.set_handler(2, &recorder::callback, &rec).ok());
+    EXPECT_FALSE(w.set_handler(1, nullptr, nullptr).ok());
+    EXPECT_EQ(w.size(), 0u);
+}
+
+TEST(timer_wheel, fires_once_at_its_tick_with_its_data) {
+    recorder rec;
+    timer_wheel w = make(4, rec, 1000);
+    const timer_handle h = must_start(w, 10, 77);
+    EXPECT_TRUE(w.armed(h));
+    EXPECT_EQ(w.expiry(h).value(), 1010u);
+    EXPECT_EQ(w.advance(1009), 0u);
+    EXPECT_TRUE(rec.fires.empty());
+    EXPECT_EQ(w.advance(1010), 1u);
+    ASSERT_EQ(rec.fires.size(), 1u);
+    EXPECT_EQ(rec.fires[0].data, 77u);
+    EXPECT_EQ(rec.fires[0].now, 1010u);
+    EXPECT_EQ(rec.fires[0].expiry, 1010u);
+    EXPECT_EQ(rec.fires[0].handle, h);
+    EXPECT_FALSE(w.armed(h));
+    EXPECT_EQ(w.advance(5000), 0u);
+    EXPECT_EQ(rec.fires.size(), 1u);
+}
+
+TEST(timer_wheel, zero_delay_fires_on_the_next_tick) {
+    recorder rec;
+    timer_wheel w = make(4, rec, 50);
+    must_start(w, 0, 1);
+    EXPECT_EQ(w.advance(50), 0u) << "same tick: must not fire";
+    EXPECT_EQ(w.advance(51), 1u);
+}
+
+TEST(timer_wheel, cancel_prevents_firing_and_second_cancel_is_stale) {
+    recorder rec;
+    timer_wheel w = make(4, rec);
+    const timer_handle h = must_start(w, 100, 1);
+    EXPECT_TRUE(w.cancel(h).ok());
+    EXPECT_EQ(w.cancel(h).error_code(), timer_errc::stale_handle);
+    EXPECT_EQ(w.restart(h, 5).error_code(), timer_errc::stale_handle);
+    EXPECT_EQ(w.advance(1000), 0u);
+    EXPECT_TRUE(rec.fires.empty());
+    EXPECT_EQ(w.cancel(timer_handle{}).error_code(), timer_errc::stale_handle);
+    EXPECT_EQ(w.cancel(timer_handle{9999, 1}).error_code(), timer_errc::stale_handle);
+}
+
+TEST(timer_wheel, restart_moves_the_expiry_and_keeps_the_handle) {
+    recorder rec;
+    timer_wheel w = make(4, rec);
+    const timer_handle h = must_start(w, 100, 5);
+    ASSERT_TRUE(w.restart(h, 10).ok());
+    EXPECT_EQ(w.expiry(h).value(), 10u);
+    w.advance(10);
+    ASSERT_EQ(rec.fires.size(), 1u);
+    EXPECT_EQ(rec.fires[0].now, 10u);
+    EXPECT_EQ(rec.fires[0].handle, h);
+
+    const timer_handle g = must_start(w, 5, 6);
+    ASSERT_TRUE(w.restart(g, 40).ok());
+    EXPECT_EQ(w.advance(49), 0u) << "restarted later: old expiry must not fire";
+    EXPECT_EQ(w.advance(50), 1u);
+    EXPECT_EQ(rec.fires.back().data, 6u);
+}
+
+TEST(timer_wheel, start_from_inside_a_callback) {
+    recorder rec;
+    timer_wheel w = make(8, rec);
+    rec.hook = [](timer_wheel& wheel, const timer_event& ev) {
+        if (ev.data < 3) {
+            EXPECT_TRUE(wheel.start(5, 0, ev.data + 1).ok());
+        }
+    };
+    must_start(w, 5, 0);
+    // One jump: each new timer is relative to the tick its parent fired at.
+    EXPECT_EQ(w.advance(100), 4u);
+    ASSERT_EQ(rec.fires.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(rec.fires[i].data, i);
+        EXPECT_EQ(rec.fires[i].now, 5 * (i + 1));
+    }
+    EXPECT_EQ(w.size(), 0u);
+}
+
+TEST(timer_wheel, restart_of_self_is_refused_but_a_new_timer_reuses_the_node) {
+    recorder rec;
+    timer_wheel w = make(1, rec);
+    timer_handle again{};
+    rec.hook = [&](timer_wheel& wheel, const timer_event& ev) {
+        EXPECT_EQ(wheel.restart(ev.handle, 5).error_code(), timer_errc::stale_handle);
+        EXPECT_EQ(wheel.cancel(ev.handle).error_code(), timer_errc::stale_handle)
+            << "cancelling the firing timer must be harmless";
+        if (ev.data == 1) {
+            auto r = wheel.start(5, 0, 2); // capacity 1: needs the node just freed
+            ASSERT_TRUE(r.ok());
+            again = r.value();
+            EXPECT_EQ(again.index, ev.handle.index);
+            EXPECT_NE(again.generation, ev.handle.generation);
+        }
+    };
+    must_start(w, 3, 1);
+    EXPECT_EQ(w.advance(3), 1u);
+    EXPECT_TRUE(w.armed(again));
+    EXPECT_EQ(w.advance(8), 1u);
+    EXPECT_EQ(rec.fires.back().data, 2u);
+}
+
+TEST(timer_wheel, callback_cancels_another_timer_due_at_the_same_tick) {
+    recorder rec;
+    timer_wheel w = make(16, rec);
+    std::vector<timer_handle> hs;
+    for (std::uint64_t i = 0; i < 10; ++i) {
+        hs.push_back(must_start(w, 20, i));
+    }
+    // Whichever fires first cancels all the others on its slot.
+    rec.hook = [&](timer_wheel& wheel, const timer_event& ev) {
+        for (const timer_handle& h : hs) {
+            if (h != ev.handle) {
+                (void)wheel.cancel(h);
+            }
+        }
+    };
+    EXPECT_EQ(w.advance(20), 1u);
+    EXPECT_EQ(rec.fires.size(), 1u);
+    EXPECT_EQ(w.size(), 0u);
+}
+
+TEST(timer_wheel, many_timers_on_one_slot) {
+    recorder rec;
+    constexpr std::uint32_t n = 100000;
+    timer_wheel w = make(n, rec);
+    std::vector<timer_handle> hs;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        hs.push_back(must_start(w, 1000, i)); // all in one level-1 slot
+    }
+    EXPECT_EQ(w.start(1000, 0, 0).error_code(), timer_errc::capacity_exhausted);
+    for (std::uint32_t i = 0; i < n; i += 3) {
+        ASSERT_TRUE(w.cancel(hs[i]).ok());
+    }
+    EXPECT_EQ(w.advance(999), 0u);
+    const std::size_t expected = n - (n + 2) / 3;
+    EXPECT_EQ(w.advance(1000 + timer_wheel::max_lateness(1000)), expected);
+    std::vector<bool> seen(n, false);
+    for (const auto& f : rec.fires) {
+        ASSERT_NE(f.data % 3, 0u) << "a cancelled timer fired";
+        ASSERT_FALSE(seen[f.data]) << "fired twice";
+        seen[f.data] = true;
+        EXPECT_EQ(f.now, rec.fires[0].now) << "one slot: one firing tick";
+    }
+    EXPECT_GE(rec.fires[0].now, 1000u);
+    EXPECT_EQ(w.size(), 0u);
+}
+
+TEST(timer_wheel, handle_reuse_after_firing) {
+    recorder rec;
+    timer_wheel w = make(1, rec);
+    const timer_handle a = must_start(w, 2, 1);
+    w.advance(2);
+    const timer_handle b = must_start(w, 2, 2);
+    EXPECT_EQ(a.index, b.index);
+    EXPECT_NE(a.generation, b.generation);
+    EXPECT_EQ(w.cancel(a).error_code(), timer_errc::stale_handle)
+        << "the old handle must not reach the new timer";
+    EXPECT_TRUE(w.armed(b));
+    EXPECT_EQ(w.advance(4), 1u);
+    EXPECT_EQ(rec.fires.back().data, 2u);
+}
+
+TEST(timer_wheel, capacity_exhausted_is_an_error_and_recovers) {
+    recorder rec;
+    timer_wheel w = make(8, rec);
+    std::vector<timer_handle> hs;
+    for (int i = 0; i < 8; ++i) {
+        hs.push_back(must_start(w, 100 + i, i));
+    }
+    auto r = w.start(5, 0, 99);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error_code(), timer_errc::capacity_exhausted);
+    EXPECT_STRNE(r.message(), "");
+    EXPECT_EQ(w.size(), 8u);
+    ASSERT_TRUE(w.cancel(hs[3]).ok());
+    EXPECT_TRUE(w.start(5, 0, 99).ok());
+    EXPECT_FALSE(w.start(5, 0, 100).ok());
+    EXPECT_EQ(w.advance(5), 1u) << "firing frees a node too";
+    EXPECT_TRUE(w.start(5, 0, 101).ok());
+}
+
+TEST(timer_wheel, delay_range) {
+    recorder rec;
+    timer_wheel w = make(4, rec);
+    EXPECT_EQ(w.start(timer_wheel::max_delay + 1, 0, 0).error_code(),
+              timer_errc::delay_out_of_range);
+    const timer_handle h = must_start(w, timer_wheel::max_delay, 1);
+    EXPECT_EQ(w.restart(h, timer_wheel::max_delay + 1).error_code(),
+              timer_errc::delay_out_of_range);
+    EXPECT_EQ(w.expiry(h).value(), timer_wheel::max_delay) << "failed restart must not move it";
+    // 24 h at a 1 ms tick is well inside the range.
+    EXPECT_GT(timer_wheel::max_delay, 24ull * 3600 * 1000);
+    EXPECT_EQ(w.advance(timer_wheel::max_delay - 1), 0u);
+    EXPECT_EQ(w.advance(timer_wheel::max_delay + timer_wheel::max_lateness(timer_wheel::max_delay)),
+              1u);
+}
+
+TEST(timer_wheel, tick_counter_wrap) {
+    recorder rec;
+    const tick_t start = ~tick_t{0} - 100; // wraps 101 ticks in
+    timer_wheel w = make(16, rec, start);
+    const std::vector<tick_t> delays = {50, 101, 102, 150, 1000, 100000, 5000000};
+    for (std::size_t i = 0; i < delays.size(); ++i) {
+        must_start(w, delays[i], i);
+    }
+    for (tick_t t = start + 1; t != start + 200; ++t) {
+        w.advance(t);
+    }
+    w.advance(start + 6000000);
+    ASSERT_EQ(rec.fires.size(), delays.size());
+    for (const auto& f : rec.fires) {
+        const tick_t d = delays[f.data];
+        EXPECT_EQ(f.expiry, start + d);
+        const tick_t late = f.now - f.expiry; // modular: correct across the wrap
+        EXPECT_LE(late, timer_wheel::max_lateness(d)) << "delay " << d;
+        if (d <= 63) {
+            EXPECT_EQ(late, 0u);
+        }
+    }
+    EXPECT_EQ(rec.fires[0].now, start + 50);
+    EXPECT_EQ(rec.fires[1].now, tick_t{0}) << "the first tick after the wrap";
+}
+
+TEST(timer_wheel, expiry_is_exact_across_the_32_bit_boundary) {
+    recorder rec;
+    const tick_t start = (tick_t{1} << 32) - 10;
+    timer_wheel w = make(4, rec, start);
+    const timer_handle h = must_start(w, 1000000, 1);
+    EXPECT_EQ(w.expiry(h).value(), start + 1000000);
+    w.advance(start + 500000);
+    EXPECT_EQ(w.expiry(h).value(), start + 1000000);
+}
+
+TEST(timer_wheel, jump_longer_than_the_wheel_fires_all_in_order) {
+    recorder rec;
+    timer_wheel w = make(8, rec, 7);
+    const std::vector<tick_t> delays = {1000000000, 3, 70000, 1000, 64, 63, 5000000};
+    for (std::size_t i = 0; i < delays.size(); ++i) {
+        must_start(w, delays[i], i);
+    }
+    EXPECT_EQ(w.advance(7 + (tick_t{1} << 40)), delays.size());
+    ASSERT_EQ(rec.fires.size(), delays.size());
+    for (std::size_t i = 1; i < rec.fires.size(); ++i) {
+        EXPECT_LE(rec.fires[i - 1].now, rec.fires[i].now);
+        EXPECT_LE(delays[rec.fires[i - 1].data], delays[rec.fires[i].data]);
+    }
+    EXPECT_EQ(w.now(), 7 + (tick_t{1} << 40));
+    EXPECT_FALSE(w.next_expiry_hint().has_value());
+}
+
+TEST(timer_wheel, advance_backwards_or_nested_does_nothing) {
+    recorder rec;
+    timer_wheel w = make(4, rec, 100);
+    must_start(w, 5, 1);
+    EXPECT_EQ(w.advance(50), 0u);
+    EXPECT_EQ(w.now(), 100u);
+    rec.hook = [](timer_wheel& wheel, const timer_event&) {
+        EXPECT_EQ(wheel.advance(wheel.now() + 100), 0u);
+    };
+    EXPECT_EQ(w.advance(105), 1u);
+}
+
+TEST(timer_wheel, next_expiry_hint_is_a_lower_bound) {
+    recorder rec;
+    timer_wheel w = make(4, rec);
+    EXPECT_FALSE(w.next_expiry_hint().has_value());
+    const timer_handle a = must_start(w, 40, 1);
+    must_start(w, 3000, 2);
+    EXPECT_EQ(w.next_expiry_hint().value(), 40u);
+    ASSERT_TRUE(w.cancel(a).ok());
+    EXPECT_LE(w.next_expiry_hint().value(), 3000u);
+    w.advance(100);
+    const tick_t hint = w.next_expiry_hint().value();
+    EXPECT_GE(hint, 3000u) << "exact after advance";
+    EXPECT_LE(hint, 3000 + timer_wheel::max_lateness(3000));
+}
+
+TEST(timer_wheel, generation_exhaustion_retires_the_node) {
+    recorder rec;
+    auto r = timer_wheel::create({.capacity = 1, .kinds = 1, .first_generation = 0xfffffffeu});
+    ASSERT_TRUE(r.ok());
+    timer_wheel w = std::move(r).value();
+    ASSERT_TRUE(w.set_handler(0, &recorder::callback, &rec).ok());
+    const timer_handle a = must_start(w, 5, 1);
+    ASSERT_TRUE(w.cancel(a).ok());
+    const timer_handle b = must_start(w, 5, 2);
+    EXPECT_EQ(b.generation, 0xffffffffu);
+    ASSERT_TRUE(w.cancel(b).ok());
+    EXPECT_EQ(w.retired(), 1u);
+    EXPECT_EQ(w.start(5, 0, 3).error_code(), timer_errc::capacity_exhausted)
+        << "a node whose generation wrapped must not come back";
+    EXPECT_EQ(w.cancel(timer_handle{0, 0}).error_code(), timer_errc::stale_handle);
+}
+
+TEST(timer_wheel, move_keeps_the_timers) {
+    recorder rec;
+    timer_wheel w = make(4, rec);
+    must_start(w, 10, 1);
+    timer_wheel v = std::move(w);
+    EXPECT_EQ(v.size(), 1u);
+    EXPECT_EQ(v.advance(10), 1u);
+    EXPECT_EQ(rec.fires.size(), 1u);
+}
+
+TEST(timer_wheel, memory_per_timer_within_budget) {
+    recorder rec;
+    timer_wheel w = make(1u << 20, rec);
+    const double per_timer = static_cast<double>(w.memory_bytes()) / w.capacity();
+    EXPECT_LE(per_timer, 32.0);
+}
+
+TEST(timer_wheel_bound, max_lateness_is_below_four_thirty_firsts_of_the_delay) {
+    EXPECT_EQ(timer_wheel::max_lateness(1), 0u);
+    EXPECT_EQ(timer_wheel::max_lateness(63), 0u);
+    EXPECT_EQ(timer_wheel::max_lateness(64), 7u);
+    for (tick_t d = 1; d <= timer_wheel::max_delay; d = d < 5000 ? d + 1 : d + d / 997) {
+        const tick_t late = timer_wheel::max_lateness(d);
+        ASSERT_LT(31 * late, 4 * d) << "d " << d;
+    }
+}
+
+TEST(timer_wheel_bound, latest_delay_within_never_overruns) {
+    for (tick_t deadline = 1; deadline < 50000000; deadline = deadline * 3 / 2 + 1) {
+        const tick_t d = timer_wheel::latest_delay_within(deadline);
+        ASSERT_LE(d + timer_wheel::max_lateness(d), deadline);
+        ASSERT_GT(d + 1 + timer_wheel::max_lateness(d + 1), deadline) << "not the largest";
+    }
+}
+
+// Every level boundary: fire exactly in [e, e + max_lateness(d)], from several
+// alignments of now.
+TEST(timer_wheel_bound, level_boundaries_fire_within_bound) {
+    recorder rec;
+    timer_wheel w = make(64, rec);
+    std::vector<tick_t> delays;
+    for (unsigned level = 0; level < timer_wheel::level_count; ++level) {
+        const tick_t g = tick_t{1} << (3 * level);
+        for (tick_t d : {62 * g, 62 * g + 1, 62 * g + 2, 63 * g, 64 * g - 1, 64 * g}) {
+            if (d >= 1 && d <= timer_wheel::max_delay) {
+                delays.push_back(d);
+            }
+        }
+    }
+    for (tick_t offset : {0ull, 1ull, 7ull, 4095ull, 123456789ull}) {
+        rec.fires.clear();
+        w.advance(w.now() + offset);
+        const tick_t t0 = w.now();
+        for (std::size_t i = 0; i < delays.size(); ++i) {
+            must_start(w, delays[i], i);
+        }
+        w.advance(t0 + timer_wheel::max_delay * 2);
+        ASSERT_EQ(rec.fires.size(), delays.size());
+        for (const auto& f : rec.fires) {
+            const tick_t d = delays[f.data];
+            EXPECT_EQ(f.expiry, t0 + d);
+            EXPECT_GE(f.now, f.expiry);
+            EXPECT_LE(f.now - f.expiry, timer_wheel::max_lateness(d)) << "d " << d;
+        }
+    }
+}
+
+} // namespace
+} // namespace sipedge::timer
