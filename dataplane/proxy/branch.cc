@@ -1,0 +1,104 @@
+#include "dataplane/proxy/branch.hh"
+
+#include <cstring>
+
+#include "dataplane/transaction/hash.hh"
+#include "parser/via.hh"
+
+namespace sipedge::proxy {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+// Fixed (not per-lcore) so that every lcore computes the same owner.
+constexpr std::uint64_t dispatch_seed = 0x243f6a8885a308d3ull;
+
+void put_hex(char* out, std::uint64_t v, int digits) {
+    for (int i = digits - 1; i >= 0; --i) {
+        out[i] = hex_digits[v & 0xf];
+        v >>= 4;
+    }
+}
+
+bool get_hex(std::string_view s, std::uint64_t& v) {
+    v = 0;
+    for (char c : s) {
+        int d;
+        if (c >= '0' && c <= '9') {
+            d = c - '0';
+        } else if (c >= 'a' && c <= 'f') {
+            d = c - 'a' + 10;
+        } else {
+            return false;
+        }
+        v = (v << 4) | static_cast<std::uint64_t>(d);
+    }
+    return true;
+}
+
+} // namespace
+
+std::size_t format_branch(const branch_fields& f, char* out) {
+    std::memcpy(out, our_branch_prefix.data(), our_branch_prefix.size());
+    char* p = out + our_branch_prefix.size();
+    put_hex(p, f.lcore, 4);
+    put_hex(p + 4, f.loop_hash, 16);
+    put_hex(p + 20, f.id, 8);
+    put_hex(p + 28, f.generation, 8);
+    return branch_length;
+}
+
+bool parse_branch(std::string_view branch, branch_fields& out) {
+    if (branch.size() != branch_length || !branch.starts_with(our_branch_prefix)) {
+        return false;
+    }
+    branch.remove_prefix(our_branch_prefix.size());
+    std::uint64_t lcore, loop, id, gen;
+    if (!get_hex(branch.substr(0, 4), lcore) || !get_hex(branch.substr(4, 16), loop) ||
+        !get_hex(branch.substr(20, 8), id) || !get_hex(branch.substr(28, 8), gen)) {
+        return false;
+    }
+    out = {static_cast<std::uint16_t>(lcore), loop, static_cast<std::uint32_t>(id),
+           static_cast<std::uint32_t>(gen)};
+    return true;
+}
+
+std::uint64_t loop_hash(const sip::message_view& msg, const parser::message_essentials& e) {
+    txn::hasher h(dispatch_seed);
+    h.add(msg.request_uri()).add(e.from_tag).add(e.to_tag).add(e.call_id);
+    h.add(std::uint64_t{e.cseq_value.number});
+    for (const sip::header_ref r : msg.headers(sip::header_id::proxy_require)) {
+        h.add(r.value);
+    }
+    for (const sip::header_ref r : msg.headers(sip::header_id::proxy_authorization)) {
+        h.add(r.value);
+    }
+    return h.value();
+}
+
+std::uint16_t lcore_for_call_id(std::string_view call_id, std::uint16_t lcore_count) {
+    if (lcore_count <= 1) {
+        return 0;
+    }
+    return static_cast<std::uint16_t>(txn::hasher(dispatch_seed).add(call_id).value() %
+                                      lcore_count);
+}
+
+std::uint16_t owning_lcore(const sip::message_view& msg, std::uint16_t lcore_count) {
+    if (lcore_count <= 1) {
+        return 0;
+    }
+    if (msg.is_response()) {
+        if (const auto top = msg.first_element(sip::header_id::via)) {
+            auto v = parser::parse_via(*top);
+            branch_fields f;
+            if (v && parse_branch(v.value().branch, f) && f.lcore < lcore_count) {
+                return f.lcore;
+            }
+        }
+    }
+    const auto call_id = msg.first_value(sip::header_id::call_id);
+    return call_id ? lcore_for_call_id(*call_id, lcore_count) : 0;
+}
+
+} // namespace sipedge::proxy

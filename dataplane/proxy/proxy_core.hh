@@ -1,0 +1,163 @@
+#pragma once
+// The stateful SIP proxy core of one lcore (RFC 3261 §16, with the §17 transaction
+// layer underneath and the RFC 6026 correction). Sans-IO: the dataplane hands it
+// each received SIP message (bytes, source, transport) and each timer tick; the core
+// appends the messages to send to a caller-provided outbox.
+//
+// Use from the lcore loop (single-threaded; one proxy_core per lcore):
+//
+//   timer::timer_wheel wheel = timer::timer_wheel::create({.capacity = 4 * txns,
+//       .kinds = proxy_core::timer_kinds_needed(cfg)}).value();
+//   proxy_core core(cfg, location.lookup(), wheel, counters);
+//   ...per received datagram (already dispatched to its owner, see owning_lcore()):
+//   core.on_message({bytes, readable, source, transport::udp}, out);
+//   ...once per loop pass:
+//   core.on_tick(scale.to_tick(clock.now_ns()), out);
+//   ...then transmit every out[i] (out.bytes(out[i]) to out[i].destination) and out.clear().
+//   If sending out[i] fails, call core.on_transport_error(out[i].txn).
+//
+// The outbox must be cleared by the caller between bursts; a full outbox drops the
+// message (counted, and retransmission timers cover UDP).
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "common/counters.hh"
+#include "dataplane/proxy/location.hh"
+#include "dataplane/proxy/proxy_config.hh"
+#include "dataplane/proxy/response_context.hh"
+#include "dataplane/proxy/router.hh"
+#include "dataplane/timer/timer_wheel.hh"
+#include "dataplane/transaction/transaction_layer.hh"
+#include "dataplane/transaction/types.hh"
+#include "parser/essentials.hh"
+#include "parser/message_parser.hh"
+#include "parser/response_builder.hh"
+#include "sip/message_view.hh"
+
+namespace sipedge::proxy {
+
+struct incoming_message {
+    std::string_view bytes;
+    // Readable bytes from bytes.data() (mbuf tailroom included). Pass at least
+    // bytes.size() + parser::parser_padding to use the padded parser; 0 = unpadded.
+    std::size_t readable = 0;
+    txn::endpoint source;
+    txn::transport tp = txn::transport::udp;
+};
+
+class proxy_core {
+public:
+    // Wheel kinds used: config.timer_kind_base and +1. The wheel's `kinds` must be
+    // larger, and its capacity should be >= 3 x transaction_capacity.
+    static std::uint16_t timer_kinds_needed(const proxy_config& config) {
+        return static_cast<std::uint16_t>(config.timer_kind_base + 2);
+    }
+
+    // Keeps references to config, wheel and counters; the location table behind
+    // `location` must stay valid (and read-only while in use).
+    proxy_core(const proxy_config& config, location_lookup location, timer::timer_wheel& wheel,
+               counter_block& counters);
+    proxy_core(const proxy_core&) = delete;
+    proxy_core& operator=(const proxy_core&) = delete;
+
+    // One received SIP message. Never throws, never allocates.
+    void on_message(const incoming_message& in, txn::outbox& out);
+    // Advances the timer wheel to `now` (ticks of config.tick): retransmissions,
+    // timeouts, timer C. Messages go to out.
+    void on_tick(timer::tick_t now, txn::outbox& out);
+    // Sending outgoing_message.txn failed (e.g. no route, ICMP unreachable, TCP reset).
+    void on_transport_error(std::uint32_t txn, txn::outbox& out);
+
+    // Owning lcore for dispatch (see branch.hh): responses by our branch, requests
+    // by Call-ID hash.
+    static std::uint16_t owning_lcore(const sip::message_view& msg, std::uint16_t lcore_count);
+
+    std::uint32_t transactions() const { return _txns.size(); }
+    std::uint32_t contexts_in_use() const { return _contexts_used; }
+    const txn::transaction_layer& transactions_layer() const { return _txns; }
+    // Bytes preallocated for transactions, contexts and the message store.
+    std::size_t memory_bytes() const;
+    std::size_t message_store_chunks_used() {
+        return _txns.store().chunks_total() - _txns.store().chunks_free();
+    }
+
+private:
+    struct route_plan;
+    struct target;
+
+    // requests
+    void handle_request(const incoming_message& in, txn::outbox& out);
+    void handle_new_request(const incoming_message& in, const txn::txn_key& key,
+                            txn::outbox& out);
+    void handle_cancel(const incoming_message& in, txn::txn_id invite_server, txn::outbox& out);
+    void forward_ack(const incoming_message& in, txn::outbox& out);
+    std::uint16_t validate(const sip::message_view& msg, const parser::message_essentials& e,
+                           std::string_view& unsupported) const;
+    bool plan_route(const sip::message_view& msg, const parser::message_essentials& e,
+                    route_plan& plan) const;
+    bool forward_branch(std::uint32_t ctx, const sip::message_view& msg,
+                        const parser::message_essentials& e, const route_plan& plan,
+                        std::string_view target_uri, txn::outbox& out);
+    std::size_t build_forwarded(const sip::message_view& msg, const parser::message_essentials& e,
+                                const route_plan& plan, std::string_view target_uri,
+                                const next_hop& hop, std::string_view branch, bool record_route,
+                                const txn::endpoint& source, char* buf, std::size_t cap) const;
+    void start_next_group(std::uint32_t ctx, txn::outbox& out);
+
+    // responses
+    void handle_response(txn::outbox& out);
+    void on_branch_response(std::uint32_t ctx, std::uint16_t slot, std::uint16_t status,
+                            const sip::message_view* msg, txn::outbox& out);
+    void forward_response(std::uint32_t ctx, const sip::message_view& msg, std::uint16_t status,
+                          bool aggregate_challenges, txn::outbox& out);
+    void send_best(std::uint32_t ctx, txn::outbox& out);
+    void cancel_branch(std::uint32_t ctx, std::uint16_t slot, txn::outbox& out);
+    void cancel_pending(std::uint32_t ctx, int except_slot, txn::outbox& out);
+    bool all_branches_final(const response_context& c) const;
+
+    // local responses
+    void send_local(txn::txn_id server, std::uint16_t status,
+                    std::span<const parser::extra_header> extra, txn::outbox& out);
+    void respond_stateless(const incoming_message& in, std::uint16_t status,
+                           std::span<const parser::extra_header> extra, txn::outbox& out);
+    std::string_view local_tag(txn::txn_id server, char* buf) const;
+
+    // contexts
+    std::uint32_t alloc_context();
+    void unref_context(std::uint32_t ctx);
+
+    // hooks from the transaction layer and the wheel
+    static void hook_client_failed(void* self, txn::txn_id id, std::uint16_t status);
+    static void hook_terminated(void* self, txn::txn_id id);
+    static void on_timer_c(void* self, timer::timer_wheel& wheel, const timer::timer_event& ev);
+
+    const proxy_config& _config;
+    router _router;
+    location_lookup _location;
+    timer::timer_wheel& _wheel;
+    counter_block& _counters;
+    timer::tick_t _timer_c_ticks;
+    txn::transaction_layer _txns;
+    parser::message_parser _parser;
+    std::unique_ptr<response_context[]> _contexts;
+    std::uint32_t _context_capacity;
+    std::uint32_t _free_context = no_context;
+    std::uint32_t _contexts_used = 0;
+    std::uint64_t _branch_seq = 1;
+    txn::outbox* _out = nullptr; // for hooks called from timers
+
+    // Per-message scratch (one lcore, one message at a time). Replayed messages
+    // (stored requests and responses) are copied into _replay and parsed into
+    // _replay_view / _replay_view2 so that the live view stays intact.
+    sip::message_view _view;
+    parser::message_essentials _ess;
+    std::unique_ptr<sip::message_view> _replay_view;
+    std::unique_ptr<char[]> _replay;
+    std::unique_ptr<char[]> _tx;
+    std::unique_ptr<char[]> _aux;
+};
+
+} // namespace sipedge::proxy
