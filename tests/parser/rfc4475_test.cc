@@ -164,7 +164,7 @@ TEST(rfc4475, esc01_escaped_user_parts) {
 TEST(rfc4475, escnull_escaped_nulls_in_uris) {
     auto p = parse_file("escnull");
     ASSERT_TRUE(p.result.ok()) << p.result.reason;
-    const auto e = essentials_ok(p);
+    essentials_ok(p);
     auto to = parse_uri(parse_name_addr(*p->first_value(header_id::to)).value().uri);
     EXPECT_EQ(decoded(to.value().user), std::string("null-\0-null", 11));
     ASSERT_EQ(p->count(header_id::contact), 2u);
