@@ -5,6 +5,8 @@
 
 #include <array>
 
+#include "dataplane/io/tx_stage.hh"
+#include "dataplane/net/arp_cache.hh"
 #include "dataplane/net/ether_input.hh"
 #include "dataplane/net/ipv4_reassembly.hh"
 
@@ -16,10 +18,21 @@ constexpr std::uint16_t burst_size = 32;
 constexpr unsigned prefetch_ahead = 3;
 constexpr std::uint64_t tx_drain_us = 100;
 
-void count_tx_drops(rte_mbuf** unsent, std::uint16_t count, void* userdata) {
-    static_cast<counter_block*>(userdata)->add(counter_id::tx_full, count);
-    for (std::uint16_t i = 0; i < count; ++i) {
-        rte_pktmbuf_free(unsent[i]);
+constexpr std::uint64_t arp_expire_ms = 50;
+constexpr unsigned arp_retries_per_pass = 16;
+
+// Frees what waited too long for ARP and re-asks for next hops still silent.
+void expire_arp(packet_context& packet) {
+    std::array<rte_be32_t, arp_retries_per_pass> retry;
+    const std::size_t n = packet.arp->expire(packet.now_tsc, *packet.counters, retry);
+    for (std::size_t i = 0; i < n; ++i) {
+        rte_mbuf* request =
+            make_arp_request(packet.pool, packet.ifc.mac, packet.ifc.ipv4, retry[i]);
+        if (request == nullptr) {
+            packet.counters->add(counter_id::drop_no_mbuf);
+            continue;
+        }
+        packet.tx->send(request);
     }
 }
 
@@ -34,23 +47,31 @@ int lcore_loop(void* arg) {
     // outlive the loop, which flushes before returning.
     alignas(RTE_CACHE_LINE_SIZE) std::array<std::uint8_t, RTE_ETH_TX_BUFFER_SIZE(burst_size)>
         tx_storage{};
-    auto* tx = reinterpret_cast<rte_eth_dev_tx_buffer*>(tx_storage.data());
-    rte_eth_tx_buffer_init(tx, burst_size);
-    rte_eth_tx_buffer_set_err_callback(tx, count_tx_drops, &counters);
+    auto* tx_buffer = reinterpret_cast<rte_eth_dev_tx_buffer*>(tx_storage.data());
+    rte_eth_tx_buffer_init(tx_buffer, burst_size);
+    tx_stage tx(ctx.port_id, ctx.tx_queue, tx_buffer, counters);
+    packet.tx = &tx;
+    arp_cache arp(arp_cache::config{}, rte_get_tsc_hz());
+    packet.arp = &arp;
 
     const std::uint64_t drain_tsc = (rte_get_tsc_hz() + 1'000'000 - 1) / 1'000'000 * tx_drain_us;
+    const std::uint64_t arp_tsc = rte_get_tsc_hz() / 1000 * arp_expire_ms;
     std::uint64_t last_drain = rte_rdtsc();
+    std::uint64_t last_arp = last_drain;
     std::array<rte_mbuf*, burst_size> pkts;
 
     while (!ctx.stop->load(std::memory_order_relaxed)) {
         const std::uint64_t pass_start = rte_rdtsc();
+        packet.now_tsc = pass_start;
         if (pass_start - last_drain > drain_tsc) [[unlikely]] {
-            const std::uint16_t sent = rte_eth_tx_buffer_flush(ctx.port_id, ctx.tx_queue, tx);
-            counters.add(counter_id::tx_packets, sent);
+            tx.flush();
             last_drain = pass_start;
         }
+        if (pass_start - last_arp > arp_tsc) [[unlikely]] {
+            expire_arp(packet);
+            last_arp = pass_start;
+        }
 
-        packet.now_tsc = pass_start;
         const std::uint16_t n = rte_eth_rx_burst(ctx.port_id, ctx.rx_queue, pkts.data(), burst_size);
         if (n == 0) {
             counters.add(counter_id::loop_idle_cycles, rte_rdtsc() - pass_start);
@@ -69,9 +90,7 @@ int lcore_loop(void* arg) {
             udp_delivery datagram;
             switch (ether_input(m, packet, datagram)) {
             case verdict::transmit:
-                counters.add(counter_id::tx_bytes, rte_pktmbuf_pkt_len(m));
-                counters.add(counter_id::tx_packets,
-                             rte_eth_tx_buffer(ctx.port_id, ctx.tx_queue, tx, m));
+                tx.send(m);
                 break;
             case verdict::deliver_udp:
                 // The SIP stage (parser, transactions, proxy core) is wired in by
@@ -91,7 +110,9 @@ int lcore_loop(void* arg) {
         }
         counters.add(counter_id::loop_busy_cycles, rte_rdtsc() - pass_start);
     }
-    counters.add(counter_id::tx_packets, rte_eth_tx_buffer_flush(ctx.port_id, ctx.tx_queue, tx));
+    tx.flush();
+    packet.tx = nullptr;
+    packet.arp = nullptr; // the cache frees what still waits when it goes out of scope
     return 0;
 }
 

@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
     ctx.packet.ifc.ipv4 = opts.ipv4_address;
     ctx.packet.counters = &worker_counters;
     ctx.packet.reassembly = reassembly.value().get();
+    ctx.packet.pool = port.value().pool;
     ctx.stop = &stop_requested;
 
     if (rte_eal_remote_launch(lcore_loop, &ctx, opts.worker_lcore) != 0) {

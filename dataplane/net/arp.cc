@@ -2,6 +2,9 @@
 
 #include <rte_arp.h>
 
+#include "dataplane/io/tx_stage.hh"
+#include "dataplane/net/arp_cache.hh"
+
 namespace sipedge::dataplane {
 
 verdict arp_input(rte_mbuf* m, packet_context& ctx) {
@@ -13,12 +16,31 @@ verdict arp_input(rte_mbuf* m, packet_context& ctx) {
     }
     auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
     auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
-    if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
-        arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
-        arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != sizeof(rte_be32_t) ||
-        arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) ||
-        arp->arp_data.arp_tip != ifc.ipv4) {
-        // Replies and gratuitous ARP will feed the resolver cache (issue 6).
+    const bool well_formed = arp->arp_hardware == RTE_BE16(RTE_ARP_HRD_ETHER) &&
+                             arp->arp_protocol == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+                             arp->arp_hlen == RTE_ETHER_ADDR_LEN &&
+                             arp->arp_plen == sizeof(rte_be32_t);
+    const bool for_us = well_formed && arp->arp_data.arp_tip == ifc.ipv4;
+    if (!for_us) {
+        // Gratuitous ARP and requests for other hosts teach us nothing we trust.
+        counters.add(counter_id::drop_arp_other);
+        return verdict::drop;
+    }
+    // Requests and replies addressed to us both tell us the sender's MAC: learn
+    // it, and send what was waiting for it.
+    if (ctx.arp != nullptr && ctx.tx != nullptr) {
+        for (rte_mbuf* waiting : ctx.arp->learn(arp->arp_data.arp_sip, arp->arp_data.arp_sha,
+                                                ctx.now_tsc)) {
+            auto* weth = rte_pktmbuf_mtod(waiting, rte_ether_hdr*);
+            rte_ether_addr_copy(&arp->arp_data.arp_sha, &weth->dst_addr);
+            ctx.tx->send(waiting);
+        }
+    }
+    if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY)) {
+        counters.add(counter_id::arp_replies);
+        return verdict::drop;
+    }
+    if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST)) {
         counters.add(counter_id::drop_arp_other);
         return verdict::drop;
     }

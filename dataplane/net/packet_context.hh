@@ -4,6 +4,7 @@
 // current pass. One per lcore; nothing in it is shared with another lcore.
 
 #include <rte_ether.h>
+#include <rte_mempool.h>
 
 #include <cstdint>
 
@@ -11,18 +12,24 @@
 
 namespace sipedge::dataplane {
 
+class arp_cache;
 class ipv4_reassembly;
+class tx_stage;
 
 struct local_interface {
     rte_ether_addr mac{};
     rte_be32_t ipv4 = 0;            // network byte order
     rte_be16_t sip_port = RTE_BE16(5060);
+    std::uint16_t mtu = 1500;       // IP packet size above which we fragment
 };
 
 struct packet_context {
     local_interface ifc;
     counter_block* counters = nullptr;
     ipv4_reassembly* reassembly = nullptr; // null: fragments are dropped, counted
+    arp_cache* arp = nullptr;              // null: nothing learnt, nothing sent to peers
+    tx_stage* tx = nullptr;                // where packets other than in-place replies go
+    rte_mempool* pool = nullptr;           // for packets we originate
     std::uint64_t now_tsc = 0;             // read once per pass (STYLE.md)
 };
 

@@ -3,6 +3,7 @@
 // counters out.
 #include "dataplane/net/ether_input.hh"
 #include "dataplane/net/ipv4_reassembly.hh"
+#include "tests/dataplane/eal_environment.hh"
 
 #include <rte_arp.h>
 #include <rte_eal.h>
@@ -23,22 +24,7 @@
 namespace sipedge::dataplane {
 namespace {
 
-rte_mempool* pool = nullptr;
-
-class eal_environment : public ::testing::Environment {
-public:
-    void SetUp() override {
-        const char* args[] = {"net_test", "-l", "0", "--no-pci", "--no-huge", "-m", "128",
-                              "--no-shconf", "--no-telemetry", "--log-level", "*:error"};
-        ASSERT_GE(rte_eal_init(static_cast<int>(std::size(args)), const_cast<char**>(args)), 0);
-        pool = rte_pktmbuf_pool_create("net_test", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-        ASSERT_NE(pool, nullptr);
-    }
-    void TearDown() override {
-        rte_mempool_free(pool);
-        rte_eal_cleanup();
-    }
-};
+using testing::test_pool;
 
 const rte_ether_addr our_mac{{0x02, 0, 0, 0, 0, 1}};
 const rte_ether_addr peer_mac{{0x02, 0, 0, 0, 0, 2}};
@@ -48,7 +34,7 @@ const rte_be32_t peer_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 2));
 local_interface ifc() { return local_interface{our_mac, our_ip, RTE_BE16(5060)}; }
 
 rte_mbuf* to_mbuf(const std::vector<std::uint8_t>& frame) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool);
+    rte_mbuf* m = rte_pktmbuf_alloc(test_pool);
     EXPECT_NE(m, nullptr);
     char* data = rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size()));
     std::memcpy(data, frame.data(), frame.size());
@@ -359,8 +345,4 @@ TEST(net, an_incomplete_datagram_expires_and_is_counted) {
 } // namespace
 } // namespace sipedge::dataplane
 
-int main(int argc, char** argv) {
-    ::testing::InitGoogleTest(&argc, argv);
-    ::testing::AddGlobalTestEnvironment(new sipedge::dataplane::eal_environment);
-    return RUN_ALL_TESTS();
-}
+SIPEDGE_EAL_TEST_MAIN()

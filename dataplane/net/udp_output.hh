@@ -1,0 +1,20 @@
+#pragma once
+// Originating UDP: a payload becomes Ethernet + IPv4 + UDP (checksummed in
+// software), fragmented when it exceeds the MTU, and sent to the next hop's
+// MAC, or held while ARP resolves it. Next hops are on-link for now (the
+// destination itself); routing through a gateway comes with configuration.
+
+#include <rte_byteorder.h>
+
+#include <span>
+
+#include "dataplane/net/packet_context.hh"
+
+namespace sipedge::dataplane {
+
+// Returns false when the datagram was dropped (counted).
+// Preconditions: ctx.pool, ctx.arp and ctx.tx are set.
+bool udp_send(packet_context& ctx, rte_be32_t dst_ip, rte_be16_t dst_port,
+              std::span<const char> payload);
+
+} // namespace sipedge::dataplane
