@@ -47,6 +47,15 @@ bool valid_call_id(std::string_view s) {
 
 value_result<message_essentials> extract_essentials(const sip::message_view& msg) {
     message_essentials out;
+    const auto s = extract_essentials(msg, out);
+    if (!s) {
+        return value_error{s.error_code(), s.message()};
+    }
+    return out;
+}
+
+sipedge::status<parse_error_code> extract_essentials(const sip::message_view& msg,
+                                                     message_essentials& out) {
     if (msg.kind() == sip::message_kind::none) {
         return value_error{parse_error_code::missing_header, "message not parsed"};
     }
@@ -123,7 +132,7 @@ value_result<message_essentials> extract_essentials(const sip::message_view& msg
             out.first_route = *route;
         }
     }
-    return out;
+    return {};
 }
 
 } // namespace sipedge::parser

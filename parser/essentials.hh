@@ -32,4 +32,9 @@ struct message_essentials {
 
 value_result<message_essentials> extract_essentials(const sip::message_view& msg);
 
+// Same, filling a caller-owned struct: no copy of the (large) result on the fast
+// path. On error, `out` is partially filled.
+sipedge::status<parse_error_code> extract_essentials(const sip::message_view& msg,
+                                                     message_essentials& out);
+
 } // namespace sipedge::parser

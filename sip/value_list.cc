@@ -1,9 +1,21 @@
 #include "sip/value_list.hh"
 
+#include <array>
+
 namespace sipedge::sip {
 namespace {
 
 constexpr bool is_lws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Bytes the splitter must look at; everything else is skipped in a tight loop.
+constexpr std::array<bool, 256> build_special() {
+    std::array<bool, 256> t{};
+    for (unsigned char c : {'"', '<', '>', ',', '\\'}) {
+        t[c] = true;
+    }
+    return t;
+}
+constexpr std::array<bool, 256> special = build_special();
 
 } // namespace
 
@@ -24,7 +36,14 @@ bool value_list_cursor::next(std::string_view& out) {
         bool quoted = false;
         int angle = 0;
         std::size_t i = 0;
-        for (; i < _rest.size(); ++i) {
+        const std::size_t n = _rest.size();
+        for (; i < n; ++i) {
+            while (i < n && !special[static_cast<unsigned char>(_rest[i])]) {
+                ++i;
+            }
+            if (i == n) {
+                break;
+            }
             const char c = _rest[i];
             if (quoted) {
                 if (c == '\\' && i + 1 < _rest.size()) {

@@ -128,6 +128,7 @@ void bm_index(benchmark::State& state, parser::simd_isa isa, const input_set* in
 void bm_proxy(benchmark::State& state, parser::simd_isa isa, const input_set* in) {
     const parser::message_parser p({}, isa);
     auto view = std::make_unique<sip::message_view>();
+    parser::message_essentials e;
     for (auto _ : state) {
         for (std::size_t i = 0; i < in->sizes.size(); ++i) {
             auto r = p.parse(std::string_view(in->buffers[i].data(), in->sizes[i]),
@@ -136,13 +137,12 @@ void bm_proxy(benchmark::State& state, parser::simd_isa isa, const input_set* in
                 state.SkipWithError("parse failed");
                 return;
             }
-            auto e = parser::extract_essentials(*view);
-            if (!e.ok()) {
+            if (!parser::extract_essentials(*view, e).ok()) {
                 state.SkipWithError("essentials failed");
                 return;
             }
-            benchmark::DoNotOptimize(e.value().top_via.branch.data());
-            benchmark::DoNotOptimize(e.value().max_forwards);
+            benchmark::DoNotOptimize(e.top_via.branch.data());
+            benchmark::DoNotOptimize(e.max_forwards);
         }
     }
     report(state, *in);
