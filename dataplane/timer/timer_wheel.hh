@@ -36,10 +36,12 @@
 // the kernel allows); nothing afterwards. About 28.3 bytes per timer of capacity
 // (24-byte node + 4-byte slot entry + chunk links) plus ~5 KiB of slots.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 
+#include "common/compiler.hh"
 #include "common/result.hh"
 #include "dataplane/timer/clock.hh"
 
@@ -223,5 +225,166 @@ private:
     slot_list _slots[slot_total] = {};
     handler* _handlers = nullptr;
 };
+
+// ---- hot paths, inline so that the transaction layer's calls compile to a few
+// loads and stores ----
+
+// 24 bytes: with the 4-byte slot entry and chunk links a timer costs ~28.3 bytes.
+struct timer_wheel::node {
+    std::uint64_t data;
+    std::uint32_t expiry_lo;  // low 32 bits of the expiry tick; max_delay < 2^31
+    std::uint32_t generation; // 0 = retired
+    std::uint32_t pos;        // armed: chunk * 16 + entry; free: next free node
+    std::uint16_t kind;
+    std::uint16_t slot;       // level * 64 + index, or no_slot when not armed
+};
+
+// Puts node `index` in the lowest level whose horizon holds its expiry rounded up to
+// the level's granularity. The horizon is 63 granules past the granule holding now,
+// so a slot never aliases the one being fired.
+SIPEDGE_ALWAYS_INLINE void timer_wheel::insert(std::uint32_t index, node& n, tick_t expiry) {
+    const tick_t delay = expiry - _now;
+    // d < 64 * 8^level is necessary; start from the lowest level that allows it.
+    const unsigned width = 64 - static_cast<unsigned>(std::countl_zero(delay));
+    unsigned level = width <= level_bits ? 0 : (width - level_bits + level_shift - 1) / level_shift;
+    tick_t granules;
+    unsigned shift;
+    for (;;) {
+        shift = level * level_shift;
+        const tick_t g = tick_t{1} << shift;
+        const tick_t offset = expiry - (_now & ~(g - 1));
+        granules = (offset + g - 1) >> shift;
+        if (granules < slots_per_level || level + 1 == level_count) {
+            break;
+        }
+        ++level;
+    }
+    const tick_t granule = (_now >> shift) + granules;
+    const unsigned index_in_level = static_cast<unsigned>(granule & (slots_per_level - 1));
+    const unsigned slot_id = level * slots_per_level + index_in_level;
+    slot_list& s = _slots[slot_id];
+    const unsigned entry = s.count & (chunk_entries - 1);
+    if (entry == 0) {
+        // Needs a new chunk; create() sized the pool so this cannot run out.
+        const std::uint32_t c = _free_chunk;
+        _free_chunk = _chunk_next[c];
+        _chunk_next[c] = s.head_chunk;
+        s.head_chunk = c;
+    }
+    const std::uint32_t pos = s.head_chunk * chunk_entries + entry;
+    _chunk_items[pos] = index;
+    ++s.count;
+    n.pos = pos;
+    n.slot = static_cast<std::uint16_t>(slot_id);
+    _occupied[level] |= std::uint64_t{1} << index_in_level;
+
+    const tick_t slot_tick = granule << shift;
+    if (!_has_next || static_cast<std::int64_t>(slot_tick - _next) < 0) {
+        _next = slot_tick;
+        _has_next = true;
+    }
+}
+
+// Takes n out of its slot: the slot's last entry moves into n's place.
+SIPEDGE_ALWAYS_INLINE void timer_wheel::remove(node& n) {
+    slot_list& s = _slots[n.slot];
+    const std::uint32_t last = s.count - 1;
+    const std::uint32_t head = s.head_chunk;
+    const unsigned entry = last & (chunk_entries - 1);
+    const std::uint32_t moved = _chunk_items[head * chunk_entries + entry];
+    _chunk_items[n.pos] = moved;
+    _nodes[moved].pos = n.pos;
+    s.count = last;
+    if (entry == 0) {
+        s.head_chunk = _chunk_next[head];
+        _chunk_next[head] = _free_chunk;
+        _free_chunk = head;
+    }
+    if (last == 0) {
+        const unsigned level = n.slot / slots_per_level;
+        _occupied[level] &= ~(std::uint64_t{1} << (n.slot % slots_per_level));
+    }
+}
+
+SIPEDGE_ALWAYS_INLINE void timer_wheel::free_node(std::uint32_t index, node& n) {
+    n.slot = no_slot;
+    if (++n.generation == 0) [[unlikely]] {
+        // Its generations are used up: keep it out of circulation so that no old
+        // handle can ever match it again.
+        ++_retired;
+        return;
+    }
+    n.pos = _free_node;
+    _free_node = index;
+}
+
+inline result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::uint16_t kind,
+                                                    std::uint64_t data) {
+    if (delay > max_delay) [[unlikely]] {
+        return error{timer_errc::delay_out_of_range, "timer delay beyond the wheel's range"};
+    }
+    if (kind >= _kinds || _handlers[kind].fn == nullptr) [[unlikely]] {
+        return error{timer_errc::unknown_kind, "timer kind has no handler"};
+    }
+    const std::uint32_t index = _free_node;
+    if (index == nil) [[unlikely]] {
+        return error{timer_errc::capacity_exhausted, "timer wheel full"};
+    }
+    node& n = _nodes[index];
+    _free_node = n.pos;
+    if (delay == 0) {
+        delay = 1;
+    }
+    const tick_t expiry = _now + delay;
+    n.data = data;
+    n.expiry_lo = static_cast<std::uint32_t>(expiry);
+    n.kind = kind;
+    insert(index, n, expiry);
+    ++_armed;
+    return timer_handle{index, n.generation};
+}
+
+inline status<timer_errc> timer_wheel::cancel(timer_handle h) {
+    if (h.index >= _capacity) [[unlikely]] {
+        return error{timer_errc::stale_handle, "timer handle out of range"};
+    }
+    node& n = _nodes[h.index];
+    if (n.generation != h.generation || n.slot == no_slot) {
+        return error{timer_errc::stale_handle, "timer already fired or cancelled"};
+    }
+    remove(n);
+    free_node(h.index, n);
+    --_armed;
+    return {};
+}
+
+inline status<timer_errc> timer_wheel::restart(timer_handle h, tick_t delay) {
+    if (h.index >= _capacity) [[unlikely]] {
+        return error{timer_errc::stale_handle, "timer handle out of range"};
+    }
+    node& n = _nodes[h.index];
+    if (n.generation != h.generation || n.slot == no_slot) {
+        return error{timer_errc::stale_handle, "timer already fired or cancelled"};
+    }
+    if (delay > max_delay) [[unlikely]] {
+        return error{timer_errc::delay_out_of_range, "timer delay beyond the wheel's range"};
+    }
+    if (delay == 0) {
+        delay = 1;
+    }
+    remove(n);
+    const tick_t expiry = _now + delay;
+    n.expiry_lo = static_cast<std::uint32_t>(expiry);
+    insert(h.index, n, expiry);
+    return {};
+}
+
+inline bool timer_wheel::armed(timer_handle h) const {
+    if (h.index >= _capacity) {
+        return false;
+    }
+    const node& n = _nodes[h.index];
+    return n.generation == h.generation && n.slot != no_slot;
+}
 
 } // namespace sipedge::timer
