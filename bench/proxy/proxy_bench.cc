@@ -1,0 +1,195 @@
+// One lcore's sans-IO proxy core relaying complete calls between two simulated
+// endpoints: INVITE (100 generated) / 180 / 200 / ACK / BYE / 200, UDP, with
+// Record-Route, so the ACK and BYE are routed by Route. Simulated time moves
+// 2 ms per call, so transactions live their full RFC lifetimes (Timer L/M/J 32 s)
+// and the table holds a steady state of ~16k calls' worth of transactions.
+// Reports proxied messages/s (messages handed to on_message) and the state kept.
+
+#include <array>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "dataplane/proxy/branch.hh"
+#include "dataplane/proxy/proxy_core.hh"
+
+namespace {
+
+using namespace sipedge;
+using txn::endpoint;
+
+std::string crlf(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        if (c == '\n') {
+            o += '\r';
+        }
+        o += c;
+    }
+    return o;
+}
+
+// Placeholders patched per call: CCCCCCCC (call number) and a 45-byte branch.
+const std::string branch_ph(proxy::branch_length, 'B');
+
+struct call_templates {
+    std::string invite = crlf(
+        "INVITE sip:bob@example.com SIP/2.0\n"
+        "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKuacCCCCCCCC\n"
+        "Max-Forwards: 70\n"
+        "From: Alice <sip:alice@example.org>;tag=a1\n"
+        "To: Bob <sip:bob@example.com>\n"
+        "Call-ID: CCCCCCCC@192.0.2.10\n"
+        "CSeq: 1 INVITE\n"
+        "Contact: <sip:alice@192.0.2.10>\n"
+        "Content-Type: application/sdp\n"
+        "Content-Length: 131\n\n"
+        "v=0\no=alice 2890844526 2890844526 IN IP4 192.0.2.10\ns=-\nc=IN IP4 192.0.2.10\nt=0 0\n"
+        "m=audio 49172 RTP/AVP 0\na=rtpmap:0 PCMU/8000\n");
+    std::string response(int code, const char* reason, const char* method, int cseq) {
+        return crlf(std::string("SIP/2.0 ") + std::to_string(code) + " " + reason + "\n"
+                    "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=" + branch_ph + "\n"
+                    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKuacCCCCCCCC;received=192.0.2.10\n"
+                    "Record-Route: <sip:198.51.100.1;lr>\n"
+                    "From: Alice <sip:alice@example.org>;tag=a1\n"
+                    "To: Bob <sip:bob@example.com>;tag=b1\n"
+                    "Call-ID: CCCCCCCC@192.0.2.10\n"
+                    "CSeq: " + std::to_string(cseq) + " " + method + "\n"
+                    "Contact: <sip:bob@192.0.2.21>\n"
+                    "Content-Length: 0\n\n");
+    }
+    std::string ringing = response(180, "Ringing", "INVITE", 1);
+    std::string ok = response(200, "OK", "INVITE", 1);
+    std::string bye_ok = response(200, "OK", "BYE", 2);
+    std::string in_dialog(const char* method, int cseq, const char* b) {
+        return crlf(std::string(method) + " sip:bob@192.0.2.21 SIP/2.0\n"
+                    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK" + b + "CCCCCCCC\n"
+                    "Max-Forwards: 70\n"
+                    "Route: <sip:198.51.100.1;lr>\n"
+                    "From: Alice <sip:alice@example.org>;tag=a1\n"
+                    "To: Bob <sip:bob@example.com>;tag=b1\n"
+                    "Call-ID: CCCCCCCC@192.0.2.10\n"
+                    "CSeq: " + std::to_string(cseq) + " " + method + "\n"
+                    "Content-Length: 0\n\n");
+    }
+    std::string ack = in_dialog("ACK", 1, "ack");
+    std::string bye = in_dialog("BYE", 2, "bye");
+};
+
+void patch_all(std::string& s, const std::string& ph, const char* value) {
+    for (std::size_t p = s.find(ph); p != std::string::npos; p = s.find(ph, p + ph.size())) {
+        std::memcpy(s.data() + p, value, ph.size());
+    }
+}
+
+// Offsets of the placeholders, found once; patched with memcpy per call.
+struct patchable {
+    std::string bytes;
+    std::vector<std::size_t> call_at;
+    std::size_t branch_at = std::string::npos;
+    explicit patchable(std::string s) : bytes(std::move(s)) {
+        for (std::size_t p = bytes.find("CCCCCCCC"); p != std::string::npos;
+             p = bytes.find("CCCCCCCC", p + 8)) {
+            call_at.push_back(p);
+        }
+        branch_at = bytes.find(branch_ph);
+    }
+    std::string_view set(const char* call, std::string_view branch = {}) {
+        for (std::size_t p : call_at) {
+            std::memcpy(bytes.data() + p, call, 8);
+        }
+        if (branch_at != std::string::npos && branch.size() == proxy::branch_length) {
+            std::memcpy(bytes.data() + branch_at, branch.data(), branch.size());
+        }
+        return bytes;
+    }
+};
+
+// Our branch in the message sent to the UAS (first Via of the forwarded request).
+std::string_view our_branch(const txn::outbox& out, const endpoint& to) {
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (out[i].destination == to) {
+            const std::string_view b = out.bytes(out[i]);
+            const std::size_t p = b.find("branch=z9hG4bKsE");
+            if (p != std::string_view::npos) {
+                return b.substr(p + 7, proxy::branch_length);
+            }
+        }
+    }
+    return {};
+}
+
+void BM_proxy_calls(benchmark::State& state) {
+    proxy::proxy_config cfg;
+    cfg.host = "198.51.100.1";
+    cfg.domains = {"example.com"};
+    cfg.transaction_capacity = 1u << 17;
+    proxy::static_location loc;
+    loc.add("bob@example.com", {"sip:bob@192.0.2.21", 1000});
+    auto wheel = timer::timer_wheel::create({.capacity = 3 * cfg.transaction_capacity,
+                                             .start_tick = 0,
+                                             .kinds = proxy::proxy_core::timer_kinds_needed(cfg)})
+                     .value();
+    counter_block counters;
+    proxy::proxy_core core(cfg, loc.lookup(), wheel, counters);
+    std::array<txn::outgoing_message, 64> msgs;
+    std::vector<char> bytes(1 << 16);
+    txn::outbox out(msgs, bytes);
+    const endpoint uac = endpoint::ipv4(192, 0, 2, 10, 5060);
+    const endpoint uas = endpoint::ipv4(192, 0, 2, 21, 5060);
+
+    call_templates t;
+    patchable invite(t.invite), ringing(t.ringing), ok(t.ok), ack(t.ack), bye(t.bye),
+        bye_ok(t.bye_ok);
+    std::uint64_t call = 0;
+    std::uint64_t messages = 0;
+    std::uint64_t bytes_in = 0;
+    timer::tick_t now = 0;
+    char id[9];
+    std::string inv_branch(proxy::branch_length, 'x');
+    std::string bye_branch(proxy::branch_length, 'x');
+    auto feed = [&](std::string_view m, const endpoint& from) {
+        out.clear();
+        core.on_message({m, 0, from, txn::transport::udp}, out);
+        ++messages;
+        bytes_in += m.size();
+    };
+    for (auto _ : state) {
+        std::snprintf(id, sizeof(id), "%08llx", static_cast<unsigned long long>(call++));
+        feed(invite.set(id), uac);
+        inv_branch.assign(our_branch(out, uas));
+        feed(ringing.set(id, inv_branch), uas);
+        feed(ok.set(id, inv_branch), uas);
+        feed(ack.set(id), uac);
+        feed(bye.set(id), uac);
+        bye_branch.assign(our_branch(out, uas));
+        feed(bye_ok.set(id, bye_branch), uas);
+        now += 2;
+        out.clear();
+        core.on_tick(now, out);
+    }
+    state.counters["msgs/s"] = benchmark::Counter(static_cast<double>(messages),
+                                                  benchmark::Counter::kIsRate);
+    state.counters["bytes_in/s"] = benchmark::Counter(static_cast<double>(bytes_in),
+                                                      benchmark::Counter::kIsRate);
+    state.counters["live_txns"] = core.transactions();
+    state.counters["live_contexts"] = core.contexts_in_use();
+    state.counters["store_B/txn"] =
+        core.transactions() ? 256.0 * static_cast<double>(core.message_store_chunks_used()) /
+                                  core.transactions()
+                            : 0.0;
+    state.counters["txn_B"] = sizeof(txn::transaction);
+    state.counters["ctx_B"] = sizeof(proxy::response_context);
+    state.counters["fwd"] = static_cast<double>(counters.get(counter_id::proxy_requests_forwarded) +
+                                                counters.get(counter_id::proxy_acks_forwarded) +
+                                                counters.get(counter_id::proxy_responses_forwarded));
+    state.counters["stray"] = static_cast<double>(counters.get(counter_id::drop_stray_response));
+    state.SetItemsProcessed(static_cast<std::int64_t>(messages));
+}
+BENCHMARK(BM_proxy_calls)->MinTime(3.0);
+
+} // namespace
+
+BENCHMARK_MAIN();
