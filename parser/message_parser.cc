@@ -412,6 +412,10 @@ bool on_line(walker& w, std::uint32_t lf, std::uint32_t colon, failure& f) {
         f = {parse_error_code::invalid_header_name, ls, "empty header name"};
         return false;
     }
+    if (ne - ls > 0xffff) { // header_field::name_length is 16 bits
+        f = {parse_error_code::line_too_long, ls, "header name longer than 65535 bytes"};
+        return false;
+    }
     for (std::uint32_t i = ls; i < ne; ++i) {
         if (!is_token_char(w.base[i])) {
             f = {parse_error_code::invalid_header_name, i, "header name is not a token"};
