@@ -25,7 +25,9 @@ public:
             n -= 8;
         }
         std::uint64_t tail = 0;
-        std::memcpy(&tail, p, n);
+        if (n != 0) { // an empty view may have a null data()
+            std::memcpy(&tail, p, n);
+        }
         // Length and a separator, so ("ab","c") and ("a","bc") differ.
         mix(tail ^ (static_cast<std::uint64_t>(s.size()) << 56) ^ 0xa5);
         return *this;
