@@ -94,7 +94,17 @@ void parse_values(const sip::message_view& m) {
     }
 }
 
-void exercise_writer(const sip::message_view& m, const parser::message_parser& p) {
+// Re-parses writer output: the edits add up to two header lines and a few bytes, so
+// the limits are raised to the view's capacity to keep the invariant exact.
+const parser::message_parser& reparser() {
+    static const parser::message_parser p(
+        parser::parser_limits{1u << 20, static_cast<std::uint16_t>(sip::message_view::capacity),
+                              1u << 20});
+    return p;
+}
+
+void exercise_writer(const sip::message_view& m) {
+    const parser::message_parser& p = reparser();
     parser::message_writer identity(m);
     std::string out(identity.output_size(), '\0');
     auto n = identity.materialise(out.data(), out.size());
@@ -109,8 +119,10 @@ void exercise_writer(const sip::message_view& m, const parser::message_parser& p
     check(k.ok() && k.value() == w.output_size(), "writer size");
     sip::message_view v2;
     const auto r2 = p.parse(std::string_view(edited.data(), k.value()), edited.size(), v2);
-    check(r2.ok(), "edited message parses");
-    check(v2.count(header_id::via) == m.count(header_id::via) + 1, "one more Via");
+    if (m.header_count() + 2 <= sip::message_view::capacity) {
+        check(r2.ok(), "edited message parses");
+        check(v2.count(header_id::via) == m.count(header_id::via) + 1, "one more Via");
+    }
 
     if (m.is_request() && m.has(header_id::via) && m.has(header_id::from) &&
         m.has(header_id::to) && m.has(header_id::call_id) && m.has(header_id::cseq)) {
@@ -150,7 +162,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(r.length <= size, "length within input");
         (void)parser::extract_essentials(*view);
         parse_values(*view);
-        exercise_writer(*view, p);
+        exercise_writer(*view);
     } else if (r.status == parser::parse_status::error) {
         check(r.error_offset <= size, "error offset within input");
         check(r.reason != nullptr && r.reason[0] != '\0', "error has a reason");
