@@ -291,9 +291,13 @@ SIPEDGE_ALWAYS_INLINE void timer_wheel::remove(node& n) {
     const std::uint32_t last = s.count - 1;
     const std::uint32_t head = s.head_chunk;
     const unsigned entry = last & (chunk_entries - 1);
-    const std::uint32_t moved = _chunk_items[head * chunk_entries + entry];
-    _chunk_items[n.pos] = moved;
-    _nodes[moved].pos = n.pos;
+    const std::uint32_t last_pos = head * chunk_entries + entry;
+    // Cancelling the newest timer of a slot (common right after a start) moves nothing.
+    if (n.pos != last_pos) {
+        const std::uint32_t moved = _chunk_items[last_pos];
+        _chunk_items[n.pos] = moved;
+        _nodes[moved].pos = n.pos;
+    }
     s.count = last;
     if (entry == 0) {
         s.head_chunk = _chunk_next[head];
