@@ -16,19 +16,18 @@
 //                     per tick, each callback starts a replacement (a real loop)
 // Counters: ns_per_op (per pair or per expired timer), bytes_per_timer.
 
-#include <benchmark/benchmark.h>
-#include <rte_cycles.h>
-#include <rte_eal.h>
-#include <rte_lcore.h>
-#include <rte_timer.h>
+#include "dataplane/timer/timer_wheel.hh"
 
+#include <benchmark/benchmark.h>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_timer.h>
 #include <vector>
-
-#include "dataplane/timer/timer_wheel.hh"
 
 namespace {
 
@@ -42,8 +41,8 @@ constexpr std::int64_t k1m = 1000000;
 constexpr std::int64_t k10m = 10000000;
 
 // SIP-like delays in 1 ms ticks: T1 doublings, 64*T1, T4, timer C.
-constexpr tick_t sip_delays[16] = {500,  1000, 2000,  4000,  4000,  32000, 32000,  5000,
-                                   500,  1000, 32000, 32000, 5000,  4000,  181000, 2000};
+constexpr tick_t sip_delays[16] = {500, 1000, 2000,  4000,  4000, 32000, 32000,  5000,
+                                   500, 1000, 32000, 32000, 5000, 4000,  181000, 2000};
 
 void count_fire(void* ctx, timer_wheel&, const timer_event&) {
     ++*static_cast<std::uint64_t*>(ctx);
@@ -363,9 +362,9 @@ void sizes(benchmark::internal::Benchmark* b) {
 
 // Expiry benchmarks refill per iteration (untimed); few iterations at 10M keep the
 // run short. Iterations() applies to a whole registration, hence one per size.
-#define SIPEDGE_EXPIRE_BENCH(fn)                                                           \
-    BENCHMARK(fn)->Arg(k1k)->Iterations(2000)->Unit(benchmark::kMicrosecond);              \
-    BENCHMARK(fn)->Arg(k1m)->Iterations(3)->Unit(benchmark::kMillisecond);                 \
+#define SIPEDGE_EXPIRE_BENCH(fn)                                                                   \
+    BENCHMARK(fn)->Arg(k1k)->Iterations(2000)->Unit(benchmark::kMicrosecond);                      \
+    BENCHMARK(fn)->Arg(k1m)->Iterations(3)->Unit(benchmark::kMillisecond);                         \
     BENCHMARK(fn)->Arg(k10m)->Iterations(1)->Unit(benchmark::kMillisecond)
 
 BENCHMARK(BM_wheel_start_cancel)->Apply(sizes);

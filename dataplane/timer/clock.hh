@@ -5,11 +5,11 @@
 // depends on wall time. Nothing here links DPDK: the dataplane may pass
 // rte_get_tsc_hz() to tsc_clock instead of calibrating.
 
+#include "common/result.hh"
+
 #include <chrono>
 #include <concepts>
 #include <cstdint>
-
-#include "common/result.hh"
 
 namespace sipedge::timer {
 

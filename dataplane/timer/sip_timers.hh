@@ -8,14 +8,14 @@
 // retransmission timers A, E, G on a reliable transport nothing is retransmitted
 // (sip_timer_applies() is false).
 
+#include "common/result.hh"
+#include "dataplane/timer/clock.hh"
+#include "dataplane/timer/timer_wheel.hh"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <string_view>
-
-#include "common/result.hh"
-#include "dataplane/timer/clock.hh"
-#include "dataplane/timer/timer_wheel.hh"
 
 namespace sipedge::timer {
 
@@ -25,9 +25,9 @@ inline constexpr std::size_t sip_timer_count = 13;
 enum class sip_transport : std::uint8_t { unreliable, reliable };
 
 struct sip_timer_config {
-    std::chrono::milliseconds t1{500};   // RTT estimate
-    std::chrono::milliseconds t2{4000};  // max retransmit interval for non-INVITE / responses
-    std::chrono::milliseconds t4{5000};  // max time a message stays in the network
+    std::chrono::milliseconds t1{500};         // RTT estimate
+    std::chrono::milliseconds t2{4000};        // max retransmit interval for non-INVITE / responses
+    std::chrono::milliseconds t4{5000};        // max time a message stays in the network
     std::chrono::milliseconds timer_c{181000}; // §16.6 step 11: "larger than 3 minutes"
     std::chrono::milliseconds timer_d{32000};  // §17.1.1.2: "at least 32 seconds" (unreliable)
 };

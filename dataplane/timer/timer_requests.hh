@@ -7,14 +7,14 @@
 // Delays are relative to the owner's now() when the request is applied; ring
 // latency is one loop pass, far below a tick.
 
+#include "common/spsc_ring.hh"
+#include "dataplane/timer/timer_wheel.hh"
+
 #include <array>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
-
-#include "common/spsc_ring.hh"
-#include "dataplane/timer/timer_wheel.hh"
 
 namespace sipedge::timer {
 
@@ -22,10 +22,10 @@ enum class timer_op : std::uint8_t { start, cancel, restart };
 
 struct timer_request {
     timer_op op = timer_op::start;
-    std::uint16_t kind = 0;  // start
-    timer_handle handle{};   // cancel, restart
-    tick_t delay = 0;        // start, restart
-    std::uint64_t data = 0;  // start; also echoed to the outcome sink, e.g. as a key
+    std::uint16_t kind = 0; // start
+    timer_handle handle{};  // cancel, restart
+    tick_t delay = 0;       // start, restart
+    std::uint64_t data = 0; // start; also echoed to the outcome sink, e.g. as a key
 
     static timer_request make_start(tick_t delay, std::uint16_t kind, std::uint64_t data) {
         return {timer_op::start, kind, {}, delay, data};
@@ -69,9 +69,9 @@ inline result<timer_handle, timer_errc> apply_timer_request(timer_wheel& wheel,
 // then calls sink(request, outcome) -- where the owner records new handles (keyed by
 // request.data) or counts failures. Returns how many requests were applied.
 template <typename Sink>
-    requires std::invocable<Sink&, const timer_request&, result<timer_handle, timer_errc>>
-std::size_t drain_timer_requests(timer_wheel& wheel, timer_request_ring& ring, Sink&& sink,
-                                 std::size_t max_requests = 256) {
+requires std::invocable<Sink&, const timer_request&, result<timer_handle, timer_errc>> std::size_t
+drain_timer_requests(timer_wheel& wheel, timer_request_ring& ring, Sink&& sink,
+                     std::size_t max_requests = 256) {
     constexpr std::size_t burst = 32;
     std::array<timer_request, burst> buf;
     std::size_t done = 0;

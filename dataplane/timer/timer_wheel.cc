@@ -1,14 +1,13 @@
 #include "dataplane/timer/timer_wheel.hh"
 
-#include <sys/mman.h>
+#include "common/compiler.hh"
 
 #include <bit>
 #include <cstddef>
 #include <cstring>
 #include <new>
+#include <sys/mman.h>
 #include <utility>
-
-#include "common/compiler.hh"
 
 namespace sipedge::timer {
 
@@ -24,8 +23,8 @@ constexpr std::size_t small_page = 4u << 10;
 void* map_region(std::size_t bytes, std::size_t& mapped) {
     if (bytes < huge_page) {
         mapped = (bytes + small_page - 1) / small_page * small_page;
-        void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                         -1, 0);
+        void* p =
+            ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         return p == MAP_FAILED ? nullptr : p;
     }
     const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
@@ -157,8 +156,7 @@ void timer_wheel::release() {
     _handlers = nullptr;
 }
 
-status<timer_errc> timer_wheel::set_handler(std::uint16_t kind, timer_callback fn,
-                                            void* context) {
+status<timer_errc> timer_wheel::set_handler(std::uint16_t kind, timer_callback fn, void* context) {
     if (kind >= _kinds || fn == nullptr) {
         return error{timer_errc::unknown_kind, "timer kind out of range or null callback"};
     }

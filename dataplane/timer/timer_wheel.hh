@@ -14,9 +14,9 @@
 //     e <= f <= e + max_lateness(d),  max_lateness(d) = g_max(d) - 1 < 4*d/31 (12.9 %),
 // where g_max(d) is the coarsest granularity d can land in (level n is used only
 // when level n-1 cannot hold it, which needs d >= 62 * 8^(n-1) + 2). f == e exactly
-// for d <= 63 (level 0). advance(now) fires, once, every timer
-// whose f <= now, in order of f (timers with the same f in no particular order), so
-// firing is in deadline order within the bound. It never fires a timer early.
+// for d <= 63 (level 0). advance(now) fires, once, every timer whose f <= now, in
+// order of f (timers with the same f in no particular order), so firing is in
+// deadline order within the bound. It never fires a timer early (in wheel ticks).
 //
 // Slots hold arrays of node indices (chunks of 16), not linked lists, so that firing
 // a slot walks memory sequentially and prefetches nodes ahead: with millions of live
@@ -36,14 +36,14 @@
 // the kernel allows); nothing afterwards. About 28.3 bytes per timer of capacity
 // (24-byte node + 4-byte slot entry + chunk links) plus ~5 KiB of slots.
 
+#include "common/compiler.hh"
+#include "common/result.hh"
+#include "dataplane/timer/clock.hh"
+
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-
-#include "common/compiler.hh"
-#include "common/result.hh"
-#include "dataplane/timer/clock.hh"
 
 namespace sipedge::timer {
 
@@ -84,16 +84,16 @@ class timer_wheel;
 using timer_callback = void (*)(void* context, timer_wheel& wheel, const timer_event& event);
 
 struct timer_wheel_config {
-    std::uint32_t capacity = 0;    // maximum number of armed timers, 1 .. max_capacity
-    tick_t start_tick = 0;         // the wheel's now() at creation
-    std::uint16_t kinds = 1;       // callback table size; kinds are 0 .. kinds-1
+    std::uint32_t capacity = 0;         // maximum number of armed timers, 1 .. max_capacity
+    tick_t start_tick = 0;              // the wheel's now() at creation
+    std::uint16_t kinds = 1;            // callback table size; kinds are 0 .. kinds-1
     std::uint32_t first_generation = 1; // for tests of generation retirement; keep 1
 };
 
 class timer_wheel {
 public:
     static constexpr unsigned level_count = 9;
-    static constexpr unsigned level_bits = 6; // 64 slots per level
+    static constexpr unsigned level_bits = 6;  // 64 slots per level
     static constexpr unsigned level_shift = 3; // granularity x8 per level
     static constexpr unsigned slots_per_level = 1u << level_bits;
     // Longest delay accepted: 62 granules of the top level (2^24 ticks each), which
@@ -104,8 +104,7 @@ public:
     // Largest lateness the wheel allows itself for a delay (see the header comment).
     static constexpr tick_t max_lateness(tick_t delay) {
         unsigned level = 0;
-        while (level + 1 < level_count &&
-               delay >= 62 * (tick_t{1} << (level_shift * level)) + 2) {
+        while (level + 1 < level_count && delay >= 62 * (tick_t{1} << (level_shift * level)) + 2) {
             ++level;
         }
         return (tick_t{1} << (level_shift * level)) - 1;
@@ -236,7 +235,7 @@ struct timer_wheel::node {
     std::uint32_t generation; // 0 = retired
     std::uint32_t pos;        // armed: chunk * 16 + entry; free: next free node
     std::uint16_t kind;
-    std::uint16_t slot;       // level * 64 + index, or no_slot when not armed
+    std::uint16_t slot; // level * 64 + index, or no_slot when not armed
 };
 
 // Puts node `index` in the lowest level whose horizon holds its expiry rounded up to
@@ -323,7 +322,7 @@ SIPEDGE_ALWAYS_INLINE void timer_wheel::free_node(std::uint32_t index, node& n) 
 }
 
 inline result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::uint16_t kind,
-                                                    std::uint64_t data) {
+                                                           std::uint64_t data) {
     if (delay > max_delay) [[unlikely]] {
         return error{timer_errc::delay_out_of_range, "timer delay beyond the wheel's range"};
     }

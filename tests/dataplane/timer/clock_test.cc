@@ -1,8 +1,7 @@
 #include "dataplane/timer/clock.hh"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
+#include <gtest/gtest.h>
 
 namespace sipedge::timer {
 namespace {

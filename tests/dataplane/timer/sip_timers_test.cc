@@ -2,9 +2,8 @@
 
 #include "dataplane/timer/sip_timers.hh"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
+#include <gtest/gtest.h>
 
 namespace sipedge::timer {
 namespace {
@@ -48,8 +47,8 @@ TEST(sip_timers, reliable_transport_zeroes_d_i_j_k_and_drops_retransmits) {
 }
 
 TEST(sip_timers, values_follow_t1_t2_t4) {
-    const sip_timer_config c{.t1 = milliseconds(100), .t2 = milliseconds(1000),
-                             .t4 = milliseconds(2500)};
+    const sip_timer_config c{
+        .t1 = milliseconds(100), .t2 = milliseconds(1000), .t4 = milliseconds(2500)};
     EXPECT_EQ(sip_timer_duration(sip_timer::a, udp, c), milliseconds(100));
     EXPECT_EQ(sip_timer_duration(sip_timer::b, udp, c), milliseconds(6400));
     EXPECT_EQ(sip_timer_duration(sip_timer::j, udp, c), milliseconds(6400));
@@ -71,8 +70,8 @@ TEST(sip_timers, timer_a_doubles_without_cap) {
 TEST(sip_timers, timers_e_and_g_double_up_to_t2) {
     for (sip_timer t : {sip_timer::e, sip_timer::g}) {
         milliseconds v = sip_timer_duration(t, udp);
-        const milliseconds expected[] = {milliseconds(1000), milliseconds(2000),
-                                         milliseconds(4000), milliseconds(4000)};
+        const milliseconds expected[] = {milliseconds(1000), milliseconds(2000), milliseconds(4000),
+                                         milliseconds(4000)};
         for (milliseconds e : expected) {
             v = sip_retransmit_next(t, v);
             EXPECT_EQ(v, e) << sip_timer_name(t);

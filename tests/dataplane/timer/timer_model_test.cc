@@ -12,20 +12,19 @@
 // SIPEDGE_TIMER_MODEL_OPS sets the operations per run (default 5,000,000; the suite
 // has four runs).
 
-#include <gtest/gtest.h>
+#include "dataplane/timer/timer_wheel.hh"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <gtest/gtest.h>
 #include <map>
 #include <random>
 #include <sstream>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include "dataplane/timer/timer_wheel.hh"
 
 namespace sipedge::timer {
 namespace {
@@ -297,7 +296,8 @@ private:
             do_restart();
         } else if (r < 18) {
             const auto s = wheel.cancel(ev.handle);
-            check(!s && s.error_code() == timer_errc::stale_handle, "cancelled itself while firing");
+            check(!s && s.error_code() == timer_errc::stale_handle,
+                  "cancelled itself while firing");
         } else if (r < 19) {
             check(wheel.advance(wheel.now() + 1000) == 0, "nested advance did something");
         }

@@ -3,10 +3,9 @@
 
 #include "dataplane/timer/timer_requests.hh"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <cstdint>
+#include <gtest/gtest.h>
 #include <thread>
 #include <utility>
 #include <vector>

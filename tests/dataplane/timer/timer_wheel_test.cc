@@ -4,11 +4,10 @@
 
 #include "dataplane/timer/timer_wheel.hh"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <gtest/gtest.h>
 #include <vector>
 
 namespace sipedge::timer {
