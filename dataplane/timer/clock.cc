@@ -7,7 +7,7 @@ namespace sipedge::timer {
 tsc_clock::tsc_clock(std::uint64_t hz)
     : _hz(hz),
       // ns per cycle in 32.32 fixed point; hz >= 1 MHz keeps this below 2^42.
-      _mult(static_cast<std::uint64_t>((static_cast<unsigned __int128>(1000000000u) << 32) / hz)) {}
+      _mult(static_cast<std::uint64_t>((static_cast<uint128_t>(1000000000u) << 32) / hz)) {}
 
 namespace {
 
@@ -45,7 +45,7 @@ result<tsc_clock, clock_errc> tsc_clock::calibrate(std::chrono::milliseconds win
         return error{clock_errc::calibration_failed, "TSC did not advance"};
     }
     const std::uint64_t hz = static_cast<std::uint64_t>(
-        static_cast<unsigned __int128>(c1 - c0) * 1000000000u / static_cast<std::uint64_t>(ns));
+        static_cast<uint128_t>(c1 - c0) * 1000000000u / static_cast<std::uint64_t>(ns));
     // Anything outside 100 MHz .. 20 GHz is not a TSC we can trust.
     if (hz < 100000000u || hz > 20000000000u) {
         return error{clock_errc::calibration_failed, "TSC frequency implausible"};

@@ -15,6 +15,9 @@ namespace sipedge::timer {
 
 using tick_t = std::uint64_t;
 
+// 64x64->128 multiplies for the TSC conversion; __extension__ keeps -Wpedantic quiet.
+__extension__ typedef unsigned __int128 uint128_t;
+
 // Anything with a now_ns() can drive the loop's advance(); a template parameter,
 // not a virtual call, so the TSC read inlines.
 template <typename Clock>
@@ -57,7 +60,7 @@ public:
 
     std::uint64_t hz() const { return _hz; }
     std::uint64_t cycles_to_ns(std::uint64_t cycles) const {
-        return static_cast<std::uint64_t>((static_cast<unsigned __int128>(cycles) * _mult) >> 32);
+        return static_cast<std::uint64_t>((static_cast<uint128_t>(cycles) * _mult) >> 32);
     }
     std::uint64_t now_ns() const { return cycles_to_ns(read_cycles()); }
 
