@@ -4,12 +4,12 @@
 // telemetry) run on other threads. Relaxed atomic loads and stores keep that
 // race-free without a locked instruction: on x86-64 they compile to plain moves.
 
+#include "common/compiler.hh"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <string_view>
-
-#include "common/compiler.hh"
 
 namespace sipedge {
 

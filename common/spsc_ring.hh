@@ -7,14 +7,14 @@
 // calls the pop side. Capacity is a power of two fixed at construction; the ring
 // never allocates after that.
 
+#include "common/compiler.hh"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <type_traits>
-
-#include "common/compiler.hh"
 
 namespace sipedge {
 

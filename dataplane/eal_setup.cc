@@ -28,11 +28,15 @@ hugepage_info read_hugepage_info(const char* meminfo_path) {
 eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* program) {
     eal_plan p;
     p.args = {program,
-              "-l", std::to_string(o.main_lcore) + "," + std::to_string(o.worker_lcore),
-              "--main-lcore", std::to_string(o.main_lcore),
+              "-l",
+              std::to_string(o.main_lcore) + "," + std::to_string(o.worker_lcore),
+              "--main-lcore",
+              std::to_string(o.main_lcore),
               "--no-pci",
-              "--vdev", o.port_device,
-              "--log-level", o.log_level};
+              "--vdev",
+              o.port_device,
+              "--log-level",
+              o.log_level};
     // Enough for the mbuf pool and the port's rings with headroom.
     const unsigned long needed_mb = 64;
     const bool huge_available = huge.free_mb() >= needed_mb;
@@ -57,8 +61,7 @@ eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* progr
         p.reason = huge_available
                        ? "hugepages: " + std::to_string(huge.free_mb()) + " MB free"
                        : "no hugepages free (" + std::to_string(huge.free_mb()) +
-                             " MB); falling back to --no-huge -m " +
-                             std::to_string(o.memory_mb) +
+                             " MB); falling back to --no-huge -m " + std::to_string(o.memory_mb) +
                              " (run scripts/hugepages as root to reserve some)";
         break;
     }

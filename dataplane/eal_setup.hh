@@ -3,10 +3,10 @@
 // whether to use hugepages: reserved ones when enough are free, otherwise
 // --no-huge with a clear log line (DPDK-NOTES.md).
 
+#include "dataplane/options.hh"
+
 #include <string>
 #include <vector>
-
-#include "dataplane/options.hh"
 
 namespace sipedge::dataplane {
 
@@ -22,8 +22,8 @@ hugepage_info read_hugepage_info(const char* meminfo_path = "/proc/meminfo");
 struct eal_plan {
     std::vector<std::string> args; // argv for rte_eal_init, program name first
     bool use_hugepages = false;
-    std::string reason;            // one line for the operator
-    bool ok = true;                // false: --hugepages yes but none free
+    std::string reason; // one line for the operator
+    bool ok = true;     // false: --hugepages yes but none free
 };
 
 eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* program);

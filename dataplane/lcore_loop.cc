@@ -1,14 +1,13 @@
 #include "dataplane/lcore_loop.hh"
 
-#include <rte_cycles.h>
-#include <rte_prefetch.h>
-
-#include <array>
-
 #include "dataplane/io/tx_stage.hh"
 #include "dataplane/net/arp_cache.hh"
 #include "dataplane/net/ether_input.hh"
 #include "dataplane/net/ipv4_reassembly.hh"
+
+#include <array>
+#include <rte_cycles.h>
+#include <rte_prefetch.h>
 
 namespace sipedge::dataplane {
 
@@ -72,7 +71,8 @@ int lcore_loop(void* arg) {
             last_arp = pass_start;
         }
 
-        const std::uint16_t n = rte_eth_rx_burst(ctx.port_id, ctx.rx_queue, pkts.data(), burst_size);
+        const std::uint16_t n =
+            rte_eth_rx_burst(ctx.port_id, ctx.rx_queue, pkts.data(), burst_size);
         if (n == 0) {
             counters.add(counter_id::loop_idle_cycles, rte_rdtsc() - pass_start);
             continue;

@@ -3,13 +3,12 @@
 // ahead, handle each packet to a verdict, stage TX and flush it on size or on a
 // TSC deadline. The lcore owns everything it touches; no locks.
 
-#include <rte_ethdev.h>
+#include "common/counters.hh"
+#include "dataplane/net/packet_context.hh"
 
 #include <atomic>
 #include <cstdint>
-
-#include "common/counters.hh"
-#include "dataplane/net/packet_context.hh"
+#include <rte_ethdev.h>
 
 namespace sipedge::dataplane {
 
@@ -17,8 +16,8 @@ struct lcore_context {
     std::uint16_t port_id = 0;
     std::uint16_t rx_queue = 0;
     std::uint16_t tx_queue = 0;
-    packet_context packet;                    // counters inside: owned here, read by others
-    const std::atomic<bool>* stop = nullptr;  // set by the signal handler
+    packet_context packet;                   // counters inside: owned here, read by others
+    const std::atomic<bool>* stop = nullptr; // set by the signal handler
 };
 
 // Runs until *ctx.stop is set. Signature fits rte_eal_remote_launch.

@@ -3,20 +3,6 @@
 // and housekeeping (signals, stats) on the main lcore; shuts down cleanly on
 // SIGINT/SIGTERM.
 
-#include <rte_eal.h>
-#include <rte_ethdev.h>
-#include <rte_launch.h>
-#include <rte_lcore.h>
-
-#include <arpa/inet.h>
-
-#include <atomic>
-#include <chrono>
-#include <csignal>
-#include <cstdio>
-#include <thread>
-#include <vector>
-
 #include "common/counters.hh"
 #include "dataplane/eal_setup.hh"
 #include "dataplane/io/port.hh"
@@ -25,13 +11,29 @@
 #include "dataplane/options.hh"
 #include "dataplane/stats_print.hh"
 
+#include <arpa/inet.h>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <thread>
+#include <vector>
+
 namespace {
 
 std::atomic<bool> stop_requested{false};
 std::atomic<bool> stats_requested{false};
 
-extern "C" void on_stop_signal(int) { stop_requested.store(true); }
-extern "C" void on_stats_signal(int) { stats_requested.store(true); }
+extern "C" void on_stop_signal(int) {
+    stop_requested.store(true);
+}
+extern "C" void on_stats_signal(int) {
+    stats_requested.store(true);
+}
 
 void install_signal_handlers() {
     struct sigaction sa {};
@@ -87,8 +89,8 @@ int main(int argc, char** argv) {
     std::printf("sipedge: port %u (%s) mac %s ip %s, worker lcore %u\n", port.value().port_id,
                 port.value().driver.c_str(), mac_text, ip_text, opts.worker_lcore);
 
-    auto reassembly = ipv4_reassembly::create(ipv4_reassembly::config{},
-                                              static_cast<int>(rte_socket_id()));
+    auto reassembly =
+        ipv4_reassembly::create(ipv4_reassembly::config{}, static_cast<int>(rte_socket_id()));
     if (!reassembly) {
         std::fprintf(stderr, "sipedge: %s\n", reassembly.message());
         close_port(port.value());
@@ -116,15 +118,16 @@ int main(int argc, char** argv) {
     }
 
     const lcore_counters shown[] = {{opts.worker_lcore, &worker_counters}};
-    auto next_stats = std::chrono::steady_clock::now() + std::chrono::seconds(opts.stats_interval_s);
+    auto next_stats =
+        std::chrono::steady_clock::now() + std::chrono::seconds(opts.stats_interval_s);
     while (!stop_requested.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        const bool interval_due = opts.stats_interval_s > 0 &&
-                                  std::chrono::steady_clock::now() >= next_stats;
+        const bool interval_due =
+            opts.stats_interval_s > 0 && std::chrono::steady_clock::now() >= next_stats;
         if (stats_requested.exchange(false) || interval_due) {
             print_counters(stdout, shown, false);
-            next_stats = std::chrono::steady_clock::now() +
-                         std::chrono::seconds(opts.stats_interval_s);
+            next_stats =
+                std::chrono::steady_clock::now() + std::chrono::seconds(opts.stats_interval_s);
         }
     }
 

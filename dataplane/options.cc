@@ -1,7 +1,6 @@
 #include "dataplane/options.hh"
 
 #include <arpa/inet.h>
-
 #include <charconv>
 #include <cstring>
 #include <string_view>
@@ -61,8 +60,8 @@ parse_outcome parse_options(int argc, char** argv) {
         }
         // Every other option takes exactly one value.
         static constexpr const char* with_value[] = {
-            "--port", "--ip", "--main-lcore", "--worker-lcore", "--hugepages",
-            "--memory", "--stats-interval", "--log-level"};
+            "--port",      "--ip",     "--main-lcore",     "--worker-lcore",
+            "--hugepages", "--memory", "--stats-interval", "--log-level"};
         bool known = false;
         for (const char* name : with_value) {
             known = known || arg == name;

@@ -18,8 +18,8 @@ struct options {
     unsigned main_lcore = 0;        // housekeeping: stats, signals
     unsigned worker_lcore = 1;      // the polling loop
     hugepage_mode hugepages = hugepage_mode::automatic;
-    unsigned memory_mb = 256;       // DPDK memory when running without hugepages
-    unsigned stats_interval_s = 0;  // 0: print counters only on SIGUSR1 and at exit
+    unsigned memory_mb = 256;      // DPDK memory when running without hugepages
+    unsigned stats_interval_s = 0; // 0: print counters only on SIGUSR1 and at exit
     std::string log_level = "*:warning";
     std::vector<std::string> extra_eal_args; // passed through after "--eal"
 };

@@ -2,10 +2,10 @@
 // Human-readable counter printout: per lcore and totals, non-zero counters only
 // (all of them with `all`). Runs on the main lcore, never in the polling loop.
 
+#include "common/counters.hh"
+
 #include <cstdio>
 #include <span>
-
-#include "common/counters.hh"
 
 namespace sipedge::dataplane {
 

@@ -11,8 +11,8 @@ result<port_handle, port_error> open_first_port(const port_config& cfg, unsigned
     }
     port.port_id = static_cast<std::uint16_t>(rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER));
 
-    port.pool = rte_pktmbuf_pool_create("rx_pool", cfg.mbufs, 256, 0,
-                                        RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(socket_id));
+    port.pool = rte_pktmbuf_pool_create("rx_pool", cfg.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                        static_cast<int>(socket_id));
     if (port.pool == nullptr) {
         return error{port_error::mempool, "cannot create the mbuf pool: too little DPDK memory "
                                           "(raise --memory or reserve hugepages)"};

@@ -2,13 +2,12 @@
 // Port set-up: one RX and one TX queue on the port, a mempool sized for them.
 // Fails fast with a precise message (STYLE.md: start-up errors are loud).
 
-#include <rte_ethdev.h>
-#include <rte_mempool.h>
+#include "common/result.hh"
 
 #include <cstdint>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
 #include <string>
-
-#include "common/result.hh"
 
 namespace sipedge::dataplane {
 

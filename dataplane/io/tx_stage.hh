@@ -3,11 +3,10 @@
 // finished packets here; the loop flushes on size (inside rte_eth_tx_buffer)
 // and on a TSC deadline. Packets the queue refuses are freed and counted.
 
-#include <rte_ethdev.h>
+#include "common/counters.hh"
 
 #include <cstdint>
-
-#include "common/counters.hh"
+#include <rte_ethdev.h>
 
 namespace sipedge::dataplane {
 

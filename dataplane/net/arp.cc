@@ -1,9 +1,9 @@
 #include "dataplane/net/arp.hh"
 
-#include <rte_arp.h>
-
 #include "dataplane/io/tx_stage.hh"
 #include "dataplane/net/arp_cache.hh"
+
+#include <rte_arp.h>
 
 namespace sipedge::dataplane {
 
@@ -29,8 +29,8 @@ verdict arp_input(rte_mbuf* m, packet_context& ctx) {
     // Requests and replies addressed to us both tell us the sender's MAC: learn
     // it, and send what was waiting for it.
     if (ctx.arp != nullptr && ctx.tx != nullptr) {
-        for (rte_mbuf* waiting : ctx.arp->learn(arp->arp_data.arp_sip, arp->arp_data.arp_sha,
-                                                ctx.now_tsc)) {
+        for (rte_mbuf* waiting :
+             ctx.arp->learn(arp->arp_data.arp_sip, arp->arp_data.arp_sha, ctx.now_tsc)) {
             auto* weth = rte_pktmbuf_mtod(waiting, rte_ether_hdr*);
             rte_ether_addr_copy(&arp->arp_data.arp_sha, &weth->dst_addr);
             ctx.tx->send(waiting);

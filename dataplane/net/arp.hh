@@ -1,9 +1,9 @@
 #pragma once
 // ARP responder: answers requests for our IPv4 address in place.
 
-#include <rte_mbuf.h>
-
 #include "dataplane/net/packet_context.hh"
+
+#include <rte_mbuf.h>
 
 namespace sipedge::dataplane {
 

@@ -1,8 +1,7 @@
 #include "dataplane/net/arp_cache.hh"
 
-#include <rte_arp.h>
-
 #include <cstring>
+#include <rte_arp.h>
 
 namespace sipedge::dataplane {
 
@@ -10,7 +9,8 @@ namespace {
 
 std::uint32_t hash_ip(rte_be32_t ip) {
     // Fibonacci hashing: addresses in one subnet differ in the low bits only.
-    return static_cast<std::uint32_t>((static_cast<std::uint64_t>(ip) * 0x9E3779B97F4A7C15ull) >> 32);
+    return static_cast<std::uint32_t>((static_cast<std::uint64_t>(ip) * 0x9E3779B97F4A7C15ull) >>
+                                      32);
 }
 
 } // namespace
@@ -87,8 +87,7 @@ const rte_ether_addr* arp_cache::lookup(rte_be32_t ip, std::uint64_t now) {
     return &e->mac;
 }
 
-std::span<rte_mbuf*> arp_cache::learn(rte_be32_t ip, const rte_ether_addr& mac,
-                                      std::uint64_t now) {
+std::span<rte_mbuf*> arp_cache::learn(rte_be32_t ip, const rte_ether_addr& mac, std::uint64_t now) {
     entry* e = find(ip);
     if (e == nullptr) {
         e = claim(ip, now, nullptr);

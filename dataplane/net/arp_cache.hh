@@ -7,24 +7,23 @@
 // Set-associative table (4 ways per set) in preallocated memory: no allocation
 // after construction, bounded work per operation.
 
-#include <rte_ether.h>
-#include <rte_mbuf.h>
+#include "common/counters.hh"
 
 #include <cstdint>
 #include <memory>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
 #include <span>
-
-#include "common/counters.hh"
 
 namespace sipedge::dataplane {
 
 class arp_cache {
 public:
     struct config {
-        std::uint32_t entries = 4096;          // rounded up to a multiple of the ways
-        std::uint32_t reachable_ms = 300'000;  // how long a learnt MAC is trusted
-        std::uint32_t retry_ms = 200;          // between requests for one next hop
-        std::uint32_t give_up_ms = 1'000;      // packets waiting longer are dropped
+        std::uint32_t entries = 4096;         // rounded up to a multiple of the ways
+        std::uint32_t reachable_ms = 300'000; // how long a learnt MAC is trusted
+        std::uint32_t retry_ms = 200;         // between requests for one next hop
+        std::uint32_t give_up_ms = 1'000;     // packets waiting longer are dropped
     };
     static constexpr unsigned max_waiting = 4; // packets held per unresolved next hop
 
@@ -61,7 +60,7 @@ private:
         state st = state::empty;
         std::uint8_t waiting = 0;
         rte_ether_addr mac{};
-        std::uint64_t deadline = 0;     // resolved: stale after; resolving: give up after
+        std::uint64_t deadline = 0; // resolved: stale after; resolving: give up after
         std::uint64_t last_request = 0;
         rte_mbuf* held[max_waiting] = {};
     };

@@ -2,9 +2,9 @@
 // Entry of the packet path: Ethernet demultiplexing to ARP and IPv4. Every
 // packet ends in a verdict; every drop is counted with its reason.
 
-#include <rte_mbuf.h>
-
 #include "dataplane/net/packet_context.hh"
+
+#include <rte_mbuf.h>
 
 namespace sipedge::dataplane {
 

@@ -1,9 +1,9 @@
 #include "dataplane/net/icmp.hh"
 
+#include "dataplane/net/ipv4.hh"
+
 #include <rte_icmp.h>
 #include <rte_ip.h>
-
-#include "dataplane/net/ipv4.hh"
 
 namespace sipedge::dataplane {
 

@@ -1,9 +1,9 @@
 #pragma once
 // ICMP: echo requests to our address are answered in place; the rest dropped.
 
-#include <rte_mbuf.h>
-
 #include "dataplane/net/packet_context.hh"
+
+#include <rte_mbuf.h>
 
 namespace sipedge::dataplane {
 

@@ -1,11 +1,11 @@
 #include "dataplane/net/ipv4.hh"
 
-#include <rte_ip.h>
-#include <rte_ip_frag.h>
-
 #include "dataplane/net/icmp.hh"
 #include "dataplane/net/ipv4_reassembly.hh"
 #include "dataplane/net/udp.hh"
+
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
 
 namespace sipedge::dataplane {
 

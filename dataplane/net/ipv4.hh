@@ -1,9 +1,9 @@
 #pragma once
 // IPv4 input: header and checksum validation, reassembly, then ICMP or UDP.
 
-#include <rte_mbuf.h>
-
 #include "dataplane/net/packet_context.hh"
+
+#include <rte_mbuf.h>
 
 namespace sipedge::dataplane {
 

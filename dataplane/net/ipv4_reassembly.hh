@@ -4,13 +4,12 @@
 // Incomplete datagrams expire after a timeout; their fragments are freed and
 // counted.
 
-#include <rte_ip_frag.h>
+#include "common/counters.hh"
+#include "common/result.hh"
 
 #include <cstdint>
 #include <memory>
-
-#include "common/counters.hh"
-#include "common/result.hh"
+#include <rte_ip_frag.h>
 
 namespace sipedge::dataplane {
 
@@ -20,7 +19,7 @@ class ipv4_reassembly {
 public:
     struct config {
         std::uint32_t max_datagrams = 4096; // datagrams in flight at once
-        std::uint32_t timeout_ms = 2000;    // SIP's T1 is 500 ms: a datagram older than this is lost
+        std::uint32_t timeout_ms = 2000; // SIP's T1 is 500 ms: a datagram older than this is lost
     };
 
     // Start-up only: allocates the table.

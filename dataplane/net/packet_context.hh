@@ -3,12 +3,11 @@
 // addresses, that lcore's counters and reassembly table, and the time of the
 // current pass. One per lcore; nothing in it is shared with another lcore.
 
-#include <rte_ether.h>
-#include <rte_mempool.h>
+#include "common/counters.hh"
 
 #include <cstdint>
-
-#include "common/counters.hh"
+#include <rte_ether.h>
+#include <rte_mempool.h>
 
 namespace sipedge::dataplane {
 
@@ -18,9 +17,9 @@ class tx_stage;
 
 struct local_interface {
     rte_ether_addr mac{};
-    rte_be32_t ipv4 = 0;            // network byte order
+    rte_be32_t ipv4 = 0; // network byte order
     rte_be16_t sip_port = RTE_BE16(5060);
-    std::uint16_t mtu = 1500;       // IP packet size above which we fragment
+    std::uint16_t mtu = 1500; // IP packet size above which we fragment
 };
 
 struct packet_context {

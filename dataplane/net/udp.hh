@@ -2,10 +2,10 @@
 // UDP input: length and checksum validation, then delivery of datagrams to our
 // SIP port. Works on single- and multi-segment (reassembled) mbufs.
 
+#include "dataplane/net/packet_context.hh"
+
 #include <rte_ip.h>
 #include <rte_mbuf.h>
-
-#include "dataplane/net/packet_context.hh"
 
 namespace sipedge::dataplane {
 

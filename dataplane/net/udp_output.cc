@@ -1,15 +1,14 @@
 #include "dataplane/net/udp_output.hh"
 
-#include <rte_ip.h>
-#include <rte_ip_frag.h>
-#include <rte_udp.h>
+#include "dataplane/io/tx_stage.hh"
+#include "dataplane/net/arp_cache.hh"
 
 #include <algorithm>
 #include <array>
 #include <cstring>
-
-#include "dataplane/io/tx_stage.hh"
-#include "dataplane/net/arp_cache.hh"
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
+#include <rte_udp.h>
 
 namespace sipedge::dataplane {
 
@@ -33,7 +32,8 @@ bool append_payload(rte_mbuf* m, rte_mempool* pool, std::span<const char> payloa
             last = seg;
             room = rte_pktmbuf_tailroom(last);
         }
-        const std::uint16_t n = static_cast<std::uint16_t>(std::min<std::size_t>(room, payload.size()));
+        const std::uint16_t n =
+            static_cast<std::uint16_t>(std::min<std::size_t>(room, payload.size()));
         std::memcpy(rte_pktmbuf_mtod_offset(last, char*, last->data_len), payload.data(), n);
         last->data_len = static_cast<std::uint16_t>(last->data_len + n);
         m->pkt_len += n;
@@ -114,8 +114,8 @@ bool udp_send(packet_context& ctx, rte_be32_t dst_ip, rte_be16_t dst_port,
         return true;
     }
     std::array<rte_mbuf*, max_fragments> frags;
-    const int n = rte_ipv4_fragment_packet(m, frags.data(), max_fragments, ctx.ifc.mtu, ctx.pool,
-                                           ctx.pool);
+    const int n =
+        rte_ipv4_fragment_packet(m, frags.data(), max_fragments, ctx.ifc.mtu, ctx.pool, ctx.pool);
     rte_pktmbuf_free(m); // the fragments hold their own references to its data
     if (n <= 0) {
         counters.add(counter_id::drop_fragmentation);

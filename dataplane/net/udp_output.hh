@@ -4,11 +4,10 @@
 // MAC, or held while ARP resolves it. Next hops are on-link for now (the
 // destination itself); routing through a gateway comes with configuration.
 
-#include <rte_byteorder.h>
-
-#include <span>
-
 #include "dataplane/net/packet_context.hh"
+
+#include <rte_byteorder.h>
+#include <span>
 
 namespace sipedge::dataplane {
 

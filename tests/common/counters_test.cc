@@ -1,7 +1,6 @@
 #include "common/counters.hh"
 
 #include <gtest/gtest.h>
-
 #include <set>
 #include <vector>
 

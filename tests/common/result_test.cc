@@ -1,7 +1,6 @@
 #include "common/result.hh"
 
 #include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
 

@@ -1,9 +1,8 @@
 #include "common/spsc_ring.hh"
 
-#include <gtest/gtest.h>
-
 #include <array>
 #include <cstdint>
+#include <gtest/gtest.h>
 #include <thread>
 #include <vector>
 

@@ -5,19 +5,17 @@
 #include "dataplane/net/ipv4_reassembly.hh"
 #include "tests/dataplane/eal_environment.hh"
 
+#include <algorithm>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <memory>
 #include <rte_arp.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
-#include <rte_cycles.h>
 #include <rte_udp.h>
-
-#include <gtest/gtest.h>
-
-#include <algorithm>
-#include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,7 +29,9 @@ const rte_ether_addr peer_mac{{0x02, 0, 0, 0, 0, 2}};
 const rte_be32_t our_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 1));
 const rte_be32_t peer_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 2));
 
-local_interface ifc() { return local_interface{our_mac, our_ip, RTE_BE16(5060)}; }
+local_interface ifc() {
+    return local_interface{our_mac, our_ip, RTE_BE16(5060)};
+}
 
 rte_mbuf* to_mbuf(const std::vector<std::uint8_t>& frame) {
     rte_mbuf* m = rte_pktmbuf_alloc(test_pool);
@@ -115,7 +115,8 @@ std::vector<std::uint8_t> udp(std::uint16_t dst_port, const std::string& payload
         pseudo.next_proto_id = IPPROTO_UDP;
         pseudo.src_addr = peer_ip;
         pseudo.dst_addr = our_ip;
-        pseudo.total_length = rte_cpu_to_be_16(static_cast<std::uint16_t>(sizeof pseudo + d.size()));
+        pseudo.total_length =
+            rte_cpu_to_be_16(static_cast<std::uint16_t>(sizeof pseudo + d.size()));
         h->dgram_cksum = rte_ipv4_udptcp_cksum(&pseudo, d.data());
     }
     return d;
@@ -155,7 +156,9 @@ run_result run_all(const std::vector<std::vector<std::uint8_t>>& frames,
     return r;
 }
 
-run_result run(const std::vector<std::uint8_t>& frame) { return run_all({frame}); }
+run_result run(const std::vector<std::uint8_t>& frame) {
+    return run_all({frame});
+}
 
 TEST(net, arp_request_for_our_address_becomes_the_reply) {
     auto r = run(arp_request(our_ip));
@@ -206,9 +209,10 @@ TEST(net, every_bad_packet_is_dropped_with_its_reason) {
     };
     std::vector<drop_case> cases;
     cases.push_back({"short frame", {1, 2, 3}, counter_id::drop_short_frame});
-    cases.push_back({"other MAC", ether(peer_mac, RTE_ETHER_TYPE_IPV4),
-                     counter_id::drop_not_for_us_l2});
-    cases.push_back({"IPv6", ether(our_mac, RTE_ETHER_TYPE_IPV6), counter_id::drop_unknown_ethertype});
+    cases.push_back(
+        {"other MAC", ether(peer_mac, RTE_ETHER_TYPE_IPV4), counter_id::drop_not_for_us_l2});
+    cases.push_back(
+        {"IPv6", ether(our_mac, RTE_ETHER_TYPE_IPV6), counter_id::drop_unknown_ethertype});
     {
         auto f = ipv4(IPPROTO_ICMP, echo_request(8));
         f[sizeof(rte_ether_hdr) + 10] ^= 0x55; // corrupt the header checksum
@@ -242,12 +246,13 @@ TEST(net, every_bad_packet_is_dropped_with_its_reason) {
         h->icmp_cksum = static_cast<std::uint16_t>(~rte_raw_cksum(icmp.data(), icmp.size()));
         cases.push_back({"ICMP timestamp", ipv4(IPPROTO_ICMP, icmp), counter_id::drop_icmp_other});
     }
-    cases.push_back({"UDP to another port", ipv4(IPPROTO_UDP, udp(53, "x")),
-                     counter_id::drop_udp_wrong_port});
+    cases.push_back(
+        {"UDP to another port", ipv4(IPPROTO_UDP, udp(53, "x")), counter_id::drop_udp_wrong_port});
     {
         auto d = udp(5060, "OPTIONS sip:x SIP/2.0\r\n\r\n");
         d.back() ^= 0x20; // payload changed after the checksum was computed
-        cases.push_back({"UDP bad checksum", ipv4(IPPROTO_UDP, d), counter_id::drop_udp_bad_checksum});
+        cases.push_back(
+            {"UDP bad checksum", ipv4(IPPROTO_UDP, d), counter_id::drop_udp_bad_checksum});
     }
     {
         auto d = udp(5060, "abc");
@@ -256,9 +261,11 @@ TEST(net, every_bad_packet_is_dropped_with_its_reason) {
     }
     cases.push_back({"UDP header cut short", ipv4(IPPROTO_UDP, std::vector<std::uint8_t>(5, 0)),
                      counter_id::drop_udp_bad_length});
-    cases.push_back({"fragment without reassembly", ipv4(IPPROTO_UDP, udp(5060, "abcdefgh"), RTE_IPV4_HDR_MF_FLAG),
+    cases.push_back({"fragment without reassembly",
+                     ipv4(IPPROTO_UDP, udp(5060, "abcdefgh"), RTE_IPV4_HDR_MF_FLAG),
                      counter_id::drop_ipv4_fragment});
-    cases.push_back({"SCTP", ipv4(132, std::vector<std::uint8_t>(16, 0)), counter_id::drop_unknown_l4});
+    cases.push_back(
+        {"SCTP", ipv4(132, std::vector<std::uint8_t>(16, 0)), counter_id::drop_unknown_l4});
 
     for (const auto& c : cases) {
         auto r = run(c.frame);
@@ -283,9 +290,10 @@ TEST(net, udp_to_the_sip_port_is_delivered_with_its_payload) {
         EXPECT_EQ(r.datagram.src_ip, peer_ip);
         EXPECT_EQ(r.datagram.src_port, RTE_BE16(5070));
         ASSERT_EQ(r.datagram.payload_length, sip.size());
-        EXPECT_EQ(std::string(reinterpret_cast<const char*>(r.out.data()) + r.datagram.payload_offset,
-                              r.datagram.payload_length),
-                  sip);
+        EXPECT_EQ(
+            std::string(reinterpret_cast<const char*>(r.out.data()) + r.datagram.payload_offset,
+                        r.datagram.payload_length),
+            sip);
     }
 }
 
@@ -298,9 +306,9 @@ std::vector<std::vector<std::uint8_t>> fragment(const std::vector<std::uint8_t>&
         const std::size_t n = std::min(chunk, udp_datagram.size() - off);
         const bool more = off + n < udp_datagram.size();
         std::vector<std::uint8_t> piece(udp_datagram.begin() + off, udp_datagram.begin() + off + n);
-        frags.push_back(ipv4(IPPROTO_UDP, piece,
-                             static_cast<std::uint16_t>((off / 8) | (more ? RTE_IPV4_HDR_MF_FLAG : 0)),
-                             id));
+        frags.push_back(
+            ipv4(IPPROTO_UDP, piece,
+                 static_cast<std::uint16_t>((off / 8) | (more ? RTE_IPV4_HDR_MF_FLAG : 0)), id));
     }
     return frags;
 }

@@ -1,11 +1,10 @@
 #include "dataplane/eal_setup.hh"
 #include "dataplane/options.hh"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <initializer_list>
 #include <string>
 #include <vector>

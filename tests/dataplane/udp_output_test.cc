@@ -7,17 +7,15 @@
 #include "dataplane/net/udp_output.hh"
 #include "tests/dataplane/eal_environment.hh"
 
+#include <array>
+#include <gtest/gtest.h>
+#include <optional>
 #include <rte_arp.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
-
-#include <gtest/gtest.h>
-
-#include <array>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -181,7 +179,8 @@ TEST_F(wire, large_datagrams_leave_as_fragments_that_reassemble_to_the_original)
         ASSERT_LE(frame.size(), sizeof(rte_ether_hdr) + 1500u);
         auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(frame.data() + sizeof(rte_ether_hdr));
         EXPECT_EQ(rte_raw_cksum(ip, sizeof *ip), 0xffff) << "each fragment's header checksum";
-        const std::size_t offset = (rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) * 8u;
+        const std::size_t offset =
+            (rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) * 8u;
         ASSERT_EQ(offset, reassembled.size()) << "fragments leave in order";
         reassembled += frame.substr(sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr));
         rte_pktmbuf_free(m);
