@@ -30,6 +30,7 @@ struct packet_context {
     tx_stage* tx = nullptr;                // where packets other than in-place replies go
     rte_mempool* pool = nullptr;           // for packets we originate
     std::uint64_t now_tsc = 0;             // read once per pass (STYLE.md)
+    std::uint16_t next_ipv4_id = 0;        // identification of datagrams we originate
 };
 
 // A UDP datagram for the SIP stage: where its payload is in the (possibly

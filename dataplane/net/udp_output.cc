@@ -89,13 +89,12 @@ bool udp_send(packet_context& ctx, rte_be32_t dst_ip, rte_be16_t dst_port,
         counters.add(counter_id::drop_no_mbuf);
         return false;
     }
-    // One identification sequence per lcore: fragments of two datagrams in
-    // flight at once never share an id.
-    static thread_local std::uint16_t next_id = 0;
     *ip = rte_ipv4_hdr{};
     ip->version_ihl = RTE_IPV4_VHL_DEF;
     ip->total_length = rte_cpu_to_be_16(static_cast<std::uint16_t>(ip_len));
-    ip->packet_id = rte_cpu_to_be_16(next_id++);
+    // One identification sequence per lcore (its packet context): fragments of
+    // two datagrams in flight never share an id.
+    ip->packet_id = rte_cpu_to_be_16(ctx.next_ipv4_id++);
     ip->time_to_live = 64;
     ip->next_proto_id = IPPROTO_UDP;
     ip->src_addr = ctx.ifc.ipv4;

@@ -4,6 +4,7 @@
 #include "dataplane/net/ether_input.hh"
 #include "dataplane/net/ipv4_reassembly.hh"
 #include "tests/dataplane/eal_environment.hh"
+#include "tests/dataplane/test_addresses.hh"
 
 #include <algorithm>
 #include <cstring>
@@ -24,10 +25,10 @@ namespace {
 
 using testing::test_pool;
 
-const rte_ether_addr our_mac{{0x02, 0, 0, 0, 0, 1}};
-const rte_ether_addr peer_mac{{0x02, 0, 0, 0, 0, 2}};
-const rte_be32_t our_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 1));
-const rte_be32_t peer_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 2));
+using testing::our_ip;
+using testing::our_mac;
+using testing::peer_ip;
+using testing::peer_mac;
 
 local_interface ifc() {
     return local_interface{our_mac, our_ip, RTE_BE16(5060)};

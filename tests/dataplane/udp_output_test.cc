@@ -6,6 +6,7 @@
 #include "dataplane/net/ether_input.hh"
 #include "dataplane/net/udp_output.hh"
 #include "tests/dataplane/eal_environment.hh"
+#include "tests/dataplane/test_addresses.hh"
 
 #include <array>
 #include <gtest/gtest.h>
@@ -24,10 +25,10 @@ namespace {
 
 using testing::test_pool;
 
-const rte_ether_addr our_mac{{0x02, 0, 0, 0, 0, 1}};
-const rte_ether_addr peer_mac{{0x02, 0, 0, 0, 0, 2}};
-const rte_be32_t our_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 1));
-const rte_be32_t peer_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 3));
+using testing::our_ip;
+using testing::our_mac;
+using testing::peer_ip;
+using testing::peer_mac;
 
 // A port whose TX lands in a ring the test reads.
 class wire : public ::testing::Test {
