@@ -25,11 +25,28 @@ hugepage_info read_hugepage_info(const char* meminfo_path) {
     return h;
 }
 
-eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* program) {
+eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* program,
+                  unsigned cpu_count) {
     eal_plan p;
+    // An lcore numbered beyond the CPUs runs as a thread pinned to CPU (n mod
+    // cpus): several polling loops can share a small machine (for tests, not speed).
+    std::string lcores;
+    bool shared_cpu = false;
+    auto add_lcore = [&](unsigned id) {
+        lcores += lcores.empty() ? "" : ",";
+        lcores += std::to_string(id);
+        if (cpu_count > 0 && id >= cpu_count) {
+            lcores += "@" + std::to_string(id % cpu_count);
+            shared_cpu = true;
+        }
+    };
+    add_lcore(o.main_lcore);
+    for (unsigned w : o.worker_lcores) {
+        add_lcore(w);
+    }
     p.args = {program,
-              "-l",
-              std::to_string(o.main_lcore) + "," + std::to_string(o.worker_lcore),
+              "--lcores",
+              lcores,
               "--main-lcore",
               std::to_string(o.main_lcore),
               "--no-pci",
@@ -71,6 +88,10 @@ eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* progr
     } else {
         p.args.insert(p.args.end(),
                       {"--no-huge", "-m", std::to_string(o.memory_mb), "--no-shconf"});
+    }
+    if (shared_cpu) {
+        p.reason += "; lcores beyond the " + std::to_string(cpu_count) +
+                    " CPUs share CPUs (" + lcores + ")";
     }
     for (const std::string& extra : o.extra_eal_args) {
         p.args.push_back(extra);

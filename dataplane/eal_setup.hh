@@ -26,6 +26,8 @@ struct eal_plan {
     bool ok = true;     // false: --hugepages yes but none free
 };
 
-eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* program);
+// cpu_count: CPUs the process may use (0: do not remap lcore numbers).
+eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* program,
+                  unsigned cpu_count);
 
 } // namespace sipedge::dataplane

@@ -4,6 +4,7 @@
 #include "dataplane/net/arp_cache.hh"
 #include "dataplane/net/ether_input.hh"
 #include "dataplane/net/ipv4_reassembly.hh"
+#include "dataplane/sip_stage.hh"
 
 #include <array>
 #include <rte_cycles.h>
@@ -71,12 +72,12 @@ int lcore_loop(void* arg) {
             last_arp = pass_start;
         }
 
+        const std::uint64_t handed_over = counters.get(counter_id::sip_dispatched_in);
+        if (ctx.sip != nullptr) {
+            ctx.sip->drain_mesh(packet);
+        }
         const std::uint16_t n =
             rte_eth_rx_burst(ctx.port_id, ctx.rx_queue, pkts.data(), burst_size);
-        if (n == 0) {
-            counters.add(counter_id::loop_idle_cycles, rte_rdtsc() - pass_start);
-            continue;
-        }
         counters.add(counter_id::rx_packets, n);
         for (unsigned i = 0; i < n && i < prefetch_ahead; ++i) {
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
@@ -93,10 +94,12 @@ int lcore_loop(void* arg) {
                 tx.send(m);
                 break;
             case verdict::deliver_udp:
-                // The SIP stage (parser, transactions, proxy core) is wired in by
-                // the dataplane issue; until then the datagram is counted and freed.
-                counters.add(counter_id::drop_sip_not_wired);
-                rte_pktmbuf_free(m);
+                if (ctx.sip != nullptr) {
+                    ctx.sip->on_datagram(packet, m, datagram);
+                } else {
+                    counters.add(counter_id::drop_sip_no_stage);
+                    rte_pktmbuf_free(m);
+                }
                 break;
             case verdict::consumed:
                 break;
@@ -105,8 +108,15 @@ int lcore_loop(void* arg) {
                 break;
             }
         }
-        if (packet.reassembly != nullptr) {
+        if (n > 0 && packet.reassembly != nullptr) {
             packet.reassembly->flush(counters);
+        }
+        if (ctx.sip != nullptr) {
+            ctx.sip->on_pass(packet);
+        }
+        if (n == 0 && counters.get(counter_id::sip_dispatched_in) == handed_over) {
+            counters.add(counter_id::loop_idle_cycles, rte_rdtsc() - pass_start);
+            continue;
         }
         counters.add(counter_id::loop_busy_cycles, rte_rdtsc() - pass_start);
     }

@@ -1,15 +1,20 @@
-// sipedge: the DPDK dataplane process. Parses its options, starts EAL with or
-// without hugepages, opens one port, runs the polling loop on the worker lcore
-// and housekeeping (signals, stats) on the main lcore; shuts down cleanly on
-// SIGINT/SIGTERM.
+// sipedge: the DPDK dataplane process. Reads its settings (file and command
+// line), starts EAL with or without hugepages, opens the port with one RX/TX
+// queue pair per worker lcore, runs a polling loop with its own SIP stage on
+// each worker and housekeeping (signals, stats, telemetry) on the main lcore;
+// shuts down cleanly on SIGINT/SIGTERM.
 
 #include "common/counters.hh"
+#include "dataplane/dispatch.hh"
 #include "dataplane/eal_setup.hh"
 #include "dataplane/io/port.hh"
 #include "dataplane/lcore_loop.hh"
 #include "dataplane/net/ipv4_reassembly.hh"
 #include "dataplane/options.hh"
+#include "dataplane/proxy/location.hh"
+#include "dataplane/sip_stage.hh"
 #include "dataplane/stats_print.hh"
+#include "dataplane/telemetry.hh"
 
 #include <arpa/inet.h>
 #include <atomic>
@@ -20,7 +25,10 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <memory>
+#include <rte_cycles.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -58,7 +66,9 @@ int main(int argc, char** argv) {
     }
     const options& opts = *parsed.opts;
 
-    eal_plan plan = plan_eal(opts, read_hugepage_info(), argv[0]);
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    eal_plan plan = plan_eal(opts, read_hugepage_info(), argv[0],
+                             cpus > 0 ? static_cast<unsigned>(cpus) : 0);
     std::printf("sipedge: %s\n", plan.reason.c_str());
     if (!plan.ok) {
         return 1;
@@ -75,8 +85,24 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    const unsigned workers = static_cast<unsigned>(opts.worker_lcores.size());
+    // Pool: every RX and TX descriptor, each lcore's cache and bursts, mbufs in
+    // hand-over rings, reassembly and ARP holds, with headroom for bursts of
+    // originated packets.
+    constexpr std::size_t mesh_ring_size = 1024;
+    port_config pcfg;
+    pcfg.queues = static_cast<std::uint16_t>(workers);
+    pcfg.rx_descriptors = opts.rx_descriptors;
+    pcfg.tx_descriptors = opts.tx_descriptors;
+    pcfg.mbufs = opts.mbufs != 0
+                     ? opts.mbufs
+                     : static_cast<unsigned>(
+                           workers * (opts.rx_descriptors + opts.tx_descriptors + 256 + 2 * 32 +
+                                      4096) +
+                           (workers > 1 ? workers * workers * mesh_ring_size : 0) + 4096);
+
     int exit_code = 0;
-    auto port = open_first_port(port_config{}, rte_socket_id());
+    auto port = open_first_port(pcfg, rte_socket_id());
     if (!port) {
         std::fprintf(stderr, "sipedge: port set-up failed: %s\n", port.message());
         rte_eal_cleanup();
@@ -86,38 +112,93 @@ int main(int argc, char** argv) {
     inet_ntop(AF_INET, &opts.ipv4_address, ip_text, sizeof ip_text);
     char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
     rte_ether_format_addr(mac_text, sizeof mac_text, &port.value().mac);
-    std::printf("sipedge: port %u (%s) mac %s ip %s, worker lcore %u\n", port.value().port_id,
-                port.value().driver.c_str(), mac_text, ip_text, opts.worker_lcore);
+    std::printf("sipedge: port %u (%s) mac %s ip %s:%u, %u worker lcore(s), %u queue(s)%s, "
+                "%u mbufs\n",
+                port.value().port_id, port.value().driver.c_str(), mac_text, ip_text,
+                opts.sip_port, workers, workers, port.value().rss ? " with RSS" : "",
+                port.value().mbufs);
+    std::printf("sipedge: proxy %s:%u, record-route %s, %zu domain(s), %zu route(s), %zu "
+                "static contact(s), %u transactions per lcore\n",
+                opts.proxy.host.c_str(), opts.proxy.port, opts.proxy.record_route ? "on" : "off",
+                opts.proxy.domains.size(), opts.proxy.routes.size(), opts.contacts.size(),
+                opts.proxy.transaction_capacity);
 
-    auto reassembly =
-        ipv4_reassembly::create(ipv4_reassembly::config{}, static_cast<int>(rte_socket_id()));
-    if (!reassembly) {
-        std::fprintf(stderr, "sipedge: %s\n", reassembly.message());
-        close_port(port.value());
-        rte_eal_cleanup();
-        return 1;
+    proxy::static_location location;
+    for (const static_contact& c : opts.contacts) {
+        location.add(c.aor, c.binding);
+    }
+    std::unique_ptr<dispatch_mesh> mesh =
+        workers > 1 ? std::make_unique<dispatch_mesh>(workers, mesh_ring_size) : nullptr;
+
+    // Per worker: counters, reassembly table, SIP stage, loop context. Each is
+    // used by its lcore only (counters are read by stats and telemetry).
+    std::vector<std::unique_ptr<counter_block>> counters(workers);
+    std::vector<std::unique_ptr<ipv4_reassembly>> reassembly(workers);
+    std::vector<std::unique_ptr<sip_stage>> stages(workers);
+    std::vector<lcore_context> contexts(workers);
+    std::vector<lcore_counters> shown;
+    const std::uint64_t start_tsc = rte_rdtsc();
+    for (unsigned w = 0; w < workers && exit_code == 0; ++w) {
+        counters[w] = std::make_unique<counter_block>();
+        auto frag = ipv4_reassembly::create(ipv4_reassembly::config{},
+                                            static_cast<int>(rte_socket_id()));
+        if (!frag) {
+            std::fprintf(stderr, "sipedge: %s\n", frag.message());
+            exit_code = 1;
+            break;
+        }
+        reassembly[w] = std::move(frag).value();
+        sip_stage::settings ss;
+        ss.proxy = opts.proxy;
+        ss.location = location.lookup();
+        ss.lcore_index = w;
+        ss.mesh = mesh.get();
+        ss.tsc_hz = rte_get_tsc_hz();
+        ss.start_tsc = start_tsc;
+        auto stage = sip_stage::create(ss, *counters[w]);
+        if (!stage) {
+            std::fprintf(stderr, "sipedge: SIP stage of lcore %u: %s\n", opts.worker_lcores[w],
+                         stage.message());
+            exit_code = 1;
+            break;
+        }
+        stages[w] = std::move(stage).value();
+        lcore_context& ctx = contexts[w];
+        ctx.port_id = port.value().port_id;
+        ctx.rx_queue = static_cast<std::uint16_t>(w);
+        ctx.tx_queue = static_cast<std::uint16_t>(w);
+        ctx.packet.ifc.mac = port.value().mac;
+        ctx.packet.ifc.ipv4 = opts.ipv4_address;
+        ctx.packet.ifc.sip_port = rte_cpu_to_be_16(opts.sip_port);
+        ctx.packet.ifc.mtu = opts.mtu;
+        ctx.packet.counters = counters[w].get();
+        ctx.packet.reassembly = reassembly[w].get();
+        ctx.packet.pool = port.value().pool;
+        ctx.packet.arp_learnt = workers > 1 ? sip_stage::share_neighbour : nullptr;
+        ctx.packet.arp_learnt_user = stages[w].get();
+        ctx.sip = stages[w].get();
+        ctx.stop = &stop_requested;
+        shown.push_back({opts.worker_lcores[w], counters[w].get()});
+    }
+    if (exit_code == 0 && !register_telemetry(shown)) {
+        std::fprintf(stderr, "sipedge: warning: telemetry commands not registered\n");
     }
 
-    counter_block worker_counters;
-    lcore_context ctx;
-    ctx.port_id = port.value().port_id;
-    ctx.packet.ifc.mac = port.value().mac;
-    ctx.packet.ifc.ipv4 = opts.ipv4_address;
-    ctx.packet.counters = &worker_counters;
-    ctx.packet.reassembly = reassembly.value().get();
-    ctx.packet.pool = port.value().pool;
-    ctx.stop = &stop_requested;
-
-    if (rte_eal_remote_launch(lcore_loop, &ctx, opts.worker_lcore) != 0) {
-        std::fprintf(stderr, "sipedge: cannot launch the loop on lcore %u\n", opts.worker_lcore);
-        exit_code = 1;
-        stop_requested.store(true);
-    } else {
+    for (unsigned w = 0; w < workers && exit_code == 0; ++w) {
+        if (rte_eal_remote_launch(lcore_loop, &contexts[w], opts.worker_lcores[w]) != 0) {
+            std::fprintf(stderr, "sipedge: cannot launch the loop on lcore %u\n",
+                         opts.worker_lcores[w]);
+            exit_code = 1;
+            stop_requested.store(true);
+        }
+    }
+    if (exit_code == 0) {
         std::printf("sipedge: running; SIGUSR1 prints counters, SIGINT/SIGTERM stops\n");
         std::fflush(stdout);
+    } else {
+        stop_requested.store(true);
     }
 
-    const lcore_counters shown[] = {{opts.worker_lcore, &worker_counters}};
     auto next_stats =
         std::chrono::steady_clock::now() + std::chrono::seconds(opts.stats_interval_s);
     while (!stop_requested.load()) {
@@ -134,7 +215,12 @@ int main(int argc, char** argv) {
     rte_eal_mp_wait_lcore();
     std::printf("sipedge: stopping; final counters:\n");
     print_counters(stdout, shown, false);
-    reassembly.value().reset(); // holds mbufs of the port's pool: free before the pool
+    // Everything holding mbufs of the port's pool goes before the pool.
+    if (mesh) {
+        mesh->drain_and_free();
+    }
+    stages.clear();
+    reassembly.clear();
     close_port(port.value());
     rte_eal_cleanup();
     return exit_code;

@@ -1,5 +1,8 @@
 #include "dataplane/options.hh"
 
+#include "dataplane/config_file.hh"
+
+#include <algorithm>
 #include <arpa/inet.h>
 #include <charconv>
 #include <cstring>
@@ -19,6 +22,43 @@ bool parse_unsigned(std::string_view text, unsigned max, unsigned& out) {
     return true;
 }
 
+// "1,2,3" -> {1, 2, 3}
+bool parse_lcore_list(std::string_view text, std::vector<unsigned>& out) {
+    out.clear();
+    while (!text.empty()) {
+        const std::size_t comma = text.find(',');
+        unsigned v;
+        if (!parse_unsigned(text.substr(0, comma), 1023, v)) {
+            return false;
+        }
+        out.push_back(v);
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    }
+    return !out.empty();
+}
+
+// "DOMAIN=1.2.3.4:5060"
+bool parse_route(std::string_view text, proxy::static_route& out) {
+    const std::size_t eq = text.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+        return false;
+    }
+    out.domain = text.substr(0, eq);
+    std::string_view hop = text.substr(eq + 1);
+    unsigned port = 5060;
+    if (const std::size_t colon = hop.rfind(':'); colon != std::string_view::npos) {
+        if (!parse_unsigned(hop.substr(colon + 1), 65535, port) || port == 0) {
+            return false;
+        }
+        hop = hop.substr(0, colon);
+    }
+    if (!txn::parse_ipv4(hop, out.next_hop)) {
+        return false;
+    }
+    out.next_hop.port = static_cast<std::uint16_t>(port);
+    return true;
+}
+
 parse_outcome fail(const char* program, std::string why) {
     return {std::nullopt, 2, "sipedge: " + why + "\n\n" + usage_text(program)};
 }
@@ -27,12 +67,24 @@ parse_outcome fail(const char* program, std::string why) {
 
 std::string usage_text(const char* program) {
     return std::string("usage: ") + program +
-           " --port VDEV --ip ADDR [options] [--eal EAL-ARGS...]\n"
+           " [--config FILE] [--port VDEV] [--ip ADDR] [options] [--eal EAL-ARGS...]\n"
            "\n"
+           "Settings come from the TOML file given with --config (see\n"
+           "config/sipedge.example.toml); options on the command line override it.\n"
+           "\n"
+           "  --config FILE          read settings from FILE first\n"
            "  --port VDEV            DPDK virtual device for the port, e.g. net_tap0,iface=dtap0\n"
            "  --ip ADDR              IPv4 address the dataplane answers on (ARP, ICMP, SIP)\n"
+           "  --sip-port N           UDP port for SIP (default 5060)\n"
            "  --main-lcore N         lcore for housekeeping (default 0)\n"
-           "  --worker-lcore N       lcore for the polling loop (default 1)\n"
+           "  --workers LIST         lcores running polling loops, e.g. 1 or 1,2 (default 1);\n"
+           "                         one RX and one TX queue each\n"
+           "  --worker-lcore N       same as --workers N\n"
+           "  --record-route on|off  insert Record-Route (default on)\n"
+           "  --domain NAME          a domain we serve (repeatable)\n"
+           "  --route DOMAIN=IP[:PORT]  send requests for DOMAIN (\".suffix\" allowed) there\n"
+           "  --contact AOR=URI      a static location binding, e.g. bob@example.com=sip:bob@198.51.100.3\n"
+           "  --transactions N       transaction table size per worker lcore (default 8192)\n"
            "  --hugepages auto|yes|no  use reserved hugepages; auto falls back to --no-huge\n"
            "                         when none are free (default auto)\n"
            "  --memory MB            DPDK memory without hugepages (default 256)\n"
@@ -43,10 +95,50 @@ std::string usage_text(const char* program) {
            "  --help                 this text\n";
 }
 
+std::string check_options(const options& o) {
+    if (o.port_device.empty()) {
+        return "no port: give --port or dataplane.port";
+    }
+    if (o.ipv4_address == 0) {
+        return "no address: give --ip or dataplane.address";
+    }
+    if (o.worker_lcores.empty()) {
+        return "no worker lcore";
+    }
+    for (std::size_t i = 0; i < o.worker_lcores.size(); ++i) {
+        if (o.worker_lcores[i] == o.main_lcore) {
+            return "the main lcore and the worker lcores must differ";
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (o.worker_lcores[j] == o.worker_lcores[i]) {
+                return "worker lcore " + std::to_string(o.worker_lcores[i]) + " is listed twice";
+            }
+        }
+    }
+    if (o.worker_lcores.size() > 64) {
+        return "at most 64 worker lcores";
+    }
+    return {};
+}
+
 parse_outcome parse_options(int argc, char** argv) {
     const char* program = argc > 0 ? argv[0] : "sipedge";
     options o;
-    bool have_ip = false;
+    o.proxy.host.clear(); // defaults to our address below
+
+    // The file first, so that every command-line option overrides it.
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (std::string_view(argv[i]) == "--eal") {
+            break;
+        }
+        if (std::string_view(argv[i]) == "--config") {
+            if (std::string err = load_config_file(argv[i + 1], o); !err.empty()) {
+                return {std::nullopt, 2, "sipedge: " + err + "\n"};
+            }
+            break;
+        }
+    }
+
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -60,8 +152,10 @@ parse_outcome parse_options(int argc, char** argv) {
         }
         // Every other option takes exactly one value.
         static constexpr const char* with_value[] = {
-            "--port",      "--ip",     "--main-lcore",     "--worker-lcore",
-            "--hugepages", "--memory", "--stats-interval", "--log-level"};
+            "--config",  "--port",         "--ip",           "--sip-port",     "--main-lcore",
+            "--workers", "--worker-lcore", "--record-route", "--domain",       "--route",
+            "--contact", "--transactions", "--hugepages",    "--memory",       "--stats-interval",
+            "--log-level"};
         bool known = false;
         for (const char* name : with_value) {
             known = known || arg == name;
@@ -73,7 +167,10 @@ parse_outcome parse_options(int argc, char** argv) {
             return fail(program, std::string(arg) + " needs a value");
         }
         std::string_view value = argv[++i];
-        if (arg == "--port") {
+        unsigned v = 0;
+        if (arg == "--config") {
+            // Read above.
+        } else if (arg == "--port") {
             o.port_device = value;
         } else if (arg == "--ip") {
             in_addr a{};
@@ -81,13 +178,45 @@ parse_outcome parse_options(int argc, char** argv) {
                 return fail(program, "--ip '" + std::string(value) + "' is not an IPv4 address");
             }
             o.ipv4_address = a.s_addr;
-            have_ip = true;
-        } else if (arg == "--main-lcore" || arg == "--worker-lcore") {
-            unsigned v;
-            if (!parse_unsigned(value, 1023, v)) {
-                return fail(program, std::string(arg) + " takes an lcore number (0-1023)");
+        } else if (arg == "--sip-port") {
+            if (!parse_unsigned(value, 65535, v) || v == 0) {
+                return fail(program, "--sip-port takes a port number (1-65535)");
             }
-            (arg == "--main-lcore" ? o.main_lcore : o.worker_lcore) = v;
+            o.sip_port = static_cast<std::uint16_t>(v);
+        } else if (arg == "--main-lcore") {
+            if (!parse_unsigned(value, 1023, o.main_lcore)) {
+                return fail(program, "--main-lcore takes an lcore number (0-1023)");
+            }
+        } else if (arg == "--workers" || arg == "--worker-lcore") {
+            if (!parse_lcore_list(value, o.worker_lcores)) {
+                return fail(program, std::string(arg) + " takes lcore numbers (0-1023), e.g. 1,2");
+            }
+        } else if (arg == "--record-route") {
+            if (value != "on" && value != "off") {
+                return fail(program, "--record-route takes on or off");
+            }
+            o.proxy.record_route = value == "on";
+        } else if (arg == "--domain") {
+            o.proxy.domains.emplace_back(value);
+        } else if (arg == "--route") {
+            proxy::static_route route;
+            if (!parse_route(value, route)) {
+                return fail(program, "--route takes DOMAIN=IPV4[:PORT], got '" +
+                                         std::string(value) + "'");
+            }
+            o.proxy.routes.push_back(std::move(route));
+        } else if (arg == "--contact") {
+            const std::size_t eq = value.find('=');
+            if (eq == std::string_view::npos || value.substr(0, eq).find('@') == std::string_view::npos ||
+                eq + 1 == value.size()) {
+                return fail(program, "--contact takes USER@HOST=URI");
+            }
+            o.contacts.push_back({std::string(value.substr(0, eq)), {std::string(value.substr(eq + 1))}});
+        } else if (arg == "--transactions") {
+            if (!parse_unsigned(value, 1u << 22, v) || v < 64) {
+                return fail(program, "--transactions takes a count (64-4194304)");
+            }
+            o.proxy.transaction_capacity = v;
         } else if (arg == "--hugepages") {
             if (value == "auto") {
                 o.hugepages = hugepage_mode::automatic;
@@ -110,15 +239,16 @@ parse_outcome parse_options(int argc, char** argv) {
             o.log_level = value;
         }
     }
-    if (o.port_device.empty()) {
-        return fail(program, "--port is required");
+    if (std::string err = check_options(o); !err.empty()) {
+        return fail(program, err);
     }
-    if (!have_ip) {
-        return fail(program, "--ip is required");
+    if (o.proxy.host.empty()) {
+        char text[INET_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET, &o.ipv4_address, text, sizeof text);
+        o.proxy.host = text;
     }
-    if (o.main_lcore == o.worker_lcore) {
-        return fail(program, "--main-lcore and --worker-lcore must differ");
-    }
+    o.proxy.port = o.sip_port;
+    o.proxy.lcore_count = static_cast<std::uint16_t>(o.worker_lcores.size());
     return {std::move(o), 0, {}};
 }
 

@@ -1,7 +1,11 @@
 #pragma once
-// Command-line options of the sipedge dataplane. Parsing is separate from EAL
-// start-up so that bad arguments are reported (usage, exit 2) before DPDK
-// touches memory or devices.
+// Settings of the sipedge dataplane, from a TOML file (--config, see
+// config_file.hh) and/or the command line, which overrides the file. Parsing
+// is separate from EAL start-up so that bad settings are reported (usage or the
+// file's line and key, exit 2) before DPDK touches memory or devices.
+
+#include "dataplane/proxy/location.hh"
+#include "dataplane/proxy/proxy_config.hh"
 
 #include <cstdint>
 #include <optional>
@@ -12,25 +16,43 @@ namespace sipedge::dataplane {
 
 enum class hugepage_mode { automatic, required, disabled };
 
+// A contact known at start-up (until the registrar publishes bindings).
+struct static_contact {
+    std::string aor; // "user@host"
+    proxy::contact_binding binding;
+};
+
 struct options {
-    std::string port_device;        // DPDK vdev spec, e.g. "net_tap0,iface=dtap0"
-    std::uint32_t ipv4_address = 0; // our address, network byte order
-    unsigned main_lcore = 0;        // housekeeping: stats, signals
-    unsigned worker_lcore = 1;      // the polling loop
+    std::string config_path;         // empty: command line only
+    std::string port_device;         // DPDK vdev spec, e.g. "net_tap0,iface=dtap0"
+    std::uint32_t ipv4_address = 0;  // our address, network byte order
+    std::uint16_t sip_port = 5060;   // UDP port we listen on
+    std::uint16_t mtu = 1500;        // IP packets above this are fragmented
+    unsigned main_lcore = 0;         // housekeeping: stats, signals, telemetry
+    std::vector<unsigned> worker_lcores{1}; // one polling loop, RX queue and TX queue each
+    std::uint16_t rx_descriptors = 1024;
+    std::uint16_t tx_descriptors = 1024;
+    unsigned mbufs = 0;              // 0: sized from queues, lcores and transactions
     hugepage_mode hugepages = hugepage_mode::automatic;
     unsigned memory_mb = 256;      // DPDK memory when running without hugepages
     unsigned stats_interval_s = 0; // 0: print counters only on SIGUSR1 and at exit
     std::string log_level = "*:warning";
     std::vector<std::string> extra_eal_args; // passed through after "--eal"
+    // Proxy behaviour shared by every lcore; host/port default to the address above.
+    proxy::proxy_config proxy;
+    std::vector<static_contact> contacts;
 };
 
 struct parse_outcome {
     std::optional<options> opts; // empty: do not start
-    int exit_code = 0;           // when opts is empty: 0 for --help, 2 for bad arguments
+    int exit_code = 0;           // when opts is empty: 0 for --help, 2 for bad settings
     std::string message;         // usage text or the precise error
 };
 
 parse_outcome parse_options(int argc, char** argv);
+
+// Cross-field checks shared by the file and the command line ("" when fine).
+std::string check_options(const options& o);
 
 std::string usage_text(const char* program);
 

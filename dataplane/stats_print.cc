@@ -16,7 +16,7 @@ void print_counters(std::FILE* out, std::span<const lcore_counters> lcores, bool
         snapshot.push_back(copy);
     }
     const counter_block total = sum_counters(snapshot);
-    std::fprintf(out, "%-28s", "counter");
+    std::fprintf(out, "%-32s", "counter");
     for (const lcore_counters& l : lcores) {
         std::fprintf(out, " %14s%-3u", "lcore", l.lcore_id);
     }
@@ -25,7 +25,7 @@ void print_counters(std::FILE* out, std::span<const lcore_counters> lcores, bool
         if (!all && total.values[i] == 0) {
             continue;
         }
-        std::fprintf(out, "%-28.*s", static_cast<int>(counter_names[i].size()),
+        std::fprintf(out, "%-32.*s", static_cast<int>(counter_names[i].size()),
                      counter_names[i].data());
         for (const counter_block& b : snapshot) {
             std::fprintf(out, " %17" PRIu64, b.values[i]);

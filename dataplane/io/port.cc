@@ -11,7 +11,12 @@ result<port_handle, port_error> open_first_port(const port_config& cfg, unsigned
     }
     port.port_id = static_cast<std::uint16_t>(rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER));
 
-    port.pool = rte_pktmbuf_pool_create("rx_pool", cfg.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+    unsigned mbufs = 1;
+    while (mbufs < cfg.mbufs + 1) {
+        mbufs *= 2;
+    }
+    port.mbufs = mbufs - 1;
+    port.pool = rte_pktmbuf_pool_create("rx_pool", port.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                         static_cast<int>(socket_id));
     if (port.pool == nullptr) {
         return error{port_error::mempool, "cannot create the mbuf pool: too little DPDK memory "
@@ -22,10 +27,31 @@ result<port_handle, port_error> open_first_port(const port_config& cfg, unsigned
         return error{port_error::configure, "cannot read the port's device info"};
     }
     port.driver = info.driver_name ? info.driver_name : "?";
+    if (cfg.queues > info.max_rx_queues || cfg.queues > info.max_tx_queues) {
+        return error{port_error::configure,
+                     "the port has fewer RX/TX queues than worker lcores"};
+    }
 
     rte_eth_conf conf{};
-    if (rte_eth_dev_configure(port.port_id, 1, 1, &conf) != 0) {
-        return error{port_error::configure, "rte_eth_dev_configure failed for 1 RX + 1 TX queue"};
+    const std::uint64_t rss_hf =
+        (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+    if (cfg.queues > 1 && rss_hf != 0) {
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+        port.rss = true;
+    }
+    if (rte_eth_dev_configure(port.port_id, cfg.queues, cfg.queues, &conf) != 0) {
+        if (!port.rss) {
+            return error{port_error::configure, "rte_eth_dev_configure failed for the queues"};
+        }
+        // Some virtual devices advertise RSS but cannot program it here: the
+        // lcores still get their own queues; dispatch evens out ownership.
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+        conf.rx_adv_conf.rss_conf.rss_hf = 0;
+        port.rss = false;
+        if (rte_eth_dev_configure(port.port_id, cfg.queues, cfg.queues, &conf) != 0) {
+            return error{port_error::configure, "rte_eth_dev_configure failed for the queues"};
+        }
     }
     std::uint16_t rxd = cfg.rx_descriptors, txd = cfg.tx_descriptors;
     if (rte_eth_dev_adjust_nb_rx_tx_desc(port.port_id, &rxd, &txd) != 0) {
@@ -33,11 +59,13 @@ result<port_handle, port_error> open_first_port(const port_config& cfg, unsigned
     }
     const int socket = rte_eth_dev_socket_id(port.port_id);
     const unsigned queue_socket = socket >= 0 ? static_cast<unsigned>(socket) : socket_id;
-    if (rte_eth_rx_queue_setup(port.port_id, 0, rxd, queue_socket, nullptr, port.pool) != 0) {
-        return error{port_error::queue_setup, "RX queue set-up failed"};
-    }
-    if (rte_eth_tx_queue_setup(port.port_id, 0, txd, queue_socket, nullptr) != 0) {
-        return error{port_error::queue_setup, "TX queue set-up failed"};
+    for (std::uint16_t q = 0; q < cfg.queues; ++q) {
+        if (rte_eth_rx_queue_setup(port.port_id, q, rxd, queue_socket, nullptr, port.pool) != 0) {
+            return error{port_error::queue_setup, "RX queue set-up failed"};
+        }
+        if (rte_eth_tx_queue_setup(port.port_id, q, txd, queue_socket, nullptr) != 0) {
+            return error{port_error::queue_setup, "TX queue set-up failed"};
+        }
     }
     if (rte_eth_macaddr_get(port.port_id, &port.mac) != 0) {
         return error{port_error::configure, "cannot read the port's MAC address"};

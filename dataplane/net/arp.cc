@@ -7,6 +7,17 @@
 
 namespace sipedge::dataplane {
 
+void arp_learn(packet_context& ctx, rte_be32_t ip, const rte_ether_addr& mac) {
+    if (ctx.arp == nullptr || ctx.tx == nullptr) {
+        return;
+    }
+    for (rte_mbuf* waiting : ctx.arp->learn(ip, mac, ctx.now_tsc)) {
+        auto* weth = rte_pktmbuf_mtod(waiting, rte_ether_hdr*);
+        rte_ether_addr_copy(&mac, &weth->dst_addr);
+        ctx.tx->send(waiting);
+    }
+}
+
 verdict arp_input(rte_mbuf* m, packet_context& ctx) {
     counter_block& counters = *ctx.counters;
     const local_interface& ifc = ctx.ifc;
@@ -28,13 +39,9 @@ verdict arp_input(rte_mbuf* m, packet_context& ctx) {
     }
     // Requests and replies addressed to us both tell us the sender's MAC: learn
     // it, and send what was waiting for it.
-    if (ctx.arp != nullptr && ctx.tx != nullptr) {
-        for (rte_mbuf* waiting :
-             ctx.arp->learn(arp->arp_data.arp_sip, arp->arp_data.arp_sha, ctx.now_tsc)) {
-            auto* weth = rte_pktmbuf_mtod(waiting, rte_ether_hdr*);
-            rte_ether_addr_copy(&arp->arp_data.arp_sha, &weth->dst_addr);
-            ctx.tx->send(waiting);
-        }
+    arp_learn(ctx, arp->arp_data.arp_sip, arp->arp_data.arp_sha);
+    if (ctx.arp_learnt != nullptr) {
+        ctx.arp_learnt(ctx.arp_learnt_user, arp->arp_data.arp_sip, arp->arp_data.arp_sha);
     }
     if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY)) {
         counters.add(counter_id::arp_replies);

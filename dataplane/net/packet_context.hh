@@ -31,6 +31,10 @@ struct packet_context {
     rte_mempool* pool = nullptr;           // for packets we originate
     std::uint64_t now_tsc = 0;             // read once per pass (STYLE.md)
     std::uint16_t next_ipv4_id = 0;        // identification of datagrams we originate
+    // Called after this lcore learnt a neighbour from ARP, so that the other
+    // lcores (whose ARP replies may land on this lcore's queue) learn it too.
+    void (*arp_learnt)(void* user, rte_be32_t ip, const rte_ether_addr& mac) = nullptr;
+    void* arp_learnt_user = nullptr;
 };
 
 // A UDP datagram for the SIP stage: where its payload is in the (possibly

@@ -29,7 +29,7 @@ TEST(options, minimal_valid_command_line) {
     const auto* b = reinterpret_cast<const unsigned char*>(&r.opts->ipv4_address);
     EXPECT_EQ(b[0], 198);
     EXPECT_EQ(b[3], 1);
-    EXPECT_EQ(r.opts->worker_lcore, 1u);
+    EXPECT_EQ(r.opts->worker_lcores, std::vector<unsigned>{1});
     EXPECT_EQ(r.opts->hugepages, hugepage_mode::automatic);
 }
 
@@ -47,8 +47,8 @@ TEST(options, bad_arguments_exit_two_with_the_reason) {
     };
     const std::vector<bad_case> cases = {
         {{"--port", "net_tap0", "--ip", "198.51.100.1", "--frobnicate"}, "unknown argument"},
-        {{"--ip", "198.51.100.1"}, "--port is required"},
-        {{"--port", "net_tap0"}, "--ip is required"},
+        {{"--ip", "198.51.100.1"}, "no port"},
+        {{"--port", "net_tap0"}, "no address"},
         {{"--port", "net_tap0", "--ip", "300.1.1.1"}, "not an IPv4 address"},
         {{"--port", "net_tap0", "--ip", "198.51.100.1", "--hugepages", "maybe"}, "auto, yes or no"},
         {{"--port", "net_tap0", "--ip", "198.51.100.1", "--memory", "12"}, "at least 64"},
@@ -99,14 +99,14 @@ TEST(eal_setup, reads_meminfo) {
 TEST(eal_setup, auto_uses_hugepages_when_free_and_falls_back_otherwise) {
     options o;
     o.port_device = "net_tap0";
-    eal_plan with = plan_eal(o, hugepage_info{256, 2048}, "sipedge");
+    eal_plan with = plan_eal(o, hugepage_info{256, 2048}, "sipedge", 0);
     EXPECT_TRUE(with.ok);
     EXPECT_TRUE(with.use_hugepages);
     EXPECT_TRUE(has(with.args, "--in-memory"));
     EXPECT_FALSE(has(with.args, "--no-huge"));
     EXPECT_TRUE(has(with.args, "--no-pci"));
 
-    eal_plan without = plan_eal(o, hugepage_info{0, 2048}, "sipedge");
+    eal_plan without = plan_eal(o, hugepage_info{0, 2048}, "sipedge", 0);
     EXPECT_TRUE(without.ok);
     EXPECT_FALSE(without.use_hugepages);
     EXPECT_TRUE(has(without.args, "--no-huge"));
@@ -117,11 +117,11 @@ TEST(eal_setup, required_hugepages_missing_is_an_error) {
     options o;
     o.port_device = "net_tap0";
     o.hugepages = hugepage_mode::required;
-    eal_plan p = plan_eal(o, hugepage_info{1, 2048}, "sipedge");
+    eal_plan p = plan_eal(o, hugepage_info{1, 2048}, "sipedge", 0);
     EXPECT_FALSE(p.ok);
     EXPECT_NE(p.reason.find("scripts/hugepages"), std::string::npos);
     o.hugepages = hugepage_mode::disabled;
-    EXPECT_FALSE(plan_eal(o, hugepage_info{512, 2048}, "sipedge").use_hugepages);
+    EXPECT_FALSE(plan_eal(o, hugepage_info{512, 2048}, "sipedge", 0).use_hugepages);
 }
 
 } // namespace

@@ -1,0 +1,307 @@
+#include "dataplane/config_file.hh"
+
+#include <arpa/inet.h>
+#include <charconv>
+#include <fstream>
+#include <toml++/toml.h>
+
+namespace sipedge::dataplane {
+
+namespace {
+
+// Thrown inside this file only, turned into the error line at the top.
+struct config_problem {
+    toml::source_region where;
+    std::string key;
+    std::string what;
+};
+
+[[noreturn]] void fail(const toml::node& n, std::string key, std::string what) {
+    throw config_problem{n.source(), std::move(key), std::move(what)};
+}
+
+// Reads the keys of one table, remembering which were used so that a misspelt
+// key is an error rather than silently ignored.
+class table_reader {
+public:
+    table_reader(const toml::table& t, std::string prefix) : _t(t), _prefix(std::move(prefix)) {}
+
+    const toml::node* get(std::string_view key) {
+        _used.emplace_back(key);
+        return _t.get(key);
+    }
+    std::string name(std::string_view key) const { return _prefix + std::string(key); }
+
+    template <typename Int>
+    void integer(std::string_view key, Int& out, std::int64_t min, std::int64_t max) {
+        const toml::node* n = get(key);
+        if (n == nullptr) {
+            return;
+        }
+        const auto v = n->value<std::int64_t>();
+        if (!v || !n->is_integer()) {
+            fail(*n, name(key), "must be an integer");
+        }
+        if (*v < min || *v > max) {
+            fail(*n, name(key),
+                 "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        }
+        out = static_cast<Int>(*v);
+    }
+    void text(std::string_view key, std::string& out) {
+        const toml::node* n = get(key);
+        if (n == nullptr) {
+            return;
+        }
+        if (!n->is_string()) {
+            fail(*n, name(key), "must be a string");
+        }
+        out = *n->value<std::string>();
+    }
+    void boolean(std::string_view key, bool& out) {
+        const toml::node* n = get(key);
+        if (n == nullptr) {
+            return;
+        }
+        if (!n->is_boolean()) {
+            fail(*n, name(key), "must be true or false");
+        }
+        out = *n->value<bool>();
+    }
+    void strings(std::string_view key, std::vector<std::string>& out) {
+        const toml::node* n = get(key);
+        if (n == nullptr) {
+            return;
+        }
+        const toml::array* a = n->as_array();
+        if (a == nullptr) {
+            fail(*n, name(key), "must be an array of strings");
+        }
+        out.clear();
+        for (const toml::node& e : *a) {
+            if (!e.is_string()) {
+                fail(e, name(key), "must be an array of strings");
+            }
+            out.push_back(*e.value<std::string>());
+        }
+    }
+    // Every key present must have been asked for.
+    void reject_unknown() const {
+        for (const auto& [key, node] : _t) {
+            bool known = false;
+            for (const std::string& u : _used) {
+                known = known || u == key.str();
+            }
+            if (!known) {
+                fail(node, name(key.str()), "unknown key");
+            }
+        }
+    }
+
+private:
+    const toml::table& _t;
+    std::string _prefix;
+    std::vector<std::string> _used;
+};
+
+std::uint32_t ipv4_of(const toml::node& n, const std::string& key, const std::string& text) {
+    in_addr a{};
+    if (inet_pton(AF_INET, text.c_str(), &a) != 1) {
+        fail(n, key, "'" + text + "' is not an IPv4 address");
+    }
+    return a.s_addr;
+}
+
+// "a.b.c.d:port" (port optional: 5060).
+txn::endpoint endpoint_of(const toml::node& n, const std::string& key, const std::string& text) {
+    std::string_view host = text;
+    unsigned port = 5060;
+    if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+        const std::string_view p = host.substr(colon + 1);
+        auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+        if (ec != std::errc() || end != p.data() + p.size() || port == 0 || port > 65535) {
+            fail(n, key, "'" + text + "' has a bad port");
+        }
+        host = host.substr(0, colon);
+    }
+    txn::endpoint e;
+    if (!txn::parse_ipv4(host, e)) {
+        fail(n, key, "'" + text + "' is not IPV4:PORT (the dataplane does no DNS)");
+    }
+    e.port = static_cast<std::uint16_t>(port);
+    return e;
+}
+
+const toml::table& table_at(const toml::node& n, const std::string& key) {
+    const toml::table* t = n.as_table();
+    if (t == nullptr) {
+        fail(n, key, "must be a table");
+    }
+    return *t;
+}
+
+void read_dataplane(const toml::table& t, options& o) {
+    table_reader r(t, "dataplane.");
+    r.text("port", o.port_device);
+    if (const toml::node* n = r.get("address")) {
+        if (!n->is_string()) {
+            fail(*n, r.name("address"), "must be a string");
+        }
+        o.ipv4_address = ipv4_of(*n, r.name("address"), *n->value<std::string>());
+    }
+    r.integer("sip_port", o.sip_port, 1, 65535);
+    r.integer("mtu", o.mtu, 576, 9000);
+    r.integer("main_lcore", o.main_lcore, 0, 1023);
+    if (const toml::node* n = r.get("worker_lcores")) {
+        const toml::array* a = n->as_array();
+        if (a == nullptr || a->empty()) {
+            fail(*n, r.name("worker_lcores"), "must be a non-empty array of lcore numbers");
+        }
+        o.worker_lcores.clear();
+        for (const toml::node& e : *a) {
+            const auto v = e.value<std::int64_t>();
+            if (!e.is_integer() || *v < 0 || *v > 1023) {
+                fail(e, r.name("worker_lcores"), "lcore numbers are integers 0-1023");
+            }
+            o.worker_lcores.push_back(static_cast<unsigned>(*v));
+        }
+    }
+    r.integer("rx_descriptors", o.rx_descriptors, 64, 32768);
+    r.integer("tx_descriptors", o.tx_descriptors, 64, 32768);
+    r.integer("mbufs", o.mbufs, 0, 1 << 24);
+    if (const toml::node* n = r.get("hugepages")) {
+        const std::string v = n->value<std::string>().value_or("");
+        if (v == "auto") {
+            o.hugepages = hugepage_mode::automatic;
+        } else if (v == "yes") {
+            o.hugepages = hugepage_mode::required;
+        } else if (v == "no") {
+            o.hugepages = hugepage_mode::disabled;
+        } else {
+            fail(*n, r.name("hugepages"), "must be \"auto\", \"yes\" or \"no\"");
+        }
+    }
+    r.integer("memory_mb", o.memory_mb, 64, 1 << 20);
+    r.integer("stats_interval", o.stats_interval_s, 0, 86400);
+    r.text("log_level", o.log_level);
+    r.strings("eal", o.extra_eal_args);
+    r.reject_unknown();
+}
+
+void read_timers(const toml::table& t, proxy::proxy_config& p) {
+    table_reader r(t, "proxy.timers.");
+    auto millis = [&](std::string_view key, std::chrono::milliseconds& out, std::int64_t min,
+                      std::int64_t max) {
+        std::int64_t v = out.count();
+        r.integer(key, v, min, max);
+        out = std::chrono::milliseconds(v);
+    };
+    millis("t1_ms", p.timers.t1, 1, 60'000);
+    millis("t2_ms", p.timers.t2, 1, 600'000);
+    millis("t4_ms", p.timers.t4, 1, 600'000);
+    millis("timer_c_ms", p.timers.timer_c, 180'001, 86'400'000);
+    millis("timer_d_ms", p.timers.timer_d, 32'000, 600'000);
+    r.reject_unknown();
+    if (p.timers.t2 < p.timers.t1) {
+        fail(t, "proxy.timers.t2_ms", "must be at least t1_ms");
+    }
+}
+
+void read_proxy(const toml::table& t, proxy::proxy_config& p) {
+    table_reader r(t, "proxy.");
+    r.text("host", p.host);
+    r.strings("aliases", p.aliases);
+    r.strings("domains", p.domains);
+    r.boolean("record_route", p.record_route);
+    r.integer("transactions_per_lcore", p.transaction_capacity, 64, 1 << 22);
+    r.integer("max_branches", p.max_branches, 1, 8);
+    r.integer("retry_after", p.retry_after_seconds, 1, 3600);
+    if (const toml::node* n = r.get("timers")) {
+        read_timers(table_at(*n, "proxy.timers"), p);
+    }
+    r.reject_unknown();
+}
+
+// [[NAME]] arrays of tables.
+template <typename Fn>
+void each_entry(const toml::node& n, const std::string& key, Fn&& fn) {
+    const toml::array* a = n.as_array();
+    if (a == nullptr) {
+        fail(n, key, "must be an array of tables ([[" + key + "]])");
+    }
+    for (const toml::node& e : *a) {
+        table_reader r(table_at(e, key), key + ".");
+        fn(e, r);
+        r.reject_unknown();
+    }
+}
+
+std::string required_text(const toml::node& entry, table_reader& r, std::string_view key) {
+    std::string v;
+    r.text(key, v);
+    if (v.empty()) {
+        fail(entry, r.name(key), "is required");
+    }
+    return v;
+}
+
+void read_file(const toml::table& root, options& o) {
+    for (const auto& [key, node] : root) {
+        const std::string k(key.str());
+        if (k == "dataplane") {
+            read_dataplane(table_at(node, k), o);
+        } else if (k == "proxy") {
+            read_proxy(table_at(node, k), o.proxy);
+        } else if (k == "route") {
+            each_entry(node, k, [&](const toml::node& e, table_reader& r) {
+                proxy::static_route route;
+                route.domain = required_text(e, r, "domain");
+                route.next_hop = endpoint_of(e, r.name("next_hop"), required_text(e, r, "next_hop"));
+                o.proxy.routes.push_back(std::move(route));
+            });
+        } else if (k == "host") {
+            each_entry(node, k, [&](const toml::node& e, table_reader& r) {
+                proxy::static_host host;
+                host.name = required_text(e, r, "name");
+                host.address = endpoint_of(e, r.name("address"), required_text(e, r, "address"));
+                o.proxy.hosts.push_back(std::move(host));
+            });
+        } else if (k == "contact") {
+            each_entry(node, k, [&](const toml::node& e, table_reader& r) {
+                static_contact c;
+                c.aor = required_text(e, r, "aor");
+                if (c.aor.find('@') == std::string::npos) {
+                    fail(e, r.name("aor"), "must be user@host");
+                }
+                c.binding.uri = required_text(e, r, "uri");
+                std::int64_t q = c.binding.q;
+                r.integer("q", q, 0, 1000);
+                c.binding.q = static_cast<std::int16_t>(q);
+                o.contacts.push_back(std::move(c));
+            });
+        }
+        // Any other top-level table is sipedge-control's.
+    }
+}
+
+} // namespace
+
+std::string load_config_file(const std::string& path, options& o) {
+    if (!std::ifstream(path).good()) {
+        return path + ": cannot open the configuration file for reading";
+    }
+    try {
+        const toml::table root = toml::parse_file(path);
+        read_file(root, o);
+    } catch (const toml::parse_error& e) {
+        return path + ":" + std::to_string(e.source().begin.line) + ":" +
+               std::to_string(e.source().begin.column) + ": " + std::string(e.description());
+    } catch (const config_problem& p) {
+        return path + ":" + std::to_string(p.where.begin.line) + ":" +
+               std::to_string(p.where.begin.column) + ": " + p.key + ": " + p.what;
+    }
+    o.config_path = path;
+    return {};
+}
+
+} // namespace sipedge::dataplane

@@ -1,0 +1,191 @@
+#include "dataplane/sip_stage.hh"
+
+#include "dataplane/net/arp.hh"
+#include "dataplane/net/udp_output.hh"
+
+#include <array>
+#include <cstring>
+#include <rte_byteorder.h>
+
+namespace sipedge::dataplane {
+
+namespace {
+
+constexpr std::size_t out_messages = 1024; // enough for a tick that fires many timers
+constexpr std::size_t out_bytes = 2u << 20;
+constexpr std::size_t max_datagram = 65535;
+constexpr std::size_t drain_batch = 32;
+
+txn::endpoint endpoint_of(rte_be32_t ip, rte_be16_t port) {
+    txn::endpoint e = txn::endpoint::ipv4(rte_be_to_cpu_32(ip), rte_be_to_cpu_16(port));
+    return e;
+}
+
+} // namespace
+
+result<std::unique_ptr<sip_stage>, timer::timer_errc>
+sip_stage::create(const settings& s, counter_block& counters) {
+    settings mine = s;
+    const unsigned lcores = s.mesh != nullptr ? s.mesh->lcores() : 1;
+    mine.proxy.lcore_id = static_cast<std::uint16_t>(s.lcore_index);
+    mine.proxy.lcore_count = static_cast<std::uint16_t>(lcores);
+    // Each lcore gets its own branch randomness.
+    mine.proxy.seed = s.proxy.seed ^ (0x9e3779b97f4a7c15ull * (s.lcore_index + 1)) ^ s.start_tsc;
+    auto wheel = timer::timer_wheel::create(
+        {.capacity = 3 * mine.proxy.transaction_capacity,
+         .start_tick = 0,
+         .kinds = proxy::proxy_core::timer_kinds_needed(mine.proxy)});
+    if (!wheel) {
+        return wheel.err();
+    }
+    return std::unique_ptr<sip_stage>(new sip_stage(mine, counters, std::move(wheel).value()));
+}
+
+sip_stage::sip_stage(const settings& s, counter_block& counters, timer::timer_wheel wheel)
+    : _settings(s),
+      _counters(counters),
+      _wheel(std::move(wheel)),
+      _tsc_per_tick(static_cast<std::uint64_t>(
+          static_cast<double>(s.tsc_hz) * static_cast<double>(s.proxy.tick.count()) / 1e9)),
+      _dispatch_view(std::make_unique<sip::message_view>()),
+      _out_messages(std::make_unique<txn::outgoing_message[]>(out_messages)),
+      _out_bytes(std::make_unique<char[]>(out_bytes)),
+      _out({_out_messages.get(), out_messages}, {_out_bytes.get(), out_bytes}),
+      _scratch(std::make_unique<char[]>(max_datagram + parser::parser_padding)) {
+    if (_tsc_per_tick == 0) {
+        _tsc_per_tick = 1;
+    }
+    // The core keeps a reference to its configuration: ours lives as long as it.
+    _core = std::make_unique<proxy::proxy_core>(_settings.proxy, _settings.location, _wheel,
+                                                _counters);
+}
+
+void sip_stage::on_datagram(packet_context& ctx, rte_mbuf* m, const udp_delivery& where) {
+    dispatch_mesh* mesh = _settings.mesh;
+    if (mesh == nullptr || mesh->lcores() == 1) {
+        process(ctx, m, where);
+        return;
+    }
+    // The owner is decided on the message's identity (Call-ID, our branch); a
+    // message too broken to parse stays here, where the core counts or answers it.
+    const auto* bytes = static_cast<const char*>(
+        rte_pktmbuf_read(m, where.payload_offset, where.payload_length, _scratch.get()));
+    if (bytes == nullptr) {
+        _counters.add(counter_id::drop_sip_unparsable);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    const parser::parse_result r =
+        _dispatch_parser.parse_unpadded({bytes, where.payload_length}, *_dispatch_view);
+    const unsigned owner =
+        r.ok() ? proxy::proxy_core::owning_lcore(*_dispatch_view,
+                                                 static_cast<std::uint16_t>(mesh->lcores()))
+               : _settings.lcore_index;
+    if (owner == _settings.lcore_index || owner >= mesh->lcores()) {
+        process(ctx, m, where);
+        return;
+    }
+    if (!mesh->datagrams(_settings.lcore_index, owner).push({m, where})) {
+        _counters.add(counter_id::drop_dispatch_ring_full);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    _counters.add(counter_id::sip_dispatched_out);
+}
+
+void sip_stage::drain_mesh(packet_context& ctx) {
+    dispatch_mesh* mesh = _settings.mesh;
+    if (mesh == nullptr || mesh->lcores() == 1) {
+        return;
+    }
+    const unsigned self = _settings.lcore_index;
+    for (unsigned from = 0; from < mesh->lcores(); ++from) {
+        if (from == self) {
+            continue;
+        }
+        std::array<learnt_neighbour, 8> news;
+        const std::size_t k = mesh->neighbours(from, self).pop_burst(news);
+        for (std::size_t i = 0; i < k; ++i) {
+            arp_learn(ctx, news[i].ip, news[i].mac);
+        }
+        std::array<dispatched_datagram, drain_batch> batch;
+        const std::size_t n = mesh->datagrams(from, self).pop_burst(batch);
+        _counters.add(counter_id::sip_dispatched_in, n);
+        for (std::size_t i = 0; i < n; ++i) {
+            process(ctx, batch[i].mbuf, batch[i].where);
+        }
+    }
+}
+
+void sip_stage::share_neighbour(void* self_ptr, rte_be32_t ip, const rte_ether_addr& mac) {
+    auto* self = static_cast<sip_stage*>(self_ptr);
+    dispatch_mesh* mesh = self->_settings.mesh;
+    if (mesh == nullptr) {
+        return;
+    }
+    for (unsigned to = 0; to < mesh->lcores(); ++to) {
+        if (to != self->_settings.lcore_index) {
+            // A full ring loses only a hint: that lcore will ask ARP itself.
+            (void)mesh->neighbours(self->_settings.lcore_index, to).push({ip, mac});
+        }
+    }
+}
+
+void sip_stage::process(packet_context& ctx, rte_mbuf* m, const udp_delivery& where) {
+    const std::uint32_t length = where.payload_length;
+    const char* bytes = nullptr;
+    std::size_t readable = 0;
+    if (m->nb_segs == 1) {
+        // In place: the bytes after the message up to the end of the buffer
+        // (tailroom) are the parser's padding when there are enough of them.
+        bytes = rte_pktmbuf_mtod_offset(m, const char*, where.payload_offset);
+        readable = rte_pktmbuf_data_len(m) - where.payload_offset + rte_pktmbuf_tailroom(m);
+    }
+    if (bytes == nullptr || readable < length + parser::parser_padding) {
+        // Reassembled (multi-segment) or short of tailroom: one copy, padded.
+        bytes = static_cast<const char*>(
+            rte_pktmbuf_read(m, where.payload_offset, length, _scratch.get()));
+        if (bytes != _scratch.get()) {
+            std::memcpy(_scratch.get(), bytes, length);
+            bytes = _scratch.get();
+        }
+        std::memset(_scratch.get() + length, 0, parser::parser_padding);
+        readable = length + parser::parser_padding;
+        _counters.add(counter_id::sip_copied_for_parsing);
+    }
+    _core->on_message({{bytes, length}, readable, endpoint_of(where.src_ip, where.src_port),
+                       txn::transport::udp},
+                      _out);
+    rte_pktmbuf_free(m);
+    transmit(ctx);
+}
+
+void sip_stage::on_pass(packet_context& ctx) {
+    const timer::tick_t now = (ctx.now_tsc - _settings.start_tsc) / _tsc_per_tick;
+    _core->on_tick(now, _out);
+    if (!_out.empty()) {
+        transmit(ctx);
+    }
+}
+
+void sip_stage::transmit(packet_context& ctx) {
+    for (std::size_t i = 0; i < _out.size(); ++i) {
+        const txn::outgoing_message& msg = _out[i];
+        bool sent = false;
+        if (msg.tp == txn::transport::udp && msg.destination.is_ipv4()) {
+            rte_be32_t ip;
+            std::memcpy(&ip, msg.destination.addr.data() + 12, sizeof ip);
+            const std::string_view b = _out.bytes(msg);
+            sent = udp_send(ctx, ip, rte_cpu_to_be_16(msg.destination.port), {b.data(), b.size()});
+        } else {
+            _counters.add(counter_id::drop_sip_transport_unavailable);
+        }
+        if (!sent && msg.txn != txn::no_txn) {
+            // The core may emit more (a 503 upstream): those go out in the same loop.
+            _core->on_transport_error(msg.txn, _out);
+        }
+    }
+    _out.clear();
+}
+
+} // namespace sipedge::dataplane

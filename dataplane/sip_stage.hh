@@ -1,0 +1,75 @@
+#pragma once
+// One worker lcore's SIP stage: what the lcore loop does with a checked UDP
+// datagram for our SIP port. It finds the owning lcore (ARCHITECTURE.md step 3)
+// and hands the mbuf over when it is another's; otherwise it makes the payload
+// readable in place (mbuf tailroom as the parser's padding, or a copy into a
+// padded buffer when the message spans segments or the tailroom is short), runs
+// the transaction layer and proxy core on it, and sends what the core emits.
+// It also advances this lcore's timer wheel once per pass.
+//
+// Everything is preallocated at start-up; nothing here allocates per message.
+
+#include "common/result.hh"
+#include "dataplane/dispatch.hh"
+#include "dataplane/net/packet_context.hh"
+#include "dataplane/proxy/proxy_core.hh"
+#include "dataplane/timer/timer_wheel.hh"
+#include "parser/message_parser.hh"
+#include "sip/message_view.hh"
+
+#include <cstdint>
+#include <memory>
+#include <rte_mbuf.h>
+
+namespace sipedge::dataplane {
+
+class sip_stage {
+public:
+    struct settings {
+        proxy::proxy_config proxy;          // copied; lcore_id/lcore_count set by create()
+        proxy::location_lookup location;    // read-only while the loops run
+        unsigned lcore_index = 0;           // 0..lcores-1: this lcore's place in the mesh
+        dispatch_mesh* mesh = nullptr;      // null or one lcore: no hand-over
+        std::uint64_t tsc_hz = 0;
+        std::uint64_t start_tsc = 0;
+    };
+
+    // Start-up: allocates the transaction table, timer wheel and buffers.
+    static result<std::unique_ptr<sip_stage>, timer::timer_errc>
+    create(const settings& s, counter_block& counters);
+
+    // A datagram from this lcore's queue; the stage owns the mbuf from here.
+    void on_datagram(packet_context& ctx, rte_mbuf* m, const udp_delivery& where);
+    // Datagrams other lcores handed to us, and neighbours they learnt: once per pass.
+    void drain_mesh(packet_context& ctx);
+    // Timers (retransmissions, timeouts): once per pass, after RX.
+    void on_pass(packet_context& ctx);
+    // The packet context's arp_learnt hook for this lcore: tell the others.
+    static void share_neighbour(void* self, rte_be32_t ip, const rte_ether_addr& mac);
+
+    const proxy::proxy_core& core() const { return *_core; }
+
+private:
+    sip_stage(const settings& s, counter_block& counters, timer::timer_wheel wheel);
+
+    void process(packet_context& ctx, rte_mbuf* m, const udp_delivery& where);
+    void transmit(packet_context& ctx);
+
+    settings _settings;
+    counter_block& _counters;
+    timer::timer_wheel _wheel;
+    std::unique_ptr<proxy::proxy_core> _core;
+    std::uint64_t _tsc_per_tick;
+    // Dispatch only needs the message's identity: a view parsed here, then the
+    // owner parses for itself (the view cannot travel with the mbuf).
+    parser::message_parser _dispatch_parser;
+    std::unique_ptr<sip::message_view> _dispatch_view;
+    // Outgoing messages of one call into the core, sent straight after it.
+    std::unique_ptr<txn::outgoing_message[]> _out_messages;
+    std::unique_ptr<char[]> _out_bytes;
+    txn::outbox _out;
+    // Padded copy of a message that is not contiguous in its mbuf.
+    std::unique_ptr<char[]> _scratch;
+};
+
+} // namespace sipedge::dataplane
