@@ -823,6 +823,12 @@ void proxy_core::on_branch_response(std::uint32_t ctx, std::uint16_t slot, std::
     response_context& c = _contexts[ctx];
     branch_state& b = c.branches[slot];
     const bool server_live = c.server != txn::no_txn;
+    if (b.timed_out && status >= 300) {
+        // The 487 (or any failure) that ends a branch timer C cancelled: for the
+        // caller the request timed out (§16.8).
+        status = sip::status::request_timeout;
+        msg = nullptr;
+    }
 
     if (status < 200) {
         b.provisional = true;
@@ -1166,7 +1172,8 @@ void proxy_core::hook_terminated(void* self_ptr, txn_id id) {
     self->unref_context(ctx);
 }
 
-void proxy_core::on_timer_c(void* self_ptr, timer::timer_wheel&, const timer::timer_event& ev) {
+void proxy_core::on_timer_c(void* self_ptr, timer::timer_wheel& wheel,
+                            const timer::timer_event& ev) {
     auto* self = static_cast<proxy_core*>(self_ptr);
     const txn_id id = static_cast<txn_id>(ev.data);
     if (!self->_txns.live(id) || self->_txns.get(id).generation != (ev.data >> 32)) {
@@ -1183,12 +1190,22 @@ void proxy_core::on_timer_c(void* self_ptr, timer::timer_wheel&, const timer::ti
         return;
     }
     branch_state& b = c.branches[t.owner_slot];
-    if (b.provisional) {
-        // §16.8: a provisional arrived, so CANCEL; the 487 ends the branch.
+    if (b.provisional && !b.cancel_sent && b.status == 0) {
+        // §16.8: a provisional arrived, so CANCEL. Whatever final response the branch
+        // still gets counts as 408 upstream. §9.1: without one within 64*T1 of the
+        // CANCEL the branch is given up, so timer C is armed once more for that.
+        b.timed_out = true;
         self->cancel_branch(t.owner, t.owner_slot, *self->_out);
-        return;
+        auto h = wheel.start(self->_txns.ticks().initial(timer::sip_timer::b,
+                                                         timer::sip_transport::unreliable),
+                             ev.kind, ev.data);
+        if (h) {
+            t.tu_timer = h.value();
+            return;
+        }
     }
-    // No provisional: as if a 408 had arrived.
+    // No provisional, or the CANCEL went unanswered: as if a 408 had arrived.
+    b.timed_out = false;
     self->on_branch_response(t.owner, t.owner_slot, sip::status::request_timeout, nullptr,
                              *self->_out);
     self->_txns.terminate(id);

@@ -21,6 +21,7 @@ struct branch_state {
     bool provisional = false; // a 1xx arrived: a CANCEL may be sent (§9.1)
     bool cancel_wanted = false;
     bool cancel_sent = false;
+    bool timed_out = false;   // timer C fired: its final response counts as 408 (§16.8)
     bool used = false;
 };
 

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/dataplane/proxy/proxy_harness.hh"
+#include "tests/dataplane/proxy/single_proxy.hh"
 
 namespace sipedge::proxy::test {
 namespace {
@@ -14,51 +14,6 @@ namespace {
 using sip::header_id;
 using txn::endpoint;
 using txn::transport;
-
-const endpoint uac = endpoint::ipv4(192, 0, 2, 10, 5060);
-const endpoint uas1 = endpoint::ipv4(192, 0, 2, 21, 5060);
-const endpoint uas2 = endpoint::ipv4(192, 0, 2, 22, 5060);
-const endpoint uas3 = endpoint::ipv4(192, 0, 2, 23, 5060);
-
-proxy_config config(std::uint32_t capacity = 64) {
-    proxy_config c;
-    c.host = "198.51.100.1";
-    c.domains = {"example.com"};
-    c.transaction_capacity = capacity;
-    return c;
-}
-
-std::string invite(std::string_view ruri = "sip:bob@example.com", std::string_view branch = "z9hG4bKuac1",
-                   std::string_view extra = "", std::string_view method = "INVITE") {
-    return wire(std::string(method) + " " + std::string(ruri) + " SIP/2.0\n"
-                "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=" + std::string(branch) + "\n"
-                "Max-Forwards: 70\n"
-                "From: <sip:alice@example.org>;tag=a1\n"
-                "To: <sip:bob@example.com>\n"
-                "Call-ID: call-" + std::string(branch) + "@192.0.2.10\n"
-                "CSeq: 1 " + std::string(method) + "\n" + std::string(extra) +
-                "Content-Length: 0\n\n");
-}
-
-std::string cancel_for(std::string_view branch = "z9hG4bKuac1") {
-    return wire("CANCEL sip:bob@example.com SIP/2.0\n"
-                "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=" + std::string(branch) + "\n"
-                "Max-Forwards: 70\n"
-                "From: <sip:alice@example.org>;tag=a1\n"
-                "To: <sip:bob@example.com>\n"
-                "Call-ID: call-" + std::string(branch) + "@192.0.2.10\n"
-                "CSeq: 1 CANCEL\n"
-                "Content-Length: 0\n\n");
-}
-
-const sent_message* find(const std::vector<sent_message>& v, const endpoint& to, std::string_view start) {
-    for (const sent_message& m : v) {
-        if (m.to == to && std::string_view(m.bytes).starts_with(start)) {
-            return &m;
-        }
-    }
-    return nullptr;
-}
 
 class behaviour_test : public ::testing::Test {
 protected:
@@ -102,28 +57,28 @@ TEST_F(behaviour_test, stray_2xx_is_dropped_and_counted) {
 
 TEST_F(behaviour_test, second_2xx_from_another_fork_reaches_the_uac) {
     auto out = p.deliver(invite("sip:fork@example.com"), uac);
-    const sent_message* b1 = find(out, uas1, "INVITE");
-    const sent_message* b2 = find(out, uas2, "INVITE");
-    ASSERT_TRUE(b1 && b2 && find(out, uas3, "INVITE"));
+    const sent_message* b1 = find_sent(out, uas1, "INVITE");
+    const sent_message* b2 = find_sent(out, uas2, "INVITE");
+    ASSERT_TRUE(b1 && b2 && find_sent(out, uas3, "INVITE"));
     EXPECT_EQ(p.count(counter_id::proxy_forked_requests), 1u);
     auto r1 = p.deliver(uas_response(b1->bytes, 200, "t1"), uas1);
-    ASSERT_TRUE(find(r1, uac, "SIP/2.0 200"));
+    ASSERT_TRUE(find_sent(r1, uac, "SIP/2.0 200"));
     // The other branches got no provisional, so no CANCEL yet (§9.1).
-    EXPECT_FALSE(find(r1, uas2, "CANCEL"));
+    EXPECT_FALSE(find_sent(r1, uas2, "CANCEL"));
     auto r2 = p.deliver(uas_response(b2->bytes, 180, "t2"), uas2);
-    EXPECT_TRUE(find(r2, uas2, "CANCEL")); // the wanted CANCEL goes once a 1xx came
-    EXPECT_FALSE(find(r2, uac, "SIP/2.0 180")); // no provisional after a final
+    EXPECT_TRUE(find_sent(r2, uas2, "CANCEL")); // the wanted CANCEL goes once a 1xx came
+    EXPECT_FALSE(find_sent(r2, uac, "SIP/2.0 180")); // no provisional after a final
     auto r3 = p.deliver(uas_response(b2->bytes, 200, "t2"), uas2);
-    const sent_message* second = find(r3, uac, "SIP/2.0 200");
+    const sent_message* second = find_sent(r3, uac, "SIP/2.0 200");
     ASSERT_TRUE(second);
     EXPECT_EQ(second->parsed().first(header_id::to), "<sip:bob@example.com>;tag=t2");
     // A 2xx retransmission also passes (UAS reliability is end to end).
-    EXPECT_TRUE(find(p.deliver(uas_response(b1->bytes, 200, "t1"), uas1), uac, "SIP/2.0 200"));
+    EXPECT_TRUE(find_sent(p.deliver(uas_response(b1->bytes, 200, "t1"), uas1), uac, "SIP/2.0 200"));
 }
 
 TEST_F(behaviour_test, timer_l_ends_the_accepted_server_transaction) {
     auto out = p.deliver(invite(), uac);
-    const sent_message* fwd = find(out, uas1, "INVITE");
+    const sent_message* fwd = find_sent(out, uas1, "INVITE");
     ASSERT_TRUE(fwd);
     (void)p.deliver(uas_response(fwd->bytes, 200, "t"), uas1);
     EXPECT_TRUE(p.deliver(invite(), uac).empty()); // absorbed in Accepted
@@ -166,7 +121,7 @@ TEST_F(behaviour_test, missing_max_forwards_becomes_70) {
     std::string req = invite();
     req.erase(req.find("Max-Forwards: 70\r\n"), 18);
     auto out = p.deliver(req, uac);
-    const sent_message* fwd = find(out, uas1, "INVITE");
+    const sent_message* fwd = find_sent(out, uas1, "INVITE");
     ASSERT_TRUE(fwd);
     EXPECT_EQ(fwd->parsed().first(header_id::max_forwards), "70");
 }
@@ -179,16 +134,16 @@ TEST_F(behaviour_test, loop_is_482_but_a_spiral_is_forwarded) {
     p.location.add("a@example.com", {"sip:b@example.com", 1000});
     p.location.add("b@example.com", {"sip:c@192.0.2.21", 1000});
     auto out = p.deliver(invite("sip:a@example.com", "z9hG4bKspiral"), uac);
-    const sent_message* fwd = find(out, self, "INVITE");
+    const sent_message* fwd = find_sent(out, self, "INVITE");
     ASSERT_TRUE(fwd);
     auto back = p.deliver(fwd->bytes, self);
-    const sent_message* spiral = find(back, uas1, "INVITE");
+    const sent_message* spiral = find_sent(back, uas1, "INVITE");
     ASSERT_TRUE(spiral);
     EXPECT_EQ(spiral->parsed().values(header_id::via).size(), 3u);
     // Loop: loop -> loop, the request comes back unchanged: 482.
     p.location.add("loop@example.com", {"sip:loop@example.com", 1000});
     auto out2 = p.deliver(invite("sip:loop@example.com", "z9hG4bKloop"), uac);
-    const sent_message* fwd2 = find(out2, self, "INVITE");
+    const sent_message* fwd2 = find_sent(out2, self, "INVITE");
     ASSERT_TRUE(fwd2);
     auto again = p.deliver(fwd2->bytes, self);
     ASSERT_EQ(again.size(), 1u);
@@ -245,20 +200,20 @@ TEST_F(behaviour_test, rfc4475_application_layer_cases) {
 
 TEST_F(behaviour_test, cancel_before_provisional_answers_487_at_once) {
     auto out = p.deliver(invite(), uac);
-    const sent_message* fwd = find(out, uas1, "INVITE");
+    const sent_message* fwd = find_sent(out, uas1, "INVITE");
     ASSERT_TRUE(fwd);
     auto c = p.deliver(cancel_for(), uac);
-    EXPECT_TRUE(find(c, uac, "SIP/2.0 200"));
-    EXPECT_TRUE(find(c, uac, "SIP/2.0 487"));
-    EXPECT_FALSE(find(c, uas1, "CANCEL")); // §9.1: not before a provisional
+    EXPECT_TRUE(find_sent(c, uac, "SIP/2.0 200"));
+    EXPECT_TRUE(find_sent(c, uac, "SIP/2.0 487"));
+    EXPECT_FALSE(find_sent(c, uas1, "CANCEL")); // §9.1: not before a provisional
     auto r = p.deliver(uas_response(fwd->bytes, 180, "t"), uas1);
-    EXPECT_TRUE(find(r, uas1, "CANCEL"));
-    EXPECT_FALSE(find(r, uac, "SIP/2.0 180"));
+    EXPECT_TRUE(find_sent(r, uas1, "CANCEL"));
+    EXPECT_FALSE(find_sent(r, uac, "SIP/2.0 180"));
 }
 
 TEST_F(behaviour_test, cancel_after_2xx_changes_nothing) {
     auto out = p.deliver(invite(), uac);
-    const sent_message* fwd = find(out, uas1, "INVITE");
+    const sent_message* fwd = find_sent(out, uas1, "INVITE");
     ASSERT_TRUE(fwd);
     (void)p.deliver(uas_response(fwd->bytes, 200, "t"), uas1);
     auto c = p.deliver(cancel_for(), uac);
@@ -268,29 +223,29 @@ TEST_F(behaviour_test, cancel_after_2xx_changes_nothing) {
 
 TEST_F(behaviour_test, best_response_prefers_6xx_and_maps_503_to_500) {
     auto out = p.deliver(invite("sip:fork@example.com", "z9hG4bKbest"), uac);
-    const sent_message* b1 = find(out, uas1, "INVITE");
-    const sent_message* b2 = find(out, uas2, "INVITE");
-    const sent_message* b3 = find(out, uas3, "INVITE");
+    const sent_message* b1 = find_sent(out, uas1, "INVITE");
+    const sent_message* b2 = find_sent(out, uas2, "INVITE");
+    const sent_message* b3 = find_sent(out, uas3, "INVITE");
     ASSERT_TRUE(b1 && b2 && b3);
-    EXPECT_TRUE(find(p.deliver(uas_response(b1->bytes, 503, "x"), uas1), uas1, "ACK"));
+    EXPECT_TRUE(find_sent(p.deliver(uas_response(b1->bytes, 503, "x"), uas1), uas1, "ACK"));
     (void)p.deliver(uas_response(b2->bytes, 180, "y"), uas2);
     auto six = p.deliver(uas_response(b3->bytes, 603, "z"), uas3);
-    EXPECT_TRUE(find(six, uas2, "CANCEL")); // 6xx cancels the pending branch
-    EXPECT_FALSE(find(six, uac, "SIP/2.0 603"));
+    EXPECT_TRUE(find_sent(six, uas2, "CANCEL")); // 6xx cancels the pending branch
+    EXPECT_FALSE(find_sent(six, uac, "SIP/2.0 603"));
     auto last = p.deliver(uas_response(b2->bytes, 487, "y"), uas2);
-    EXPECT_TRUE(find(last, uac, "SIP/2.0 603"));
+    EXPECT_TRUE(find_sent(last, uac, "SIP/2.0 603"));
 
     auto out2 = p.deliver(invite("sip:bob@example.com", "z9hG4bK503"), uac);
-    const sent_message* only = find(out2, uas1, "INVITE");
+    const sent_message* only = find_sent(out2, uas1, "INVITE");
     ASSERT_TRUE(only);
     auto r = p.deliver(uas_response(only->bytes, 503, "x"), uas1);
-    EXPECT_TRUE(find(r, uac, "SIP/2.0 500"));
+    EXPECT_TRUE(find_sent(r, uac, "SIP/2.0 500"));
 }
 
 TEST_F(behaviour_test, challenges_from_all_branches_are_aggregated) {
     auto out = p.deliver(invite("sip:fork@example.com", "z9hG4bKauth"), uac);
-    const sent_message* b[3] = {find(out, uas1, "INVITE"), find(out, uas2, "INVITE"),
-                                find(out, uas3, "INVITE")};
+    const sent_message* b[3] = {find_sent(out, uas1, "INVITE"), find_sent(out, uas2, "INVITE"),
+                                find_sent(out, uas3, "INVITE")};
     ASSERT_TRUE(b[0] && b[1] && b[2]);
     auto challenge = [](const std::string& req, const char* realm, int code) {
         std::string r = uas_response(req, static_cast<std::uint16_t>(code), "c");
@@ -302,7 +257,7 @@ TEST_F(behaviour_test, challenges_from_all_branches_are_aggregated) {
     (void)p.deliver(challenge(b[0]->bytes, "one", 401), uas1);
     (void)p.deliver(challenge(b[1]->bytes, "two", 407), uas2);
     auto last = p.deliver(uas_response(b[2]->bytes, 486, "c"), uas3);
-    const sent_message* resp = find(last, uac, "SIP/2.0 40");
+    const sent_message* resp = find_sent(last, uac, "SIP/2.0 40");
     ASSERT_TRUE(resp);
     auto m = resp->parsed();
     EXPECT_TRUE(m->status_code() == 401 || m->status_code() == 407);
@@ -312,16 +267,16 @@ TEST_F(behaviour_test, challenges_from_all_branches_are_aggregated) {
 
 TEST_F(behaviour_test, sequential_forking_by_q) {
     auto out = p.deliver(invite("sip:seq@example.com", "z9hG4bKseq"), uac);
-    const sent_message* first = find(out, uas1, "INVITE");
+    const sent_message* first = find_sent(out, uas1, "INVITE");
     ASSERT_TRUE(first);
-    EXPECT_FALSE(find(out, uas2, "INVITE")); // lower q waits
+    EXPECT_FALSE(find_sent(out, uas2, "INVITE")); // lower q waits
     auto r = p.deliver(uas_response(first->bytes, 486, "x"), uas1);
-    const sent_message* second = find(r, uas2, "INVITE");
+    const sent_message* second = find_sent(r, uas2, "INVITE");
     ASSERT_TRUE(second);
     EXPECT_EQ(second->parsed()->request_uri(), "sip:seq@192.0.2.22");
-    EXPECT_FALSE(find(r, uac, "SIP/2.0 486"));
+    EXPECT_FALSE(find_sent(r, uac, "SIP/2.0 486"));
     auto r2 = p.deliver(uas_response(second->bytes, 480, "y"), uas2);
-    const sent_message* final_resp = find(r2, uac, "SIP/2.0 4");
+    const sent_message* final_resp = find_sent(r2, uac, "SIP/2.0 4");
     ASSERT_TRUE(final_resp);
 }
 

@@ -71,6 +71,17 @@ private:
     txn::outbox _out;
 };
 
+// The first message sent to `to` whose bytes start with `start`, or nullptr.
+inline const sent_message* find_sent(const std::vector<sent_message>& v, const txn::endpoint& to,
+                                     std::string_view start) {
+    for (const sent_message& m : v) {
+        if (m.to == to && std::string_view(m.bytes).starts_with(start)) {
+            return &m;
+        }
+    }
+    return nullptr;
+}
+
 // A UAS's response to `request`: build_response plus the Record-Route set (for
 // 18x/2xx) and a Contact.
 inline std::string uas_response(const std::string& request, std::uint16_t status,

@@ -55,22 +55,13 @@ protected:
         EXPECT_EQ(v.at(0).to, to);
         return v.at(0);
     }
-    static const sent_message* find_to(const std::vector<sent_message>& v, const endpoint& to,
-                                       std::string_view start) {
-        for (const sent_message& m : v) {
-            if (m.to == to && std::string_view(m.bytes).starts_with(start)) {
-                return &m;
-            }
-        }
-        return nullptr;
-    }
 
     // Runs the INVITE of a flow through P1 and P2 and returns what reached Bob.
     std::string invite_to_bob(const std::string& invite) {
         auto at_p1 = p1.deliver(invite, alice, transport::tcp);
         EXPECT_EQ(at_p1.size(), 2u);
-        const sent_message* trying = find_to(at_p1, alice, "SIP/2.0 100");
-        const sent_message* fwd1 = find_to(at_p1, ss2, "INVITE");
+        const sent_message* trying = find_sent(at_p1, alice, "SIP/2.0 100");
+        const sent_message* fwd1 = find_sent(at_p1, ss2, "INVITE");
         EXPECT_TRUE(trying && fwd1);
         if (!trying || !fwd1) {
             return {};
@@ -80,8 +71,8 @@ protected:
         inv_at_p2 = fwd1->bytes;
         auto at_p2 = p2.deliver(inv_at_p2, ss1, transport::tcp);
         EXPECT_EQ(at_p2.size(), 2u);
-        EXPECT_TRUE(find_to(at_p2, ss1, "SIP/2.0 100"));
-        const sent_message* fwd2 = find_to(at_p2, bob, "INVITE");
+        EXPECT_TRUE(find_sent(at_p2, ss1, "SIP/2.0 100"));
+        const sent_message* fwd2 = find_sent(at_p2, bob, "INVITE");
         EXPECT_TRUE(fwd2);
         return fwd2 ? fwd2->bytes : std::string();
     }
@@ -222,8 +213,8 @@ TEST_F(rfc3665_test, flow_3_09_busy) {
     auto r2 = p2.deliver(uas_response(at_bob, 486, "314159"), bob, transport::tcp);
     // P2: ACK to Bob (F7) and 486 to P1 (F8).
     ASSERT_EQ(r2.size(), 2u);
-    const sent_message* ack7 = find_to(r2, bob, "ACK");
-    const sent_message* busy8 = find_to(r2, ss1, "SIP/2.0 486");
+    const sent_message* ack7 = find_sent(r2, bob, "ACK");
+    const sent_message* busy8 = find_sent(r2, ss1, "SIP/2.0 486");
     ASSERT_TRUE(ack7 && busy8);
     auto ack = ack7->parsed();
     EXPECT_EQ(ack.first(header_id::cseq), "1 ACK");
@@ -231,8 +222,8 @@ TEST_F(rfc3665_test, flow_3_09_busy) {
     EXPECT_EQ(ack->request_uri(), parse(at_bob)->request_uri());
     auto r1 = p1.deliver(busy8->bytes, ss2, transport::tcp);
     ASSERT_EQ(r1.size(), 2u);
-    EXPECT_TRUE(find_to(r1, ss2, "ACK"));                // F9
-    const sent_message* busy10 = find_to(r1, alice, "SIP/2.0 486"); // F10
+    EXPECT_TRUE(find_sent(r1, ss2, "ACK"));                // F9
+    const sent_message* busy10 = find_sent(r1, alice, "SIP/2.0 486"); // F10
     ASSERT_TRUE(busy10);
     EXPECT_EQ(busy10->parsed().values(header_id::via).size(), 1u);
     // F11: Alice's ACK is absorbed by P1's server transaction.
@@ -261,16 +252,16 @@ TEST_F(rfc3665_test, flow_3_08_no_answer_cancel) {
     ASSERT_FALSE(cancel.empty());
     auto c1 = p1.deliver(cancel, alice, transport::tcp);
     ASSERT_EQ(c1.size(), 2u);
-    EXPECT_TRUE(find_to(c1, alice, "SIP/2.0 200"));
-    const sent_message* cancel_p2 = find_to(c1, ss2, "CANCEL");
+    EXPECT_TRUE(find_sent(c1, alice, "SIP/2.0 200"));
+    const sent_message* cancel_p2 = find_sent(c1, ss2, "CANCEL");
     ASSERT_TRUE(cancel_p2);
     auto cp = cancel_p2->parsed();
     EXPECT_EQ(cp.values(header_id::via), std::vector<std::string>{parse(inv_at_p2).values(header_id::via)[0]});
     EXPECT_EQ(cp.first(header_id::cseq), "1 CANCEL");
     auto c2 = p2.deliver(cancel_p2->bytes, ss1, transport::tcp);
     ASSERT_EQ(c2.size(), 2u);
-    EXPECT_TRUE(find_to(c2, ss1, "SIP/2.0 200"));
-    const sent_message* cancel_bob = find_to(c2, bob, "CANCEL");
+    EXPECT_TRUE(find_sent(c2, ss1, "SIP/2.0 200"));
+    const sent_message* cancel_bob = find_sent(c2, bob, "CANCEL");
     ASSERT_TRUE(cancel_bob);
     EXPECT_EQ(cancel_bob->parsed()->request_uri(), parse(at_bob)->request_uri());
     // The 200 for the CANCELs end there.
@@ -279,11 +270,11 @@ TEST_F(rfc3665_test, flow_3_08_no_answer_cancel) {
     // 487 from Bob travels back, ACKed on each hop.
     auto r2 = p2.deliver(uas_response(at_bob, 487, "314159"), bob, transport::tcp);
     ASSERT_EQ(r2.size(), 2u);
-    const sent_message* t487 = find_to(r2, ss1, "SIP/2.0 487");
+    const sent_message* t487 = find_sent(r2, ss1, "SIP/2.0 487");
     ASSERT_TRUE(t487);
     auto r1 = p1.deliver(t487->bytes, ss2, transport::tcp);
-    EXPECT_TRUE(find_to(r1, alice, "SIP/2.0 487"));
-    EXPECT_TRUE(find_to(r1, ss2, "ACK"));
+    EXPECT_TRUE(find_sent(r1, alice, "SIP/2.0 487"));
+    EXPECT_TRUE(find_sent(r1, ss2, "ACK"));
 }
 
 // 3.10 No Response from User Agent: Bob never answers; Timer B (UDP to Bob here,
@@ -306,7 +297,7 @@ TEST_F(rfc3665_test, flow_3_10_no_response_gives_408) {
     EXPECT_EQ(got[0].to, ss1);
     EXPECT_TRUE(got[0].bytes.starts_with("SIP/2.0 408"));
     auto at_alice = p1.deliver(got[0].bytes, ss2, transport::tcp);
-    EXPECT_TRUE(find_to(at_alice, alice, "SIP/2.0 408"));
+    EXPECT_TRUE(find_sent(at_alice, alice, "SIP/2.0 408"));
     EXPECT_EQ(p2.count(counter_id::txn_timeouts), 1u);
 }
 
