@@ -30,6 +30,18 @@ public:
         _used.emplace_back(key);
         return _t.get(key);
     }
+    // Where the key is written (errors point at the key, not at its value).
+    toml::source_region where(std::string_view key) const {
+        for (const auto& [k, v] : _t) {
+            if (k.str() == key) {
+                return k.source();
+            }
+        }
+        return _t.source();
+    }
+    [[noreturn]] void fail_key(std::string_view key, std::string what) const {
+        throw config_problem{where(key), name(key), std::move(what)};
+    }
     std::string name(std::string_view key) const { return _prefix + std::string(key); }
 
     template <typename Int>
@@ -40,11 +52,10 @@ public:
         }
         const auto v = n->value<std::int64_t>();
         if (!v || !n->is_integer()) {
-            fail(*n, name(key), "must be an integer");
+            fail_key(key, "must be an integer");
         }
         if (*v < min || *v > max) {
-            fail(*n, name(key),
-                 "must be between " + std::to_string(min) + " and " + std::to_string(max));
+            fail_key(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
         }
         out = static_cast<Int>(*v);
     }
@@ -54,7 +65,7 @@ public:
             return;
         }
         if (!n->is_string()) {
-            fail(*n, name(key), "must be a string");
+            fail_key(key, "must be a string");
         }
         out = *n->value<std::string>();
     }
@@ -64,7 +75,7 @@ public:
             return;
         }
         if (!n->is_boolean()) {
-            fail(*n, name(key), "must be true or false");
+            fail_key(key, "must be true or false");
         }
         out = *n->value<bool>();
     }
@@ -75,12 +86,12 @@ public:
         }
         const toml::array* a = n->as_array();
         if (a == nullptr) {
-            fail(*n, name(key), "must be an array of strings");
+            fail_key(key, "must be an array of strings");
         }
         out.clear();
         for (const toml::node& e : *a) {
             if (!e.is_string()) {
-                fail(e, name(key), "must be an array of strings");
+                fail_key(key, "must be an array of strings");
             }
             out.push_back(*e.value<std::string>());
         }
@@ -93,7 +104,7 @@ public:
                 known = known || u == key.str();
             }
             if (!known) {
-                fail(node, name(key.str()), "unknown key");
+                fail_key(key.str(), "unknown key");
             }
         }
     }
@@ -104,29 +115,29 @@ private:
     std::vector<std::string> _used;
 };
 
-std::uint32_t ipv4_of(const toml::node& n, const std::string& key, const std::string& text) {
+std::uint32_t ipv4_of(const table_reader& r, std::string_view key, const std::string& text) {
     in_addr a{};
     if (inet_pton(AF_INET, text.c_str(), &a) != 1) {
-        fail(n, key, "'" + text + "' is not an IPv4 address");
+        r.fail_key(key, "'" + text + "' is not an IPv4 address");
     }
     return a.s_addr;
 }
 
 // "a.b.c.d:port" (port optional: 5060).
-txn::endpoint endpoint_of(const toml::node& n, const std::string& key, const std::string& text) {
+txn::endpoint endpoint_of(const table_reader& r, std::string_view key, const std::string& text) {
     std::string_view host = text;
     unsigned port = 5060;
     if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
         const std::string_view p = host.substr(colon + 1);
         auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
         if (ec != std::errc() || end != p.data() + p.size() || port == 0 || port > 65535) {
-            fail(n, key, "'" + text + "' has a bad port");
+            r.fail_key(key, "'" + text + "' has a bad port");
         }
         host = host.substr(0, colon);
     }
     txn::endpoint e;
     if (!txn::parse_ipv4(host, e)) {
-        fail(n, key, "'" + text + "' is not IPV4:PORT (the dataplane does no DNS)");
+        r.fail_key(key, "'" + text + "' is not IPV4:PORT (the dataplane does no DNS)");
     }
     e.port = static_cast<std::uint16_t>(port);
     return e;
@@ -142,12 +153,13 @@ const toml::table& table_at(const toml::node& n, const std::string& key) {
 
 void read_dataplane(const toml::table& t, options& o) {
     table_reader r(t, "dataplane.");
+    r.text("instance", o.instance);
     r.text("port", o.port_device);
     if (const toml::node* n = r.get("address")) {
         if (!n->is_string()) {
-            fail(*n, r.name("address"), "must be a string");
+            r.fail_key("address", "must be a string");
         }
-        o.ipv4_address = ipv4_of(*n, r.name("address"), *n->value<std::string>());
+        o.ipv4_address = ipv4_of(r, "address", *n->value<std::string>());
     }
     r.integer("sip_port", o.sip_port, 1, 65535);
     r.integer("mtu", o.mtu, 576, 9000);
@@ -155,13 +167,13 @@ void read_dataplane(const toml::table& t, options& o) {
     if (const toml::node* n = r.get("worker_lcores")) {
         const toml::array* a = n->as_array();
         if (a == nullptr || a->empty()) {
-            fail(*n, r.name("worker_lcores"), "must be a non-empty array of lcore numbers");
+            r.fail_key("worker_lcores", "must be a non-empty array of lcore numbers");
         }
         o.worker_lcores.clear();
         for (const toml::node& e : *a) {
             const auto v = e.value<std::int64_t>();
             if (!e.is_integer() || *v < 0 || *v > 1023) {
-                fail(e, r.name("worker_lcores"), "lcore numbers are integers 0-1023");
+                r.fail_key("worker_lcores", "lcore numbers are integers 0-1023");
             }
             o.worker_lcores.push_back(static_cast<unsigned>(*v));
         }
@@ -178,7 +190,7 @@ void read_dataplane(const toml::table& t, options& o) {
         } else if (v == "no") {
             o.hugepages = hugepage_mode::disabled;
         } else {
-            fail(*n, r.name("hugepages"), "must be \"auto\", \"yes\" or \"no\"");
+            r.fail_key("hugepages", "must be \"auto\", \"yes\" or \"no\"");
         }
     }
     r.integer("memory_mb", o.memory_mb, 64, 1 << 20);
@@ -203,7 +215,7 @@ void read_timers(const toml::table& t, proxy::proxy_config& p) {
     millis("timer_d_ms", p.timers.timer_d, 32'000, 600'000);
     r.reject_unknown();
     if (p.timers.t2 < p.timers.t1) {
-        fail(t, "proxy.timers.t2_ms", "must be at least t1_ms");
+        r.fail_key("t2_ms", "must be at least t1_ms");
     }
 }
 
@@ -256,14 +268,14 @@ void read_file(const toml::table& root, options& o) {
             each_entry(node, k, [&](const toml::node& e, table_reader& r) {
                 proxy::static_route route;
                 route.domain = required_text(e, r, "domain");
-                route.next_hop = endpoint_of(e, r.name("next_hop"), required_text(e, r, "next_hop"));
+                route.next_hop = endpoint_of(r, "next_hop", required_text(e, r, "next_hop"));
                 o.proxy.routes.push_back(std::move(route));
             });
         } else if (k == "host") {
             each_entry(node, k, [&](const toml::node& e, table_reader& r) {
                 proxy::static_host host;
                 host.name = required_text(e, r, "name");
-                host.address = endpoint_of(e, r.name("address"), required_text(e, r, "address"));
+                host.address = endpoint_of(r, "address", required_text(e, r, "address"));
                 o.proxy.hosts.push_back(std::move(host));
             });
         } else if (k == "contact") {
@@ -271,7 +283,7 @@ void read_file(const toml::table& root, options& o) {
                 static_contact c;
                 c.aor = required_text(e, r, "aor");
                 if (c.aor.find('@') == std::string::npos) {
-                    fail(e, r.name("aor"), "must be user@host");
+                    r.fail_key("aor", "must be user@host");
                 }
                 c.binding.uri = required_text(e, r, "uri");
                 std::int64_t q = c.binding.q;

@@ -49,6 +49,8 @@ eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* progr
               lcores,
               "--main-lcore",
               std::to_string(o.main_lcore),
+              "--file-prefix",
+              o.instance,
               "--no-pci",
               "--vdev",
               o.port_device,

@@ -22,19 +22,21 @@ bool parse_unsigned(std::string_view text, unsigned max, unsigned& out) {
     return true;
 }
 
-// "1,2,3" -> {1, 2, 3}
+// "1,2,3" -> {1, 2, 3}; empty items ("1,", ",1", "1,,2") are errors.
 bool parse_lcore_list(std::string_view text, std::vector<unsigned>& out) {
     out.clear();
-    while (!text.empty()) {
+    for (;;) {
         const std::size_t comma = text.find(',');
         unsigned v;
         if (!parse_unsigned(text.substr(0, comma), 1023, v)) {
             return false;
         }
         out.push_back(v);
-        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+        if (comma == std::string_view::npos) {
+            return true;
+        }
+        text = text.substr(comma + 1);
     }
-    return !out.empty();
 }
 
 // "DOMAIN=1.2.3.4:5060"
@@ -73,6 +75,8 @@ std::string usage_text(const char* program) {
            "config/sipedge.example.toml); options on the command line override it.\n"
            "\n"
            "  --config FILE          read settings from FILE first\n"
+           "  --instance NAME        name of this dataplane (DPDK file prefix; telemetry at\n"
+           "                         /var/run/dpdk/NAME/dpdk_telemetry.v2; default sipedge)\n"
            "  --port VDEV            DPDK virtual device for the port, e.g. net_tap0,iface=dtap0\n"
            "  --ip ADDR              IPv4 address the dataplane answers on (ARP, ICMP, SIP)\n"
            "  --sip-port N           UDP port for SIP (default 5060)\n"
@@ -115,6 +119,9 @@ std::string check_options(const options& o) {
             }
         }
     }
+    if (o.instance.empty() || o.instance.find('/') != std::string::npos) {
+        return "the instance name must be non-empty and contain no '/'";
+    }
     if (o.worker_lcores.size() > 64) {
         return "at most 64 worker lcores";
     }
@@ -152,7 +159,7 @@ parse_outcome parse_options(int argc, char** argv) {
         }
         // Every other option takes exactly one value.
         static constexpr const char* with_value[] = {
-            "--config",  "--port",         "--ip",           "--sip-port",     "--main-lcore",
+            "--config",  "--instance", "--port",         "--ip",           "--sip-port",     "--main-lcore",
             "--workers", "--worker-lcore", "--record-route", "--domain",       "--route",
             "--contact", "--transactions", "--hugepages",    "--memory",       "--stats-interval",
             "--log-level"};
@@ -170,6 +177,8 @@ parse_outcome parse_options(int argc, char** argv) {
         unsigned v = 0;
         if (arg == "--config") {
             // Read above.
+        } else if (arg == "--instance") {
+            o.instance = value;
         } else if (arg == "--port") {
             o.port_device = value;
         } else if (arg == "--ip") {

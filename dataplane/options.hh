@@ -24,6 +24,9 @@ struct static_contact {
 
 struct options {
     std::string config_path;         // empty: command line only
+    // DPDK --file-prefix: names the runtime directory /var/run/dpdk/<instance>,
+    // where the telemetry socket lives; distinct per process on one machine.
+    std::string instance = "sipedge";
     std::string port_device;         // DPDK vdev spec, e.g. "net_tap0,iface=dtap0"
     std::uint32_t ipv4_address = 0;  // our address, network byte order
     std::uint16_t sip_port = 5060;   // UDP port we listen on

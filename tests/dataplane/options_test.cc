@@ -6,6 +6,8 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <initializer_list>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -122,6 +124,124 @@ TEST(eal_setup, required_hugepages_missing_is_an_error) {
     EXPECT_NE(p.reason.find("scripts/hugepages"), std::string::npos);
     o.hugepages = hugepage_mode::disabled;
     EXPECT_FALSE(plan_eal(o, hugepage_info{512, 2048}, "sipedge", 0).use_hugepages);
+}
+
+} // namespace
+} // namespace sipedge::dataplane
+
+namespace sipedge::dataplane {
+namespace {
+
+std::string write_temp(const std::string& text) {
+    char path[] = "/tmp/sipedge-config-XXXXXX";
+    const int fd = mkstemp(path);
+    EXPECT_GE(fd, 0);
+    close(fd);
+    std::ofstream(path) << text;
+    return path;
+}
+
+parse_outcome parse_vector(std::vector<std::string> storage) {
+    storage.insert(storage.begin(), "sipedge");
+    std::vector<char*> argv;
+    for (auto& s : storage) {
+        argv.push_back(s.data());
+    }
+    return parse_options(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(config_file, the_example_in_the_repo_loads) {
+    auto r = parse_vector({"--config", SIPEDGE_EXAMPLE_CONFIG});
+    ASSERT_TRUE(r.opts) << r.message;
+    const options& o = *r.opts;
+    EXPECT_EQ(o.port_device, "net_tap0,iface=sipedge0");
+    EXPECT_EQ(o.proxy.host, "198.51.100.1"); // defaults to the address
+    EXPECT_EQ(o.proxy.domains, std::vector<std::string>{"example.com"});
+    ASSERT_EQ(o.proxy.routes.size(), 1u);
+    EXPECT_EQ(o.proxy.routes[0].next_hop.port, 5060);
+    ASSERT_EQ(o.contacts.size(), 1u);
+    EXPECT_EQ(o.contacts[0].aor, "bob@example.com");
+    EXPECT_EQ(o.proxy.timers.t1.count(), 500);
+}
+
+TEST(config_file, command_line_overrides_the_file) {
+    const std::string path = write_temp("[dataplane]\nport = \"net_tap0\"\naddress = \"198.51.100.1\"\n"
+                                        "worker_lcores = [1]\n[proxy]\nrecord_route = true\n");
+    auto r = parse_vector({"--config", path, "--workers", "2,3", "--record-route", "off",
+                           "--ip", "203.0.113.5"});
+    ASSERT_TRUE(r.opts) << r.message;
+    EXPECT_EQ(r.opts->worker_lcores, (std::vector<unsigned>{2, 3}));
+    EXPECT_FALSE(r.opts->proxy.record_route);
+    EXPECT_EQ(r.opts->proxy.host, "203.0.113.5");
+    EXPECT_EQ(r.opts->proxy.lcore_count, 2);
+    std::remove(path.c_str());
+}
+
+TEST(config_file, every_error_names_file_line_and_key) {
+    struct bad_case {
+        std::string text;
+        std::string expected; // after "FILE:"
+    };
+    const std::vector<bad_case> cases = {
+        {"[dataplane]\nport = 5\n", "2:1: dataplane.port: must be a string"},
+        {"[dataplane]\naddress = \"198.51.100.300\"\n", "2:1: dataplane.address: '198.51.100.300' is not an IPv4 address"},
+        {"[dataplane]\n\nsip_port = 70000\n", "3:1: dataplane.sip_port: must be between 1 and 65535"},
+        {"[dataplane]\nprot = \"x\"\n", "2:1: dataplane.prot: unknown key"},
+        {"[proxy]\nrecord_route = \"yes\"\n", "2:1: proxy.record_route: must be true or false"},
+        {"[proxy.timers]\nt1_ms = 0\n", "2:1: proxy.timers.t1_ms: must be between 1 and 60000"},
+        {"[[route]]\ndomain = \"x.org\"\nnext_hop = \"uas.example\"\n", "3:1: route.next_hop: 'uas.example' is not IPV4:PORT"},
+        {"[[route]]\nnext_hop = \"198.51.100.3\"\n", "1:1: route.domain: is required"},
+        {"[[contact]]\naor = \"bob\"\nuri = \"sip:bob@198.51.100.3\"\n", "2:1: contact.aor: must be user@host"},
+        {"[dataplane]\nworker_lcores = []\n", "2:1: dataplane.worker_lcores: must be a non-empty array"},
+        {"[dataplane\n", "1:"}, // TOML syntax error: line and column from the parser
+    };
+    for (const auto& c : cases) {
+        const std::string path = write_temp(c.text);
+        auto r = parse_vector({"--config", path});
+        EXPECT_FALSE(r.opts) << c.text;
+        EXPECT_EQ(r.exit_code, 2);
+        EXPECT_NE(r.message.find(path + ":" + c.expected), std::string::npos)
+            << "got: " << r.message << "\nwanted: " << c.expected;
+        std::remove(path.c_str());
+    }
+}
+
+TEST(config_file, a_missing_file_is_a_clear_error) {
+    auto r = parse_vector({"--config", "/nonexistent/sipedge.toml"});
+    EXPECT_FALSE(r.opts);
+    EXPECT_NE(r.message.find("/nonexistent/sipedge.toml: cannot open"), std::string::npos);
+}
+
+TEST(config_file, tables_of_the_control_process_are_left_to_it) {
+    const std::string path = write_temp("[dataplane]\nport = \"net_tap0\"\naddress = \"198.51.100.1\"\n"
+                                        "[control]\nanything = 1\n");
+    auto r = parse_vector({"--config", path});
+    EXPECT_TRUE(r.opts) << r.message;
+    std::remove(path.c_str());
+}
+
+TEST(options, worker_lists_are_checked) {
+    EXPECT_FALSE(parse_vector({"--port", "p", "--ip", "198.51.100.1", "--workers", "1,1"}).opts);
+    EXPECT_FALSE(parse_vector({"--port", "p", "--ip", "198.51.100.1", "--workers", "0,1"}).opts);
+    EXPECT_FALSE(parse_vector({"--port", "p", "--ip", "198.51.100.1", "--workers", "1,"}).opts);
+    auto r = parse_vector({"--port", "p", "--ip", "198.51.100.1", "--workers", "1,2",
+                           "--route", ".example.net=198.51.100.3:5080", "--contact",
+                           "bob@example.com=sip:bob@198.51.100.3"});
+    ASSERT_TRUE(r.opts) << r.message;
+    EXPECT_EQ(r.opts->proxy.routes.at(0).next_hop.port, 5080);
+    EXPECT_EQ(r.opts->contacts.at(0).binding.uri, "sip:bob@198.51.100.3");
+}
+
+TEST(eal_setup, lcores_beyond_the_cpus_share_them) {
+    options o;
+    o.port_device = "net_tap0";
+    o.worker_lcores = {1, 2};
+    eal_plan p = plan_eal(o, hugepage_info{0, 2048}, "sipedge", 2);
+    EXPECT_TRUE(has(p.args, "0,1,2@0"));
+    EXPECT_NE(p.reason.find("share CPUs"), std::string::npos);
+    eal_plan q = plan_eal(o, hugepage_info{0, 2048}, "sipedge", 4);
+    EXPECT_TRUE(has(q.args, "0,1,2"));
+    EXPECT_TRUE(has(q.args, "sipedge")); // --file-prefix
 }
 
 } // namespace

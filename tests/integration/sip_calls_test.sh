@@ -56,6 +56,7 @@ if [ "$loss" -gt 0 ]; then
     in_lab nft delete table netdev lab_loss
 fi
 stop_uas
+live_forwarded=$(telemetry_counter proxy_requests_forwarded) || fail "telemetry did not answer"
 stop_sipedge
 
 echo "$TEST_NAME: sipp uac: $uac_ok successful, $uac_failed failed, $uac_unexpected unexpected, $uac_retrans retransmissions (exit $uac_exit)"
@@ -75,6 +76,7 @@ echo "$TEST_NAME: sipedge: $invites INVITEs in, $forwarded requests and $acks AC
 # Each call is INVITE + BYE forwarded (>= 2 per call) and ACK for 2xx forwarded.
 [ "$invites" -ge "$calls" ] || fail "sipedge saw $invites INVITEs for $calls calls"
 [ "$forwarded" -ge $((2 * calls)) ] || fail "sipedge forwarded $forwarded requests for $calls calls"
+[ "$live_forwarded" = "$forwarded" ] || fail "telemetry said $live_forwarded requests forwarded, the final printout $forwarded"
 if [ "$loss" -eq 0 ]; then
     [ "$acks" -ge "$calls" ] || fail "sipedge forwarded $acks ACKs for $calls calls"
 fi

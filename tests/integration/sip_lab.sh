@@ -43,7 +43,7 @@ fail() {
 # start_sipedge ARGS...: starts sipedge in the lab and waits until it runs.
 start_sipedge() {
     "$scripts/lab" up >/dev/null
-    "$scripts/lab" exec "$sipedge" --port "net_tap0,iface=$lab_iface" --ip "$DP_IP" "$@" \
+    "$scripts/lab" exec "$sipedge" --instance "$LAB_NS" --port "net_tap0,iface=$lab_iface" --ip "$DP_IP" "$@" \
         >"$dp_log" 2>&1 &
     dp_pid=$!
     "$scripts/lab" attach "$lab_iface" >/dev/null
@@ -74,6 +74,18 @@ counter() {
 }
 
 in_lab() { ip netns exec "$LAB_NS" "$@"; }
+
+# telemetry_counter NAME: a counter's total read live through DPDK telemetry.
+telemetry_counter() {
+    python3 - "/var/run/dpdk/$LAB_NS/dpdk_telemetry.v2" "$1" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+json.loads(s.recv(16384))
+s.send(b"/sipedge/counters")
+print(json.loads(s.recv(65536))["/sipedge/counters"][sys.argv[2]])
+PY
+}
 
 # start_uas [SCENARIO-ARGS...]: a sipp UAS at UAS_IP:5060 in the background.
 start_uas() {
