@@ -1,6 +1,8 @@
 #include "dataplane/eal_setup.hh"
 
+#include <cctype>
 #include <fstream>
+#include <string_view>
 #include <sstream>
 
 namespace sipedge::dataplane {
@@ -23,6 +25,34 @@ hugepage_info read_hugepage_info(const char* meminfo_path) {
         }
     }
     return h;
+}
+
+bool is_pci_address(std::string_view s) {
+    // [dddd:]bb:dd.f with hex digits, optionally followed by ",devargs".
+    s = s.substr(0, s.find(','));
+    auto hex_run = [&](std::size_t n) {
+        if (s.size() < n) {
+            return false;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+                return false;
+            }
+        }
+        s.remove_prefix(n);
+        return true;
+    };
+    auto sep = [&](char c) {
+        if (s.empty() || s.front() != c) {
+            return false;
+        }
+        s.remove_prefix(1);
+        return true;
+    };
+    if (s.size() == 12 && !(hex_run(4) && sep(':'))) {
+        return false;
+    }
+    return hex_run(2) && sep(':') && hex_run(2) && sep('.') && hex_run(1) && s.empty();
 }
 
 eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* program,
@@ -51,11 +81,15 @@ eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* progr
               std::to_string(o.main_lcore),
               "--file-prefix",
               o.instance,
-              "--no-pci",
-              "--vdev",
-              o.port_device,
               "--log-level",
               o.log_level};
+    // A PCI address (0000:3b:00.0) names a physical port bound to vfio-pci;
+    // anything else is a virtual device spec (net_tap0,iface=...).
+    if (is_pci_address(o.port_device)) {
+        p.args.insert(p.args.end(), {"-a", o.port_device});
+    } else {
+        p.args.insert(p.args.end(), {"--no-pci", "--vdev", o.port_device});
+    }
     // Enough for the mbuf pool and the port's rings with headroom.
     const unsigned long needed_mb = 64;
     const bool huge_available = huge.free_mb() >= needed_mb;

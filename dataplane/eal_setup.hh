@@ -6,6 +6,7 @@
 #include "dataplane/options.hh"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sipedge::dataplane {
@@ -25,6 +26,9 @@ struct eal_plan {
     std::string reason; // one line for the operator
     bool ok = true;     // false: --hugepages yes but none free
 };
+
+// True for a PCI address ("0000:3b:00.0" or "3b:00.0", devargs after a comma).
+bool is_pci_address(std::string_view port);
 
 // cpu_count: CPUs the process may use (0: do not remap lcore numbers).
 eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* program,

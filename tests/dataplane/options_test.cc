@@ -246,3 +246,27 @@ TEST(eal_setup, lcores_beyond_the_cpus_share_them) {
 
 } // namespace
 } // namespace sipedge::dataplane
+
+namespace sipedge::dataplane {
+namespace {
+
+TEST(eal_setup, pci_addresses_are_allowed_and_vdevs_stay_virtual) {
+    EXPECT_TRUE(is_pci_address("0000:3b:00.0"));
+    EXPECT_TRUE(is_pci_address("3b:00.1"));
+    EXPECT_TRUE(is_pci_address("0000:3b:00.0,rxq_cqe_comp_en=0"));
+    EXPECT_FALSE(is_pci_address("net_tap0,iface=dtap0"));
+    EXPECT_FALSE(is_pci_address("3b:00"));
+    EXPECT_FALSE(is_pci_address("zz:00.0"));
+    options o;
+    o.port_device = "0000:3b:00.0";
+    eal_plan pci = plan_eal(o, hugepage_info{0, 2048}, "sipedge", 0);
+    EXPECT_TRUE(has(pci.args, "-a"));
+    EXPECT_FALSE(has(pci.args, "--no-pci"));
+    o.port_device = "net_tap0";
+    eal_plan tap = plan_eal(o, hugepage_info{0, 2048}, "sipedge", 0);
+    EXPECT_TRUE(has(tap.args, "--vdev"));
+    EXPECT_TRUE(has(tap.args, "--no-pci"));
+}
+
+} // namespace
+} // namespace sipedge::dataplane
