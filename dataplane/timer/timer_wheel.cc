@@ -63,16 +63,23 @@ constexpr std::int64_t tick_diff(tick_t a, tick_t b) {
 } // namespace
 
 result<timer_wheel, timer_errc> timer_wheel::create(const timer_wheel_config& config) {
-    if (config.capacity == 0 || config.capacity > max_capacity || config.kinds == 0 ||
-        config.first_generation == 0) {
-        return error{timer_errc::invalid_config, "timer wheel: capacity 1..2^30, kinds >= 1"};
+    if (config.capacity == 0 || config.capacity > max_capacity || config.kinds == 0) {
+        return error{timer_errc::invalid_config, "timer wheel: capacity 1..2^28-1, kinds >= 1"};
     }
     static_assert(sizeof(node) == 24, "the node size is the memory-per-timer budget");
+    // insert() picks a level from the delay's bit width and bumps it at most once;
+    // max_delay must fit the top level without a bump.
+    static_assert(std::bit_width(max_delay) <= level_bits + level_shift * (level_count - 1));
     timer_wheel w;
     w._capacity = config.capacity;
     w._kinds = config.kinds;
     w._now = config.start_tick;
-    // Each non-empty slot has at most one partly filled chunk.
+    // The all-ones index (>= capacity) is never a node: the all-ones word is invalid.
+    w._index_bits = static_cast<std::uint8_t>(std::bit_width(config.capacity));
+    w._generation_step = std::uint32_t{1} << w._index_bits;
+    w._index_mask = w._generation_step - 1;
+    // Each slot owns one chunk (even when empty) plus one per 16 entries beyond the
+    // first 16: at most ceil(count / 16) + 1, hence this many in all.
     w._chunk_count = (config.capacity + chunk_entries - 1) / chunk_entries + slot_total;
 
     const std::size_t node_bytes = align_up(sizeof(node) * w._capacity, cache_line_size);
@@ -91,24 +98,28 @@ result<timer_wheel, timer_errc> timer_wheel::create(const timer_wheel_config& co
     w._nodes = reinterpret_cast<node*>(base);
     w._chunk_items = reinterpret_cast<std::uint32_t*>(base + node_bytes);
     w._chunk_next = reinterpret_cast<std::uint32_t*>(base + node_bytes + item_bytes);
+    // Touch the chunk entries now (the loops below touch the rest), so that no page
+    // fault lands on the fast path: start-up pays for them.
+    std::memset(w._chunk_items, 0, item_bytes);
 
     // Free lists in index order, so a fresh wheel hands out nodes sequentially.
     for (std::uint32_t i = 0; i < w._capacity; ++i) {
         node& n = w._nodes[i];
         n.data = 0;
         n.expiry_lo = 0;
-        n.generation = config.first_generation;
+        n.handle = i; // generation 0
         n.pos = i + 1 < w._capacity ? i + 1 : nil;
         n.kind = 0;
         n.slot = no_slot;
     }
     w._free_node = 0;
+    // Chunk i < slot_total belongs to slot i for good; the rest are free.
     for (std::uint32_t c = 0; c < w._chunk_count; ++c) {
-        w._chunk_next[c] = c + 1 < w._chunk_count ? c + 1 : nil;
+        w._chunk_next[c] = c >= slot_total && c + 1 < w._chunk_count ? c + 1 : nil;
     }
-    w._free_chunk = 0;
-    for (slot_list& s : w._slots) {
-        s = {0, nil};
+    w._free_chunk = slot_total < w._chunk_count ? slot_total : nil;
+    for (unsigned i = 0; i < slot_total; ++i) {
+        w._slots[i] = {0, i};
     }
     return w;
 }
@@ -129,7 +140,9 @@ timer_wheel& timer_wheel::operator=(timer_wheel&& other) noexcept {
         _free_node = std::exchange(other._free_node, nil);
         _capacity = std::exchange(other._capacity, 0);
         _armed = std::exchange(other._armed, 0);
-        _retired = std::exchange(other._retired, 0);
+        _index_mask = std::exchange(other._index_mask, 0);
+        _generation_step = std::exchange(other._generation_step, 0);
+        _index_bits = std::exchange(other._index_bits, 0);
         _kinds = std::exchange(other._kinds, 0);
         _in_advance = std::exchange(other._in_advance, false);
         _has_next = std::exchange(other._has_next, false);
@@ -172,10 +185,11 @@ tick_t timer_wheel::full_expiry(const node& n) const {
 }
 
 result<tick_t, timer_errc> timer_wheel::expiry(timer_handle h) const {
-    if (!armed(h)) {
+    const node* n = lookup(h);
+    if (n == nullptr) {
         return error{timer_errc::stale_handle, "timer not armed"};
     }
-    return full_expiry(_nodes[h.index]);
+    return full_expiry(*n);
 }
 
 std::optional<tick_t> timer_wheel::next_expiry_hint() const {
@@ -191,7 +205,9 @@ std::size_t timer_wheel::memory_bytes() const {
 
 // Earliest slot tick over all levels. Level n's occupied slots cover the granules
 // after the one holding now, so rotating its bitmap to start just after that granule
-// makes the first set bit the earliest one.
+// makes the first set bit the earliest one. No slot of level n is earlier than the
+// first granule boundary of level n after now, and those boundaries only move later
+// with the level: once a level's boundary is no earlier than the best found, stop.
 bool timer_wheel::compute_next(tick_t& next) const {
     bool found = false;
     tick_t best_delta = 0;
@@ -202,6 +218,9 @@ bool timer_wheel::compute_next(tick_t& next) const {
         }
         const unsigned shift = level * level_shift;
         const tick_t first = (_now >> shift) + 1;
+        if (found && (first << shift) - _now >= best_delta) {
+            break;
+        }
         const std::uint64_t rotated =
             std::rotr(bits, static_cast<int>(first & (slots_per_level - 1)));
         const tick_t granule = first + static_cast<tick_t>(std::countr_zero(rotated));
@@ -253,12 +272,12 @@ void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
         }
         node& n = _nodes[index];
         s.count = last;
-        if (entry == 0) {
+        if (entry == 0 && last != 0) { // the slot keeps its last chunk
             s.head_chunk = older;
             _chunk_next[head] = _free_chunk;
             _free_chunk = head;
         }
-        const timer_event ev{{index, n.generation}, n.kind, n.data, full_expiry(n), _now};
+        const timer_event ev{{n.handle}, n.kind, n.data, full_expiry(n), _now};
         free_node(index, n);
         --_armed;
         ++fired;
@@ -284,8 +303,10 @@ std::size_t timer_wheel::advance(tick_t now) {
             break;
         }
         _now = next;
-        // Every level holding a slot at this tick; the coarser levels first, since
-        // their timers were rounded up and are on average the earlier ones.
+        // Every level holding a slot at this tick: those whose granule boundary it is
+        // (levels up to its trailing zero bits / level_shift). The coarser levels
+        // first, since their timers were rounded up and are on average the earlier
+        // ones.
         for (unsigned level = level_count; level-- > 0;) {
             const unsigned shift = level * level_shift;
             if ((next & ((tick_t{1} << shift) - 1)) != 0) {

@@ -3,38 +3,55 @@
 // they fire (SIP transaction timers) and for a range from one tick to days (RFC
 // 4028 session timers).
 //
-// Shape (idea from the Linux kernel/time/timer.c header comment): 9 levels of 64
-// slots; level n has a granularity of 8^n ticks. A timer is put once, in the lowest
-// level whose 63-slot horizon holds its expiry rounded up to that level's
-// granularity, and never moves again (no cascading): start, cancel and restart
-// touch one node and one slot, and firing touches each timer once.
+// Shape (idea from the Linux kernel/time/timer.c header comment, with a finer
+// ratio): 13 levels of 64 slots; level n has a granularity of 4^n ticks. A timer is
+// put once, in the lowest level whose 63-slot horizon holds its expiry rounded up to
+// that level's granularity, and never moves again (no cascading): start, cancel and
+// restart touch one node and one slot, and firing touches each timer once. Without
+// cascading, levels cost almost nothing, so the wheel uses x4 per level rather than
+// Linux's x8: that halves the worst-case lateness (below).
 //
 // Error bound (tested): a timer started at wheel tick T with delay d >= 1 expires at
 // e = T + d and fires at the slot tick f = e rounded up to its level's granularity g:
-//     e <= f <= e + max_lateness(d),  max_lateness(d) = g_max(d) - 1 < 4*d/31 (12.9 %),
+//     e <= f <= e + max_lateness(d),  max_lateness(d) = g_max(d) - 1 < 2*d/31 (6.5 %),
 // where g_max(d) is the coarsest granularity d can land in (level n is used only
-// when level n-1 cannot hold it, which needs d >= 62 * 8^(n-1) + 2). f == e exactly
-// for d <= 63 (level 0). advance(now) fires, once, every timer whose f <= now, in
+// when level n-1 cannot hold it, which needs d >= 62 * 4^(n-1) + 2). So the bound is
+// 0 for d <= 63 (level 0: exact) and below 1/8 of the delay at every level beyond
+// (below 1/15.5, in fact). advance(now) fires, once, every timer whose f <= now, in
 // order of f (timers with the same f in no particular order), so firing is in
 // deadline order within the bound. It never fires a timer early (in wheel ticks).
 //
 // Slots hold arrays of node indices (chunks of 16), not linked lists, so that firing
 // a slot walks memory sequentially and prefetches nodes ahead: with millions of live
 // timers the nodes do not fit in cache and a list walk would be one DRAM miss per
-// timer. Cancel removes by swapping the slot's last entry into the hole.
+// timer. Cancel removes by swapping the slot's last entry into the hole. Every slot
+// keeps one chunk even when empty, so a start into an empty slot and its cancel do
+// not go through the chunk free list.
 //
-// Handles: a 32-bit pool index plus a 32-bit generation. The generation changes
-// whenever a timer is cancelled or fires, so a stale handle is detected, never
-// reinterpreted; a node whose generation would wrap is retired, not reused. (A
-// single 32-bit word would leave 8 generation bits at 10M timers, which repeats
-// after 256 reuses of a node.)
+// Handles: one 32-bit word, generation << index_bits | index. index_bits is the bit
+// width of the capacity, fixed at create(); the all-ones index is never a node, so
+// the all-ones word is the invalid (default) handle. The other k = 32 - index_bits
+// bits are a generation (k = 8 at 10M timers, 12 at 1M; max_capacity keeps k >= 4).
+// Each node stores its current handle word, and firing or cancelling a timer adds
+// 1 << index_bits to it, so the generation wraps modulo 2^k (no node is ever
+// retired). cancel/restart/armed/expiry accept a handle only if it equals its node's
+// word and the node is armed. Stale-handle detection and its limit:
+//   - a handle of a timer that fired or was cancelled is refused unless its node has
+//     since been reused exactly a multiple of 2^k times and is armed again; in that
+//     one case the handle names that newer timer (it cannot be told apart);
+//   - whatever the handle, the wheel's structure is never corrupted: an out-of-range
+//     index or an unarmed node is refused before anything is touched.
+// Callers that forget a handle when its timer fires or is cancelled (the transaction
+// layer does) never present a stale one. (8-byte handles with a 32-bit generation
+// would push the limit to 2^32 reuses, at 12 more bytes per transaction.)
 //
 // Threading: one lcore owns a wheel and is the only one to call it. Other lcores
 // send requests through an SPSC ring (timer_requests.hh).
 //
 // Memory: everything is allocated at construction (on transparent huge pages where
 // the kernel allows); nothing afterwards. About 28.3 bytes per timer of capacity
-// (24-byte node + 4-byte slot entry + chunk links) plus ~5 KiB of slots.
+// (24-byte node + 4-byte slot entry + chunk links) plus ~60 KiB of slots and their
+// chunks.
 
 #include "common/compiler.hh"
 #include "common/result.hh"
@@ -48,24 +65,26 @@
 namespace sipedge::timer {
 
 enum class timer_errc : std::uint8_t {
-    capacity_exhausted = 1, // every node is armed (or retired)
+    capacity_exhausted = 1, // every node is armed
     delay_out_of_range,     // delay > timer_wheel::max_delay
     stale_handle,           // the timer was cancelled or has fired (or never existed)
     unknown_kind,           // kind >= config.kinds or no handler registered for it
     invalid_config,         // create(): capacity 0 or too large, kinds 0
 };
 
+// 32 bits: generation << index_bits | index (see the header comment). Opaque to
+// users: compare, copy, keep; the wheel decodes it.
 struct timer_handle {
-    static constexpr std::uint32_t invalid_index = 0xffffffffu;
+    static constexpr std::uint32_t invalid_value = 0xffffffffu;
 
-    std::uint32_t index = invalid_index;
-    std::uint32_t generation = 0;
+    std::uint32_t value = invalid_value;
 
     // False only for a default-constructed handle; says nothing about liveness
     // (use timer_wheel::armed()).
-    bool valid() const { return index != invalid_index; }
+    bool valid() const { return value != invalid_value; }
     friend bool operator==(timer_handle, timer_handle) = default;
 };
+static_assert(sizeof(timer_handle) == 4);
 
 // What a callback is told. The handle is already stale when the callback runs:
 // the node has been freed, so the callback may start timers that reuse it.
@@ -84,22 +103,22 @@ class timer_wheel;
 using timer_callback = void (*)(void* context, timer_wheel& wheel, const timer_event& event);
 
 struct timer_wheel_config {
-    std::uint32_t capacity = 0;         // maximum number of armed timers, 1 .. max_capacity
-    tick_t start_tick = 0;              // the wheel's now() at creation
-    std::uint16_t kinds = 1;            // callback table size; kinds are 0 .. kinds-1
-    std::uint32_t first_generation = 1; // for tests of generation retirement; keep 1
+    std::uint32_t capacity = 0; // maximum number of armed timers, 1 .. max_capacity
+    tick_t start_tick = 0;      // the wheel's now() at creation
+    std::uint16_t kinds = 1;    // callback table size; kinds are 0 .. kinds-1
 };
 
 class timer_wheel {
 public:
-    static constexpr unsigned level_count = 9;
+    static constexpr unsigned level_count = 13;
     static constexpr unsigned level_bits = 6;  // 64 slots per level
-    static constexpr unsigned level_shift = 3; // granularity x8 per level
+    static constexpr unsigned level_shift = 2; // granularity x4 per level
     static constexpr unsigned slots_per_level = 1u << level_bits;
     // Longest delay accepted: 62 granules of the top level (2^24 ticks each), which
     // always fits its 63-granule horizon. 1.04e9 ticks = 12 days at 1 ms ticks.
     static constexpr tick_t max_delay = tick_t{62} << (level_shift * (level_count - 1));
-    static constexpr std::uint32_t max_capacity = 1u << 30;
+    // Keeps at least 4 generation bits in a handle (index_bits <= 28).
+    static constexpr std::uint32_t max_capacity = (1u << 28) - 1;
 
     // Largest lateness the wheel allows itself for a delay (see the header comment).
     static constexpr tick_t max_lateness(tick_t delay) {
@@ -172,7 +191,12 @@ public:
 
     std::uint32_t size() const { return _armed; }
     std::uint32_t capacity() const { return _capacity; }
-    std::uint32_t retired() const { return _retired; }
+    // Handle layout: index bits (bit width of the capacity) and generation bits (the
+    // rest); a stale handle can be mistaken only after 2^generation_bits() reuses.
+    unsigned index_bits() const { return _index_bits; }
+    unsigned generation_bits() const { return 32 - _index_bits; }
+    // The pool index a handle names (diagnostics and tests).
+    std::uint32_t index_of(timer_handle h) const { return h.value & _index_mask; }
     // Bytes allocated for `capacity` timers, all structures included.
     std::size_t memory_bytes() const;
 
@@ -196,6 +220,8 @@ private:
     void insert(std::uint32_t index, node& n, tick_t expiry);
     void remove(node& n);
     void free_node(std::uint32_t index, node& n);
+    node* lookup(timer_handle h);
+    const node* lookup(timer_handle h) const;
     void fire_slot(unsigned slot_id, std::size_t& fired);
     bool compute_next(tick_t& next) const;
     tick_t full_expiry(const node& n) const;
@@ -214,7 +240,9 @@ private:
     std::uint32_t _free_node = nil;
     std::uint32_t _capacity = 0;
     std::uint32_t _armed = 0;
-    std::uint32_t _retired = 0;
+    std::uint32_t _index_mask = 0;      // (1 << index_bits) - 1
+    std::uint32_t _generation_step = 0; // 1 << index_bits
+    std::uint8_t _index_bits = 0;
     std::uint16_t _kinds = 0;
     bool _in_advance = false;
     bool _has_next = false;
@@ -231,9 +259,9 @@ private:
 // 24 bytes: with the 4-byte slot entry and chunk links a timer costs ~28.3 bytes.
 struct timer_wheel::node {
     std::uint64_t data;
-    std::uint32_t expiry_lo;  // low 32 bits of the expiry tick; max_delay < 2^31
-    std::uint32_t generation; // 0 = retired
-    std::uint32_t pos;        // armed: chunk * 16 + entry; free: next free node
+    std::uint32_t expiry_lo; // low 32 bits of the expiry tick; max_delay < 2^31
+    std::uint32_t handle;    // current handle word: generation << index_bits | own index
+    std::uint32_t pos;       // armed: chunk * 16 + entry; free: next free node
     std::uint16_t kind;
     std::uint16_t slot; // level * 64 + index, or no_slot when not armed
 };
@@ -242,29 +270,27 @@ struct timer_wheel::node {
 // the level's granularity. The horizon is 63 granules past the granule holding now,
 // so a slot never aliases the one being fired.
 SIPEDGE_ALWAYS_INLINE void timer_wheel::insert(std::uint32_t index, node& n, tick_t expiry) {
+    // The lowest level that can hold delay d needs d < 64 * 4^level; it is `level`
+    // below or the next one up (d < 2^width <= 64 * 4^level, so one level up it is
+    // under 16 granules). It holds the timer iff the granule of expiry - 1 is at most
+    // 62 past the granule of now (the rounded-up expiry is then <= 63 granules on).
     const tick_t delay = expiry - _now;
-    // d < 64 * 8^level is necessary; start from the lowest level that allows it.
-    const unsigned width = 64 - static_cast<unsigned>(std::countl_zero(delay));
+    const unsigned width = static_cast<unsigned>(std::bit_width(delay));
     unsigned level = width <= level_bits ? 0 : (width - level_bits + level_shift - 1) / level_shift;
-    tick_t granules;
-    unsigned shift;
-    for (;;) {
-        shift = level * level_shift;
-        const tick_t g = tick_t{1} << shift;
-        const tick_t offset = expiry - (_now & ~(g - 1));
-        granules = (offset + g - 1) >> shift;
-        if (granules < slots_per_level || level + 1 == level_count) {
-            break;
-        }
-        ++level;
-    }
-    const tick_t granule = (_now >> shift) + granules;
+    // Measured from the start of now's granule, which is wrap-safe on the tick line.
+    const tick_t last = expiry - 1;
+    unsigned shift = level * level_shift;
+    level += ((last - (_now & (~tick_t{0} << shift))) >> shift) >= slots_per_level - 1 ? 1u : 0u;
+    shift = level * level_shift;
+    // Expiry rounded up, in granules. Across the 2^64 wrap it is off by 2^(64 - shift),
+    // a multiple of 64: the same slot, and the same slot tick modulo 2^64.
+    const tick_t granule = (last >> shift) + 1;
     const unsigned index_in_level = static_cast<unsigned>(granule & (slots_per_level - 1));
     const unsigned slot_id = level * slots_per_level + index_in_level;
     slot_list& s = _slots[slot_id];
     const unsigned entry = s.count & (chunk_entries - 1);
-    if (entry == 0) {
-        // Needs a new chunk; create() sized the pool so this cannot run out.
+    if (entry == 0 && s.count != 0) {
+        // The head chunk is full. create() sized the pool so this cannot run out.
         const std::uint32_t c = _free_chunk;
         _free_chunk = _chunk_next[c];
         _chunk_next[c] = s.head_chunk;
@@ -299,26 +325,39 @@ SIPEDGE_ALWAYS_INLINE void timer_wheel::remove(node& n) {
     }
     s.count = last;
     if (entry == 0) {
-        s.head_chunk = _chunk_next[head];
-        _chunk_next[head] = _free_chunk;
-        _free_chunk = head;
-    }
-    if (last == 0) {
-        const unsigned level = n.slot / slots_per_level;
-        _occupied[level] &= ~(std::uint64_t{1} << (n.slot % slots_per_level));
+        if (last != 0) {
+            s.head_chunk = _chunk_next[head];
+            _chunk_next[head] = _free_chunk;
+            _free_chunk = head;
+        } else {
+            // Empty: the slot keeps its one chunk.
+            const unsigned level = n.slot / slots_per_level;
+            _occupied[level] &= ~(std::uint64_t{1} << (n.slot % slots_per_level));
+        }
     }
 }
 
+// Next generation (wrapping modulo 2^generation_bits; the index bits stay), so the
+// handle just handed back is stale from here on.
 SIPEDGE_ALWAYS_INLINE void timer_wheel::free_node(std::uint32_t index, node& n) {
     n.slot = no_slot;
-    if (++n.generation == 0) [[unlikely]] {
-        // Its generations are used up: keep it out of circulation so that no old
-        // handle can ever match it again.
-        ++_retired;
-        return;
-    }
+    n.handle += _generation_step;
     n.pos = _free_node;
     _free_node = index;
+}
+
+// The node a handle names if it is armed with that handle's generation, else null.
+SIPEDGE_ALWAYS_INLINE timer_wheel::node* timer_wheel::lookup(timer_handle h) {
+    const std::uint32_t index = h.value & _index_mask;
+    if (index >= _capacity) [[unlikely]] {
+        return nullptr;
+    }
+    node& n = _nodes[index];
+    return n.handle == h.value && n.slot != no_slot ? &n : nullptr;
+}
+
+SIPEDGE_ALWAYS_INLINE const timer_wheel::node* timer_wheel::lookup(timer_handle h) const {
+    return const_cast<timer_wheel*>(this)->lookup(h);
 }
 
 inline result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::uint16_t kind,
@@ -344,31 +383,26 @@ inline result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::ui
     n.kind = kind;
     insert(index, n, expiry);
     ++_armed;
-    return timer_handle{index, n.generation};
+    return timer_handle{n.handle};
 }
 
 inline status<timer_errc> timer_wheel::cancel(timer_handle h) {
-    if (h.index >= _capacity) [[unlikely]] {
-        return error{timer_errc::stale_handle, "timer handle out of range"};
-    }
-    node& n = _nodes[h.index];
-    if (n.generation != h.generation || n.slot == no_slot) {
+    node* n = lookup(h);
+    if (n == nullptr) {
         return error{timer_errc::stale_handle, "timer already fired or cancelled"};
     }
-    remove(n);
-    free_node(h.index, n);
+    remove(*n);
+    free_node(h.value & _index_mask, *n);
     --_armed;
     return {};
 }
 
 inline status<timer_errc> timer_wheel::restart(timer_handle h, tick_t delay) {
-    if (h.index >= _capacity) [[unlikely]] {
-        return error{timer_errc::stale_handle, "timer handle out of range"};
-    }
-    node& n = _nodes[h.index];
-    if (n.generation != h.generation || n.slot == no_slot) {
+    node* const found = lookup(h);
+    if (found == nullptr) {
         return error{timer_errc::stale_handle, "timer already fired or cancelled"};
     }
+    node& n = *found;
     if (delay > max_delay) [[unlikely]] {
         return error{timer_errc::delay_out_of_range, "timer delay beyond the wheel's range"};
     }
@@ -378,16 +412,12 @@ inline status<timer_errc> timer_wheel::restart(timer_handle h, tick_t delay) {
     remove(n);
     const tick_t expiry = _now + delay;
     n.expiry_lo = static_cast<std::uint32_t>(expiry);
-    insert(h.index, n, expiry);
+    insert(h.value & _index_mask, n, expiry);
     return {};
 }
 
 inline bool timer_wheel::armed(timer_handle h) const {
-    if (h.index >= _capacity) {
-        return false;
-    }
-    const node& n = _nodes[h.index];
-    return n.generation == h.generation && n.slot != no_slot;
+    return lookup(h) != nullptr;
 }
 
 } // namespace sipedge::timer

@@ -1,13 +1,15 @@
 // Edge cases of the timer wheel: callbacks that start and cancel, many timers on one
-// slot, handle reuse, tick wrap, capacity, range, generation retirement, the error
-// bound's arithmetic.
+// slot, handle reuse, tick wrap, capacity, range, the 32-bit handle's generation wrap,
+// the error bound's arithmetic.
 
 #include "dataplane/timer/timer_wheel.hh"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <gtest/gtest.h>
+#include <utility>
 #include <vector>
 
 namespace sipedge::timer {
@@ -102,7 +104,12 @@ TEST(timer_wheel, cancel_prevents_firing_and_second_cancel_is_stale) {
     EXPECT_EQ(w.advance(1000), 0u);
     EXPECT_TRUE(rec.fires.empty());
     EXPECT_EQ(w.cancel(timer_handle{}).error_code(), timer_errc::stale_handle);
-    EXPECT_EQ(w.cancel(timer_handle{9999, 1}).error_code(), timer_errc::stale_handle);
+    // Capacity 4: 3 index bits; index 7 is in the mask but beyond the pool.
+    EXPECT_EQ(w.index_of(timer_handle{9999}), 7u);
+    EXPECT_EQ(w.cancel(timer_handle{9999}).error_code(), timer_errc::stale_handle);
+    EXPECT_FALSE(w.armed(timer_handle{9999}));
+    // In range, never handed out with that generation.
+    EXPECT_EQ(w.cancel(timer_handle{(5u << 3) | 2u}).error_code(), timer_errc::stale_handle);
 }
 
 TEST(timer_wheel, restart_moves_the_expiry_and_keeps_the_handle) {
@@ -154,8 +161,8 @@ TEST(timer_wheel, restart_of_self_is_refused_but_a_new_timer_reuses_the_node) {
             auto r = wheel.start(5, 0, 2); // capacity 1: needs the node just freed
             ASSERT_TRUE(r.ok());
             again = r.value();
-            EXPECT_EQ(again.index, ev.handle.index);
-            EXPECT_NE(again.generation, ev.handle.generation);
+            EXPECT_EQ(wheel.index_of(again), wheel.index_of(ev.handle));
+            EXPECT_NE(again, ev.handle);
         }
     };
     must_start(w, 3, 1);
@@ -217,8 +224,8 @@ TEST(timer_wheel, handle_reuse_after_firing) {
     const timer_handle a = must_start(w, 2, 1);
     w.advance(2);
     const timer_handle b = must_start(w, 2, 2);
-    EXPECT_EQ(a.index, b.index);
-    EXPECT_NE(a.generation, b.generation);
+    EXPECT_EQ(w.index_of(a), w.index_of(b));
+    EXPECT_NE(a, b);
     EXPECT_EQ(w.cancel(a).error_code(), timer_errc::stale_handle)
         << "the old handle must not reach the new timer";
     EXPECT_TRUE(w.armed(b));
@@ -341,21 +348,58 @@ TEST(timer_wheel, next_expiry_hint_is_a_lower_bound) {
     EXPECT_LE(hint, 3000 + timer_wheel::max_lateness(3000));
 }
 
-TEST(timer_wheel, generation_exhaustion_retires_the_node) {
+TEST(timer_wheel, handle_layout_follows_the_capacity) {
     recorder rec;
-    auto r = timer_wheel::create({.capacity = 1, .kinds = 1, .first_generation = 0xfffffffeu});
-    ASSERT_TRUE(r.ok());
-    timer_wheel w = std::move(r).value();
-    ASSERT_TRUE(w.set_handler(0, &recorder::callback, &rec).ok());
-    const timer_handle a = must_start(w, 5, 1);
-    ASSERT_TRUE(w.cancel(a).ok());
-    const timer_handle b = must_start(w, 5, 2);
-    EXPECT_EQ(b.generation, 0xffffffffu);
-    ASSERT_TRUE(w.cancel(b).ok());
-    EXPECT_EQ(w.retired(), 1u);
-    EXPECT_EQ(w.start(5, 0, 3).error_code(), timer_errc::capacity_exhausted)
-        << "a node whose generation wrapped must not come back";
-    EXPECT_EQ(w.cancel(timer_handle{0, 0}).error_code(), timer_errc::stale_handle);
+    const std::pair<std::uint32_t, unsigned> cases[] = {
+        {1, 1}, {4, 3}, {7, 3}, {8, 4}, {(1u << 16) - 1, 16}, {1u << 16, 17}};
+    for (const auto& [capacity, index_bits] : cases) {
+        timer_wheel w = make(capacity, rec);
+        EXPECT_EQ(w.index_bits(), index_bits) << capacity;
+        EXPECT_EQ(w.generation_bits(), 32 - index_bits) << capacity;
+    }
+    // 10M timers (not built here: 280 MB) would get 24 index and 8 generation bits;
+    // the largest capacity keeps 4.
+    EXPECT_EQ(std::bit_width(10000000u), 24);
+    EXPECT_EQ(std::bit_width(timer_wheel::max_capacity), 28);
+    EXPECT_FALSE(timer_handle{}.valid());
+    EXPECT_EQ(sizeof(timer_handle), 4u);
+}
+
+// The stated limit of stale-handle detection, exactly: with k generation bits a
+// stale handle is refused after 1 .. 2^k - 1 reuses of its node, and names the new
+// timer after exactly 2^k. Unarmed, it is refused whatever the generation.
+TEST(timer_wheel, stale_handle_detected_until_the_generation_wraps) {
+    recorder rec;
+    timer_wheel w = make((1u << 16) - 1, rec); // 16 index bits, 16 generation bits
+    ASSERT_EQ(w.generation_bits(), 16u);
+    const timer_handle old = must_start(w, 5, 0);
+    ASSERT_TRUE(w.cancel(old).ok());
+    const std::uint32_t reuses = 1u << w.generation_bits();
+    for (std::uint32_t reuse = 1; reuse < reuses; ++reuse) {
+        // LIFO free list: the node just freed is the next one handed out.
+        const timer_handle h = must_start(w, 5, reuse);
+        ASSERT_EQ(w.index_of(h), w.index_of(old));
+        ASSERT_NE(h, old) << "reuse " << reuse;
+        ASSERT_FALSE(w.armed(old)) << "reuse " << reuse;
+        ASSERT_EQ(w.cancel(old).error_code(), timer_errc::stale_handle) << "reuse " << reuse;
+        ASSERT_TRUE(w.armed(h));
+        if (reuse % 2 == 0) {
+            ASSERT_TRUE(w.cancel(h).ok());
+        } else {
+            ASSERT_EQ(w.advance(w.now() + 5), 1u); // firing moves the generation too
+        }
+    }
+    // The node's word equals the old handle again, but nothing is armed there.
+    EXPECT_FALSE(w.armed(old));
+    EXPECT_EQ(w.cancel(old).error_code(), timer_errc::stale_handle);
+    EXPECT_EQ(w.restart(old, 10).error_code(), timer_errc::stale_handle);
+    EXPECT_EQ(w.size(), 0u);
+    // The 2^k-th reuse: the documented case where a stale handle cannot be told apart.
+    const timer_handle wrapped = must_start(w, 5, 99);
+    EXPECT_EQ(wrapped, old);
+    EXPECT_TRUE(w.armed(old));
+    EXPECT_TRUE(w.cancel(old).ok());
+    EXPECT_EQ(w.size(), 0u);
 }
 
 TEST(timer_wheel, move_keeps_the_timers) {
@@ -375,13 +419,18 @@ TEST(timer_wheel, memory_per_timer_within_budget) {
     EXPECT_LE(per_timer, 32.0);
 }
 
-TEST(timer_wheel_bound, max_lateness_is_below_four_thirty_firsts_of_the_delay) {
+// The header's bound: exact up to 63 ticks, then below 2/31 of the delay (so below
+// 1/8, the example); and tight: each level's first delays reach it.
+TEST(timer_wheel_bound, max_lateness_is_below_two_thirty_firsts_of_the_delay) {
     EXPECT_EQ(timer_wheel::max_lateness(1), 0u);
     EXPECT_EQ(timer_wheel::max_lateness(63), 0u);
-    EXPECT_EQ(timer_wheel::max_lateness(64), 7u);
+    EXPECT_EQ(timer_wheel::max_lateness(64), 3u);
+    EXPECT_EQ(timer_wheel::max_lateness(62 * 4 + 1), 3u);
+    EXPECT_EQ(timer_wheel::max_lateness(62 * 4 + 2), 15u);
     for (tick_t d = 1; d <= timer_wheel::max_delay; d = d < 5000 ? d + 1 : d + d / 997) {
         const tick_t late = timer_wheel::max_lateness(d);
-        ASSERT_LT(31 * late, 4 * d) << "d " << d;
+        ASSERT_LT(31 * late, 2 * d) << "d " << d;
+        ASSERT_LE(8 * late, d) << "d " << d;
     }
 }
 
@@ -397,10 +446,10 @@ TEST(timer_wheel_bound, latest_delay_within_never_overruns) {
 // alignments of now.
 TEST(timer_wheel_bound, level_boundaries_fire_within_bound) {
     recorder rec;
-    timer_wheel w = make(64, rec);
+    timer_wheel w = make(6 * timer_wheel::level_count, rec);
     std::vector<tick_t> delays;
     for (unsigned level = 0; level < timer_wheel::level_count; ++level) {
-        const tick_t g = tick_t{1} << (3 * level);
+        const tick_t g = tick_t{1} << (timer_wheel::level_shift * level);
         for (tick_t d : {62 * g, 62 * g + 1, 62 * g + 2, 63 * g, 64 * g - 1, 64 * g}) {
             if (d >= 1 && d <= timer_wheel::max_delay) {
                 delays.push_back(d);
