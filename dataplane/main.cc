@@ -113,10 +113,11 @@ int main(int argc, char** argv) {
     char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
     rte_ether_format_addr(mac_text, sizeof mac_text, &port.value().mac);
     std::printf("sipedge: port %u (%s) mac %s ip %s:%u, %u worker lcore(s), %u queue(s)%s, "
-                "%u mbufs\n",
+                "%u mbufs, checksum offload rx %s tx %s\n",
                 port.value().port_id, port.value().driver.c_str(), mac_text, ip_text,
                 opts.sip_port, workers, workers, port.value().rss ? " with RSS" : "",
-                port.value().mbufs);
+                port.value().mbufs, port.value().rx_checksum ? "on" : "off",
+                port.value().tx_checksum ? "on" : "off");
     std::printf("sipedge: proxy %s:%u, record-route %s, %zu domain(s), %zu route(s), %zu "
                 "static contact(s), %u transactions per lcore\n",
                 opts.proxy.host.c_str(), opts.proxy.port, opts.proxy.record_route ? "on" : "off",
@@ -171,6 +172,8 @@ int main(int argc, char** argv) {
         ctx.packet.ifc.ipv4 = opts.ipv4_address;
         ctx.packet.ifc.sip_port = rte_cpu_to_be_16(opts.sip_port);
         ctx.packet.ifc.mtu = opts.mtu;
+        ctx.packet.ifc.rx_checksum_offload = port.value().rx_checksum;
+        ctx.packet.ifc.tx_checksum_offload = port.value().tx_checksum;
         ctx.packet.counters = counters[w].get();
         ctx.packet.reassembly = reassembly[w].get();
         ctx.packet.pool = port.value().pool;

@@ -33,6 +33,17 @@ result<port_handle, port_error> open_first_port(const port_config& cfg, unsigned
     }
 
     rte_eth_conf conf{};
+    // Checksum offloads when the device has them all; software otherwise.
+    constexpr std::uint64_t rx_cksum = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+    constexpr std::uint64_t tx_cksum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+    if ((info.rx_offload_capa & rx_cksum) == rx_cksum) {
+        conf.rxmode.offloads |= rx_cksum;
+        port.rx_checksum = true;
+    }
+    if ((info.tx_offload_capa & tx_cksum) == tx_cksum) {
+        conf.txmode.offloads |= tx_cksum;
+        port.tx_checksum = true;
+    }
     const std::uint64_t rss_hf =
         (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
     if (cfg.queues > 1 && rss_hf != 0) {

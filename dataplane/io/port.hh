@@ -28,6 +28,8 @@ struct port_handle {
     std::string driver;
     bool rss = false;       // RX spread by the device's hash (else queue 0 gets most)
     unsigned mbufs = 0;     // pool size actually created
+    bool rx_checksum = false; // device verifies IPv4/UDP checksums on RX
+    bool tx_checksum = false; // device fills IPv4/UDP checksums on TX
 };
 
 result<port_handle, port_error> open_first_port(const port_config& cfg, unsigned socket_id);

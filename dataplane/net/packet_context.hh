@@ -20,6 +20,11 @@ struct local_interface {
     rte_be32_t ipv4 = 0; // network byte order
     rte_be16_t sip_port = RTE_BE16(5060);
     std::uint16_t mtu = 1500; // IP packet size above which we fragment
+    // Checksum offloads the port has enabled (software otherwise). RX: the
+    // device's GOOD/BAD verdict on IPv4 and UDP checksums is trusted; TX: the
+    // device fills the IPv4 header and UDP checksums of unfragmented datagrams.
+    bool rx_checksum_offload = false;
+    bool tx_checksum_offload = false;
 };
 
 struct packet_context {

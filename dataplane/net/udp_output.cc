@@ -104,14 +104,25 @@ bool udp_send(packet_context& ctx, rte_be32_t dst_ip, rte_be16_t dst_port,
     udp->dst_port = dst_port;
     udp->dgram_len = rte_cpu_to_be_16(static_cast<std::uint16_t>(ip_len - sizeof(rte_ipv4_hdr)));
     udp->dgram_cksum = 0;
-    udp->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(rte_ipv4_hdr));
     counters.add(counter_id::udp_sent);
 
     if (ip_len <= ctx.ifc.mtu) {
-        ip->hdr_checksum = rte_ipv4_cksum(ip);
+        if (ctx.ifc.tx_checksum_offload) {
+            // The device sums; we seed the UDP field with the pseudo-header.
+            m->l2_len = sizeof(rte_ether_hdr);
+            m->l3_len = sizeof(rte_ipv4_hdr);
+            m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
+            udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+        } else {
+            udp->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(rte_ipv4_hdr));
+            ip->hdr_checksum = rte_ipv4_cksum(ip);
+        }
         send_ipv4(ctx, m, dst_ip);
         return true;
     }
+    // Fragments: the UDP checksum covers the whole datagram, so it is summed
+    // here before the datagram is cut.
+    udp->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(rte_ipv4_hdr));
     std::array<rte_mbuf*, max_fragments> frags;
     const int n =
         rte_ipv4_fragment_packet(m, frags.data(), max_fragments, ctx.ifc.mtu, ctx.pool, ctx.pool);

@@ -298,6 +298,42 @@ TEST(net, udp_to_the_sip_port_is_delivered_with_its_payload) {
     }
 }
 
+// With RX checksum offload on, the device's verdict decides (so a good sum
+// flagged BAD is dropped and a bad sum flagged GOOD passes); without a verdict
+// (UNKNOWN) the sum is checked in software.
+TEST(net, the_devices_udp_checksum_verdict_is_used_when_offload_is_on) {
+    const std::string sip = "OPTIONS sip:198.51.100.1 SIP/2.0\r\n\r\n";
+    struct flag_case {
+        bool good_sum;
+        std::uint64_t flags;
+        verdict expected;
+    };
+    const flag_case cases[] = {
+        {true, RTE_MBUF_F_RX_L4_CKSUM_BAD, verdict::drop},
+        {false, RTE_MBUF_F_RX_L4_CKSUM_GOOD, verdict::deliver_udp},
+        {false, RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, verdict::drop},
+        {true, RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, verdict::deliver_udp},
+    };
+    for (const flag_case& c : cases) {
+        auto datagram = udp(5060, sip, false);
+        if (!c.good_sum) {
+            datagram[6] ^= 0x5a; // corrupt the UDP checksum field
+        }
+        counter_block counters;
+        local_interface offloading = ifc();
+        offloading.rx_checksum_offload = true;
+        packet_context ctx{offloading, &counters, nullptr, 0};
+        rte_mbuf* m = to_mbuf(ipv4(IPPROTO_UDP, datagram));
+        m->ol_flags |= c.flags;
+        udp_delivery out;
+        EXPECT_EQ(ether_input(m, ctx, out), c.expected)
+            << "good_sum=" << c.good_sum << " flags=" << c.flags;
+        EXPECT_EQ(counters.get(counter_id::drop_udp_bad_checksum),
+                  c.expected == verdict::drop ? 1u : 0u);
+        rte_pktmbuf_free(m);
+    }
+}
+
 // Splits an IPv4/UDP datagram into fragments of `chunk` payload bytes (a
 // multiple of 8), each a full frame.
 std::vector<std::vector<std::uint8_t>> fragment(const std::vector<std::uint8_t>& udp_datagram,
