@@ -1,0 +1,362 @@
+#include "control/registrar/registrar.hh"
+
+#include "parser/contact.hh"
+#include "parser/cseq.hh"
+#include "parser/name_addr.hh"
+#include "parser/params.hh"
+#include "parser/scalar_values.hh"
+#include "parser/uri.hh"
+
+#include <algorithm>
+#include <limits>
+
+namespace sipedge::control::registrar {
+
+namespace {
+
+using sip::header_id;
+
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+    return parser::iequals(a, b);
+}
+
+// One Contact of the request, parsed.
+struct request_contact {
+    std::string_view uri;
+    std::string params; // without q / expires
+    std::int16_t q = 1000;
+    std::int64_t expires_param = -1;
+    std::string_view instance;
+    std::int64_t reg_id = -1;
+};
+
+std::string strip_q_expires(std::string_view params, std::string_view& instance,
+                            std::int64_t& reg_id) {
+    std::string out;
+    parser::param_cursor cur(params);
+    parser::param p;
+    while (cur.next(p)) {
+        if (iequal(p.name, "q") || iequal(p.name, "expires")) {
+            continue;
+        }
+        if (iequal(p.name, "+sip.instance") && p.has_value) {
+            instance = p.value;
+        } else if (iequal(p.name, "reg-id") && p.has_value) {
+            std::int64_t v = 0;
+            bool ok = !p.value.empty() && p.value.size() <= 9;
+            for (const char c : p.value) {
+                ok = ok && c >= '0' && c <= '9';
+                v = v * 10 + (c - '0');
+            }
+            reg_id = ok ? v : -1;
+        }
+        if (!out.empty()) {
+            out += ';';
+        }
+        out.append(p.name);
+        if (p.has_value) {
+            out += '=';
+            out.append(p.value);
+        }
+    }
+    return out;
+}
+
+bool same_identity(const binding& b, const request_contact& c) {
+    if (!c.instance.empty() && c.reg_id >= 0 && !b.instance.empty() && b.reg_id >= 0) {
+        return b.instance == c.instance && b.reg_id == c.reg_id;
+    }
+    return same_contact_uri(b.uri, c.uri);
+}
+
+} // namespace
+
+bool same_contact_uri(std::string_view a, std::string_view b) {
+    if (a == b) {
+        return true;
+    }
+    const auto pa = parser::parse_uri(a);
+    const auto pb = parser::parse_uri(b);
+    if (!pa.ok() || !pb.ok()) {
+        return false;
+    }
+    const parser::uri& x = pa.value();
+    const parser::uri& y = pb.value();
+    if (x.scheme == parser::uri_scheme::other || y.scheme == parser::uri_scheme::other) {
+        return iequal(x.scheme_text, y.scheme_text) && x.opaque == y.opaque;
+    }
+    return x.scheme == y.scheme && x.user == y.user && x.password == y.password &&
+           iequal(x.host, y.host) && x.port == y.port && x.params == y.params &&
+           x.headers == y.headers;
+}
+
+std::string aor_of(std::string_view value, std::string_view* domain) {
+    const auto na = parser::parse_name_addr(value);
+    if (!na.ok()) {
+        return {};
+    }
+    const auto u = parser::parse_uri(na.value().uri);
+    if (!u.ok() ||
+        (u.value().scheme != parser::uri_scheme::sip &&
+         u.value().scheme != parser::uri_scheme::sips) ||
+        !u.value().has_user || u.value().user.empty() || u.value().host.empty()) {
+        return {};
+    }
+    if (domain != nullptr) {
+        *domain = u.value().host;
+    }
+    std::string out;
+    out.reserve(u.value().user.size() + 1 + u.value().host.size());
+    out.append(u.value().user);
+    out += '@';
+    for (const char c : u.value().host) {
+        out += lower(c);
+    }
+    return out;
+}
+
+register_outcome registrar::apply(std::string_view aor, const sip::message_view& req,
+                                  const register_context& ctx) {
+    register_outcome out;
+    const auto call_id = req.first_value(header_id::call_id);
+    const auto cseq_text = req.first_value(header_id::cseq);
+    if (!call_id || !cseq_text || call_id->empty()) {
+        out.status = 400;
+        out.reason = "Missing Call-ID or CSeq";
+        return out;
+    }
+    const auto cseq = parser::parse_cseq(*cseq_text);
+    if (!cseq.ok()) {
+        out.status = 400;
+        out.reason = "Bad CSeq";
+        return out;
+    }
+    std::int64_t header_expires = -1;
+    if (const auto e = req.first_value(header_id::expires)) {
+        const auto v = parser::parse_expires(*e);
+        if (!v.ok()) {
+            out.status = 400;
+            out.reason = "Bad Expires";
+            return out;
+        }
+        header_expires = v.value();
+    }
+
+    // Parse every Contact first: the request is applied all or nothing.
+    std::vector<request_contact> contacts;
+    bool star = false;
+    auto cursor = req.values(header_id::contact);
+    std::string_view element;
+    while (cursor.next(element)) {
+        const auto c = parser::parse_contact(element);
+        if (!c.ok()) {
+            out.status = 400;
+            out.reason = "Bad Contact";
+            return out;
+        }
+        if (c.value().star) {
+            star = true;
+            contacts.push_back({});
+            continue;
+        }
+        request_contact rc;
+        rc.uri = c.value().addr.uri;
+        rc.q = c.value().q < 0 ? 1000 : c.value().q;
+        rc.expires_param = c.value().expires;
+        rc.params = strip_q_expires(c.value().addr.params, rc.instance, rc.reg_id);
+        contacts.push_back(std::move(rc));
+    }
+
+    std::vector<binding>* current = nullptr;
+    if (const auto it = _aors.find(aor); it != _aors.end()) {
+        current = &it->second;
+    }
+    // Live bindings only: an expired binding is gone whether or not the timer ran.
+    std::vector<binding> next;
+    if (current != nullptr) {
+        for (const binding& b : *current) {
+            if (b.expires_at > ctx.now) {
+                next.push_back(b);
+            }
+        }
+    }
+
+    if (contacts.empty()) { // a query (§10.2.3)
+        out.status = 200;
+        out.changed = current != nullptr && next.size() != current->size();
+        if (out.changed) {
+            *current = std::move(next);
+            if (current->empty()) {
+                _aors.erase(std::string(aor));
+            }
+        }
+        return out;
+    }
+
+    if (star) {
+        if (contacts.size() != 1 || header_expires != 0) {
+            out.status = 400;
+            out.reason = "Invalid Contact *";
+            return out;
+        }
+        for (const binding& b : next) {
+            if (b.call_id == *call_id && cseq.value().number <= b.cseq) {
+                out.status = 500;
+                out.reason = "Out Of Order CSeq";
+                return out;
+            }
+        }
+        out.status = 200;
+        out.changed = current != nullptr;
+        _aors.erase(std::string(aor));
+        return out;
+    }
+
+    std::vector<bool> touched(next.size(), false);
+    for (const request_contact& c : contacts) {
+        std::int64_t expires = c.expires_param >= 0  ? c.expires_param
+                               : header_expires >= 0 ? header_expires
+                                                     : _limits.default_expires;
+        if (expires != 0 && expires < _limits.min_expires) {
+            out.status = 423;
+            out.min_expires = _limits.min_expires;
+            return out;
+        }
+        expires = std::min<std::int64_t>(expires, _limits.max_expires);
+        std::size_t i = 0;
+        while (i < next.size() && !same_identity(next[i], c)) {
+            ++i;
+        }
+        if (i < next.size() && !touched[i] && next[i].call_id == *call_id &&
+            cseq.value().number <= next[i].cseq) {
+            out.status = 500;
+            out.reason = "Out Of Order CSeq";
+            return out;
+        }
+        if (expires == 0) {
+            if (i < next.size()) {
+                next.erase(next.begin() + static_cast<std::ptrdiff_t>(i));
+                touched.erase(touched.begin() + static_cast<std::ptrdiff_t>(i));
+            }
+            continue;
+        }
+        if (i == next.size()) {
+            next.emplace_back();
+            touched.push_back(false);
+        }
+        binding& b = next[i];
+        touched[i] = true;
+        b.uri.assign(c.uri);
+        b.params = c.params;
+        b.q = c.q;
+        b.call_id.assign(*call_id);
+        b.cseq = cseq.value().number;
+        b.expires_at = ctx.now + expires;
+        b.instance.assign(c.instance);
+        b.reg_id = c.reg_id;
+        b.received = ctx.source;
+        b.transport = ctx.transport;
+        b.updated_at = ctx.now;
+        b.path.clear();
+        auto paths = req.values(header_id::path);
+        std::string_view p;
+        while (paths.next(p)) {
+            if (!b.path.empty()) {
+                b.path += ',';
+            }
+            b.path.append(p);
+        }
+        b.user_agent.assign(req.first_value(header_id::user_agent).value_or(""));
+    }
+    if (next.size() > _limits.max_contacts) {
+        out.status = 403;
+        out.reason = "Too Many Contacts";
+        return out;
+    }
+    out.status = 200;
+    if (next.empty()) {
+        out.changed = current != nullptr;
+        _aors.erase(std::string(aor));
+    } else {
+        out.changed = current == nullptr || *current != next;
+        _aors[std::string(aor)] = std::move(next);
+    }
+    return out;
+}
+
+std::span<const binding> registrar::bindings(std::string_view aor) const {
+    const auto it = _aors.find(aor);
+    return it == _aors.end() ? std::span<const binding>() : std::span<const binding>(it->second);
+}
+
+std::vector<std::string> registrar::expire(std::int64_t now) {
+    std::vector<std::string> changed;
+    for (auto it = _aors.begin(); it != _aors.end();) {
+        auto& v = it->second;
+        const auto before = v.size();
+        std::erase_if(v, [now](const binding& b) { return b.expires_at <= now; });
+        if (v.size() != before) {
+            changed.push_back(it->first);
+        }
+        it = v.empty() ? _aors.erase(it) : std::next(it);
+    }
+    return changed;
+}
+
+std::int64_t registrar::next_expiry() const {
+    std::int64_t t = std::numeric_limits<std::int64_t>::max();
+    for (const auto& [aor, v] : _aors) {
+        for (const binding& b : v) {
+            t = std::min(t, b.expires_at);
+        }
+    }
+    return t;
+}
+
+void registrar::load(std::string_view aor, std::vector<binding> bindings) {
+    if (bindings.empty()) {
+        _aors.erase(std::string(aor));
+    } else {
+        _aors[ipc::normalize_aor(aor)] = std::move(bindings);
+    }
+}
+
+std::size_t registrar::binding_count() const {
+    std::size_t n = 0;
+    for (const auto& [aor, v] : _aors) {
+        n += v.size();
+    }
+    return n;
+}
+
+void registrar::fill(ipc::location_table_builder& b, std::int64_t now) const {
+    std::vector<ipc::contact_input> cs;
+    for (const auto& [aor, v] : _aors) {
+        cs.clear();
+        for (const binding& x : v) {
+            if (x.expires_at <= now) {
+                continue;
+            }
+            ipc::contact_input c;
+            c.uri = x.uri;
+            c.q = x.q;
+            c.path = x.path;
+            c.expires_at = x.expires_at;
+            c.received = x.received;
+            c.transport = x.transport;
+            cs.push_back(std::move(c));
+        }
+        if (!cs.empty()) {
+            // Highest q first: the order the proxy forks in (§16.6).
+            std::stable_sort(cs.begin(), cs.end(),
+                             [](const auto& a, const auto& b2) { return a.q > b2.q; });
+            b.add(aor, cs);
+        }
+    }
+}
+
+} // namespace sipedge::control::registrar

@@ -1,0 +1,291 @@
+// control/registrar: RFC 3261 §10.3 binding rules, sans-IO (no auth here; see
+// register_service_test.cc for the whole REGISTER path).
+
+#include "control/registrar/registrar.hh"
+#include "tests/control/control_test_support.hh"
+
+#include <gtest/gtest.h>
+
+namespace sipedge::control::registrar {
+namespace {
+
+using testing::parse;
+using testing::register_spec;
+using testing::register_text;
+
+constexpr const char* aor = "bob@biloxi.example.com";
+
+struct registrar_fixture : ::testing::Test {
+    registrar_limits limits{60, 7200, 3600, 3};
+    registrar reg{limits};
+    register_context ctx{ipc::endpoint::ipv4(0xc0000204, 5060), 0, 1000};
+
+    register_outcome apply(const register_spec& s) {
+        auto p = parse(register_text(s));
+        EXPECT_TRUE(p->ok);
+        return reg.apply(aor, *p->view, ctx);
+    }
+    std::vector<std::string> uris() {
+        std::vector<std::string> out;
+        for (const binding& b : reg.bindings(aor)) {
+            out.push_back(b.uri);
+        }
+        return out;
+    }
+};
+
+TEST_F(registrar_fixture, new_binding_uses_the_default_expiry) {
+    register_spec s;
+    const auto o = apply(s);
+    EXPECT_EQ(o.status, 200);
+    EXPECT_TRUE(o.changed);
+    ASSERT_EQ(reg.bindings(aor).size(), 1u);
+    const binding& b = reg.bindings(aor)[0];
+    EXPECT_EQ(b.uri, "sip:bob@192.0.2.4");
+    EXPECT_EQ(b.expires_at, 1000 + 3600);
+    EXPECT_EQ(b.q, 1000);
+    EXPECT_EQ(b.call_id, s.call_id);
+    EXPECT_EQ(b.cseq, 1u);
+    EXPECT_EQ(b.received, ctx.source);
+}
+
+TEST_F(registrar_fixture, expires_header_then_param_then_max) {
+    register_spec s;
+    s.expires = 120;
+    s.contacts = {"<sip:bob@192.0.2.4>", "<sip:bob@192.0.2.5>;expires=300",
+                  "<sip:bob@192.0.2.6>;expires=999999"};
+    ASSERT_EQ(apply(s).status, 200);
+    const auto b = reg.bindings(aor);
+    ASSERT_EQ(b.size(), 3u);
+    EXPECT_EQ(b[0].expires_at, 1000 + 120);
+    EXPECT_EQ(b[1].expires_at, 1000 + 300);
+    EXPECT_EQ(b[2].expires_at, 1000 + 7200) << "shortened to max_expires";
+}
+
+TEST_F(registrar_fixture, too_brief_is_423_with_min_expires_and_changes_nothing) {
+    register_spec s;
+    ASSERT_EQ(apply(s).status, 200);
+    s.cseq = 2;
+    s.contacts = {"<sip:bob@192.0.2.9>", "<sip:bob@192.0.2.4>;expires=30"};
+    const auto o = apply(s);
+    EXPECT_EQ(o.status, 423);
+    EXPECT_EQ(o.min_expires, 60u);
+    EXPECT_FALSE(o.changed);
+    EXPECT_EQ(uris(), std::vector<std::string>{"sip:bob@192.0.2.4"});
+    EXPECT_EQ(reg.bindings(aor)[0].cseq, 1u);
+}
+
+TEST_F(registrar_fixture, expires_zero_removes_one_binding) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.4>", "<sip:bob@192.0.2.5>"};
+    ASSERT_EQ(apply(s).status, 200);
+    s.cseq = 2;
+    s.contacts = {"<sip:bob@192.0.2.5>;expires=0"};
+    const auto o = apply(s);
+    EXPECT_EQ(o.status, 200);
+    EXPECT_TRUE(o.changed);
+    EXPECT_EQ(uris(), std::vector<std::string>{"sip:bob@192.0.2.4"});
+}
+
+TEST_F(registrar_fixture, star_needs_expires_zero_and_to_be_alone) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.4>", "<sip:bob@192.0.2.5>"};
+    ASSERT_EQ(apply(s).status, 200);
+    register_spec star;
+    star.call_id = "other@x";
+    star.contacts = {"*"};
+    EXPECT_EQ(apply(star).status, 400) << "no Expires: 0";
+    star.expires = 0;
+    star.contacts = {"*", "<sip:bob@192.0.2.6>"};
+    EXPECT_EQ(apply(star).status, 400) << "* with another contact";
+    EXPECT_EQ(reg.bindings(aor).size(), 2u);
+    star.contacts = {"*"};
+    const auto o = apply(star);
+    EXPECT_EQ(o.status, 200);
+    EXPECT_TRUE(o.changed);
+    EXPECT_TRUE(reg.bindings(aor).empty());
+    EXPECT_EQ(reg.aor_count(), 0u);
+}
+
+TEST_F(registrar_fixture, star_with_an_old_cseq_of_the_same_call_id_fails) {
+    register_spec s;
+    s.cseq = 5;
+    ASSERT_EQ(apply(s).status, 200);
+    register_spec star = s;
+    star.cseq = 5;
+    star.contacts = {"*"};
+    star.expires = 0;
+    EXPECT_EQ(apply(star).status, 500);
+    EXPECT_EQ(reg.bindings(aor).size(), 1u);
+    star.cseq = 6;
+    EXPECT_EQ(apply(star).status, 200);
+    EXPECT_TRUE(reg.bindings(aor).empty());
+}
+
+TEST_F(registrar_fixture, call_id_and_cseq_ordering) {
+    register_spec s;
+    s.cseq = 10;
+    ASSERT_EQ(apply(s).status, 200);
+    s.cseq = 9;
+    s.expires = 600;
+    EXPECT_EQ(apply(s).status, 500) << "same Call-ID, lower CSeq";
+    s.cseq = 10;
+    EXPECT_EQ(apply(s).status, 500) << "same Call-ID, same CSeq";
+    EXPECT_EQ(reg.bindings(aor)[0].expires_at, 1000 + 3600);
+    s.cseq = 11;
+    EXPECT_EQ(apply(s).status, 200);
+    EXPECT_EQ(reg.bindings(aor)[0].expires_at, 1000 + 600);
+    s.call_id = "a-new-call-id@elsewhere"; // a rebooted UA: any CSeq
+    s.cseq = 1;
+    s.expires = 900;
+    EXPECT_EQ(apply(s).status, 200);
+    ASSERT_EQ(reg.bindings(aor).size(), 1u);
+    EXPECT_EQ(reg.bindings(aor)[0].call_id, "a-new-call-id@elsewhere");
+    EXPECT_EQ(reg.bindings(aor)[0].expires_at, 1000 + 900);
+}
+
+TEST_F(registrar_fixture, listing_without_contact_changes_nothing) {
+    register_spec s;
+    ASSERT_EQ(apply(s).status, 200);
+    register_spec q;
+    q.contacts.clear();
+    q.cseq = 2;
+    const auto o = apply(q);
+    EXPECT_EQ(o.status, 200);
+    EXPECT_FALSE(o.changed);
+    EXPECT_EQ(reg.bindings(aor).size(), 1u);
+}
+
+TEST_F(registrar_fixture, max_contacts_is_enforced_atomically) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.1>", "<sip:bob@192.0.2.2>"};
+    ASSERT_EQ(apply(s).status, 200);
+    s.cseq = 2;
+    s.contacts = {"<sip:bob@192.0.2.3>", "<sip:bob@192.0.2.4>"};
+    const auto o = apply(s);
+    EXPECT_EQ(o.status, 403);
+    EXPECT_EQ(o.reason, "Too Many Contacts");
+    EXPECT_FALSE(o.changed);
+    EXPECT_EQ(reg.bindings(aor).size(), 2u);
+    // Removing one while adding one stays within the limit.
+    s.cseq = 3;
+    s.contacts = {"<sip:bob@192.0.2.1>;expires=0", "<sip:bob@192.0.2.3>", "<sip:bob@192.0.2.4>"};
+    EXPECT_EQ(apply(s).status, 200);
+    EXPECT_EQ(reg.bindings(aor).size(), 3u);
+}
+
+TEST_F(registrar_fixture, huge_contact_list_is_refused_without_state_change) {
+    // One Contact line with 200 elements (200 header lines would exceed the
+    // parser's header limit before the registrar sees the request).
+    register_spec s;
+    std::string many;
+    for (int i = 0; i < 200; ++i) {
+        many += (i ? "," : "") + std::string("<sip:bob@192.0.2.") + std::to_string(i % 250) + ":" +
+                std::to_string(5000 + i) + ">";
+    }
+    s.contacts = {many};
+    const auto o = apply(s);
+    EXPECT_EQ(o.status, 403);
+    EXPECT_TRUE(reg.bindings(aor).empty());
+}
+
+TEST_F(registrar_fixture, params_path_and_q_are_stored_as_given) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.4;transport=tcp;ob>;q=0.7;+sip.instance=\"<urn:uuid:00000000-"
+                  "0000-1000-8000-AABBCCDDEEFF>\";reg-id=1;expires=600"};
+    s.extra_headers = {"Path: <sip:edge1.biloxi.example.com;lr>",
+                       "Path: <sip:edge2.biloxi.example.com;lr;ob>"};
+    ASSERT_EQ(apply(s).status, 200);
+    const binding& b = reg.bindings(aor)[0];
+    EXPECT_EQ(b.uri, "sip:bob@192.0.2.4;transport=tcp;ob");
+    EXPECT_EQ(b.q, 700);
+    EXPECT_EQ(b.params,
+              "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\";reg-id=1");
+    EXPECT_EQ(b.instance, "\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"");
+    EXPECT_EQ(b.reg_id, 1);
+    EXPECT_EQ(b.path, "<sip:edge1.biloxi.example.com;lr>,<sip:edge2.biloxi.example.com;lr;ob>");
+    EXPECT_EQ(b.expires_at, 1000 + 600);
+}
+
+TEST_F(registrar_fixture, outbound_instance_and_reg_id_identify_the_binding) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.4:5060>;+sip.instance=\"<urn:uuid:1>\";reg-id=1"};
+    ASSERT_EQ(apply(s).status, 200);
+    s.cseq = 2;
+    s.contacts = {"<sip:bob@203.0.113.9:40000>;+sip.instance=\"<urn:uuid:1>\";reg-id=1"};
+    ASSERT_EQ(apply(s).status, 200);
+    EXPECT_EQ(uris(), std::vector<std::string>{"sip:bob@203.0.113.9:40000"})
+        << "same instance and reg-id: the binding moved, not a second one";
+    s.cseq = 3;
+    s.contacts = {"<sip:bob@203.0.113.9:40001>;+sip.instance=\"<urn:uuid:1>\";reg-id=2"};
+    ASSERT_EQ(apply(s).status, 200);
+    EXPECT_EQ(reg.bindings(aor).size(), 2u);
+}
+
+TEST_F(registrar_fixture, uri_comparison_ignores_host_case_only) {
+    register_spec s;
+    s.contacts = {"<sip:bob@Client.Biloxi.example.com>"};
+    ASSERT_EQ(apply(s).status, 200);
+    s.cseq = 2;
+    s.contacts = {"<sip:bob@client.biloxi.EXAMPLE.com>"};
+    ASSERT_EQ(apply(s).status, 200);
+    EXPECT_EQ(reg.bindings(aor).size(), 1u);
+    s.cseq = 3;
+    s.contacts = {"<sip:BOB@client.biloxi.example.com>"};
+    ASSERT_EQ(apply(s).status, 200);
+    EXPECT_EQ(reg.bindings(aor).size(), 2u) << "user parts are case-sensitive";
+    EXPECT_TRUE(same_contact_uri("sip:a@B.com:5060", "SIP:a@b.COM:5060"));
+    EXPECT_FALSE(same_contact_uri("sip:a@b.com:5060", "sip:a@b.com"));
+}
+
+TEST_F(registrar_fixture, bad_requests_are_400_without_change) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.4"};
+    EXPECT_EQ(apply(s).status, 400);
+    s.contacts = {"<sip:bob@192.0.2.4>"};
+    s.extra_headers = {"Expires: soon"};
+    EXPECT_EQ(apply(s).status, 400);
+    EXPECT_TRUE(reg.bindings(aor).empty());
+}
+
+TEST_F(registrar_fixture, expiry_timer_removes_bindings_and_reports_the_aors) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.4>;expires=100", "<sip:bob@192.0.2.5>;expires=200"};
+    ASSERT_EQ(apply(s).status, 200);
+    EXPECT_EQ(reg.next_expiry(), 1100);
+    EXPECT_TRUE(reg.expire(1099).empty());
+    EXPECT_EQ(reg.expire(1100), std::vector<std::string>{aor});
+    EXPECT_EQ(uris(), std::vector<std::string>{"sip:bob@192.0.2.5"});
+    EXPECT_EQ(reg.expire(1200), std::vector<std::string>{aor});
+    EXPECT_EQ(reg.aor_count(), 0u);
+    EXPECT_EQ(reg.next_expiry(), std::numeric_limits<std::int64_t>::max());
+}
+
+TEST_F(registrar_fixture, snapshot_is_sorted_by_q_and_skips_expired) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.1>;q=0.1;expires=100", "<sip:bob@192.0.2.2>;q=0.9",
+                  "<sip:bob@192.0.2.3>;q=0.5"};
+    ASSERT_EQ(apply(s).status, 200);
+    ipc::location_table_builder b;
+    reg.fill(b, 1150);
+    std::vector<std::uint64_t> buf((b.required_bytes() + 7) / 8);
+    ASSERT_GT(b.serialise(buf.data(), buf.size() * 8, 1, 1150), 0u);
+    const ipc::table_entry* e = ipc::find_location(buf.data(), "bob@BILOXI.example.com");
+    ASSERT_NE(e, nullptr);
+    ASSERT_EQ(e->value_count, 2u);
+    EXPECT_EQ(ipc::decode_contact(buf.data(), ipc::entry_contacts(buf.data(), e)[0]).uri,
+              "sip:bob@192.0.2.2");
+    EXPECT_EQ(ipc::decode_contact(buf.data(), ipc::entry_contacts(buf.data(), e)[1]).q, 500);
+}
+
+TEST(registrar_aor, aor_of_lowercases_the_host) {
+    std::string_view domain;
+    EXPECT_EQ(aor_of("Bob <sips:Bob@Biloxi.Example.COM>;tag=1", &domain), "Bob@biloxi.example.com");
+    EXPECT_EQ(domain, "Biloxi.Example.COM");
+    EXPECT_EQ(aor_of("<sip:biloxi.example.com>"), "");
+    EXPECT_EQ(aor_of("<tel:+15551234>"), "");
+    EXPECT_EQ(aor_of("<sip:bob@biloxi.example.com"), "");
+}
+
+} // namespace
+} // namespace sipedge::control::registrar
