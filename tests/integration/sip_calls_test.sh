@@ -5,7 +5,7 @@
 # talked to the UAS directly would fail the test).
 #
 # usage: sip_calls_test.sh SIPEDGE SCRIPTS_DIR WORKERS on|off CALLS RATE [LOSS%]
-#   LOSS% > 0 drops that share of UDP packets in both directions in the lab
+#   LOSS% > 0 drops that share of the UDP packets sipedge sends into the lab
 #   (nftables; this kernel has no netem) so calls must complete by retransmission.
 set -euo pipefail
 sipedge=${1:?sipedge binary}
@@ -25,12 +25,15 @@ start_uas
 
 if [ "$loss" -gt 0 ]; then
     command -v nft >/dev/null || fail "nft missing (scripts/deps installs nftables)"
-    # On the TAP device itself (netdev ingress/egress): a drop there is silent
-    # to the sender, like a lossy wire; an OUTPUT-hook drop would fail sendto().
+    # On the TAP device itself (netdev ingress): a drop there is silent to the
+    # sender, like a lossy wire (an OUTPUT-hook drop would fail sendto()). Only
+    # what sipedge sends is dropped: every loss is then one that sipedge's own
+    # retransmissions (timers A and E, stored responses) or sipp's must repair.
+    # Dropping the UAS's answers as well would test sipp: its built-in uas
+    # aborts a call when both its 180 and 200 are lost and the INVITE returns.
     in_lab nft -f - <<NFT
 table netdev lab_loss {
     chain from_dataplane { type filter hook ingress device "$lab_iface" priority 0; ip protocol udp numgen random mod 100 < $loss counter drop; }
-    chain to_dataplane { type filter hook egress device "$lab_iface" priority 0; ip protocol udp numgen random mod 100 < $loss counter drop; }
 }
 NFT
 fi
