@@ -104,6 +104,24 @@ std::string_view uri_of_route(std::string_view element, parser::uri& out, bool& 
     return na.value().uri;
 }
 
+// §18.2.1: ";received=<source>" for the top Via when its sent-by host is not the
+// address the request came from (and the sender did not say so already); empty
+// otherwise. buf holds 64 bytes.
+std::string_view received_param(const parser::message_essentials& e, const txn::endpoint& source,
+                                char* buf) {
+    if (!e.top_via.received.empty()) {
+        return {};
+    }
+    constexpr std::string_view name = ";received=";
+    std::memcpy(buf, name.data(), name.size());
+    const std::size_t n = txn::format_address(source, buf + name.size());
+    const std::string_view addr(buf + name.size(), n);
+    if (parser::iequals(e.top_via.host, addr)) {
+        return {};
+    }
+    return {buf, name.size() + n};
+}
+
 std::size_t put(char* out, std::size_t at, std::size_t cap, std::string_view s) {
     if (at + s.size() > cap) {
         return cap + 1;
@@ -162,6 +180,7 @@ std::uint16_t proxy_core::owning_lcore(const sip::message_view& msg, std::uint16
 
 void proxy_core::on_message(const incoming_message& in, txn::outbox& out) {
     _out = &out;
+    _ess_valid = false;
     const parser::parse_result r =
         in.readable >= in.bytes.size() + parser::parser_padding
             ? _parser.parse(in.bytes, in.readable, _view)
@@ -209,6 +228,7 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
         return;
     }
     _ess = ess.value();
+    _ess_valid = true;
     const sip_method method = _view.method_id();
     const txn::key_maker& keys = _txns.keys();
 
@@ -347,10 +367,10 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
     st.owner = ctx;
     // The 100 Trying form of this request: retransmitted for INVITE and the base
     // of every response the proxy builds itself later (408, 487, 500...).
-    auto skeleton = parser::build_response(_view, sip::status::trying, "", "", {}, _tx.get(),
-                                           buffer_size);
-    if (skeleton) {
-        st.tu_message = _txns.store().store(std::string_view(_tx.get(), skeleton.value()));
+    const std::size_t skeleton =
+        build_local(in.source, sip::status::trying, "", {}, _tx.get(), buffer_size);
+    if (skeleton != 0) {
+        st.tu_message = _txns.store().store(std::string_view(_tx.get(), skeleton));
     }
     if (st.tu_message.empty()) {
         _counters.add(counter_id::drop_message_store_full);
@@ -567,14 +587,8 @@ std::size_t proxy_core::build_forwarded(const sip::message_view& msg,
     // §18.2.1: received= when the sent-by host is not the source address.
     char received[64];
     const std::string_view top_via = msg.first_element(header_id::via).value_or("");
-    char addr[48];
-    const std::size_t addr_len = txn::format_address(source, addr);
-    if (!parser::iequals(e.top_via.host, std::string_view(addr, addr_len)) &&
-        e.top_via.received.empty()) {
-        const int n = std::snprintf(received, sizeof(received), ";received=%.*s",
-                                    static_cast<int>(addr_len), addr);
-        check(w.insert(msg.offset_of(top_via) + static_cast<std::uint32_t>(top_via.size()),
-                       std::string_view(received, static_cast<std::size_t>(n))));
+    if (const std::string_view rp = received_param(e, source, received); !rp.empty()) {
+        check(w.insert(msg.offset_of(top_via) + static_cast<std::uint32_t>(top_via.size()), rp));
     }
     // §16.6 step 8: our Via on top.
     char via[256];
@@ -743,10 +757,10 @@ void proxy_core::handle_cancel(const incoming_message& in, txn_id invite_server,
     const txn_id cancel = _txns.create_server(key, false, in.tp, in.source);
     char tag[24];
     const std::string_view to_tag = local_tag(invite_server, tag);
-    auto n = parser::build_response(_view, sip::status::ok, "", _ess.to_has_tag ? "" : to_tag, {},
-                                    _tx.get(), buffer_size);
-    if (n) {
-        const std::string_view bytes(_tx.get(), n.value());
+    const std::size_t n = build_local(in.source, sip::status::ok, _ess.to_has_tag ? "" : to_tag,
+                                      {}, _tx.get(), buffer_size);
+    if (n != 0) {
+        const std::string_view bytes(_tx.get(), n);
         if (cancel != txn::no_txn) {
             _txns.send_response(cancel, sip::status::ok, bytes, out);
         } else if (!out.push(in.source, in.tp, bytes)) {
@@ -1095,18 +1109,43 @@ void proxy_core::send_local(txn_id server, std::uint16_t status,
     _counters.add(counter_id::proxy_local_responses);
 }
 
+std::size_t proxy_core::build_local(const txn::endpoint& source, std::uint16_t status,
+                                    std::string_view to_tag,
+                                    std::span<const parser::extra_header> extra, char* buf,
+                                    std::size_t cap) const {
+    auto n = parser::build_response(_view, status, "", to_tag, extra, buf, cap);
+    if (!n) {
+        return 0;
+    }
+    const std::size_t len = n.value();
+    char param[64];
+    const std::string_view rp = _ess_valid ? received_param(_ess, source, param) : std::string_view();
+    const auto top = _view.first_element(header_id::via);
+    const std::size_t line = std::string_view(buf, len).find("\r\nVia: ");
+    if (rp.empty() || !top || line == std::string_view::npos || len + rp.size() > cap) {
+        return len;
+    }
+    // The response's first Via line holds the request's first Via value verbatim.
+    const std::size_t at = line + 7 +
+                           static_cast<std::size_t>(top->data() - _view.first(header_id::via).value.data()) +
+                           top->size();
+    std::memmove(buf + at + rp.size(), buf + at, len - at);
+    std::memcpy(buf + at, rp.data(), rp.size());
+    return len + rp.size();
+}
+
 void proxy_core::respond_stateless(const incoming_message& in, std::uint16_t status,
                                    std::span<const parser::extra_header> extra, txn::outbox& out) {
     if (_view.method_id() == sip_method::ack) {
         return; // never answer an ACK
     }
-    auto n = parser::build_response(_view, status, "", "sEstateless", extra, _tx.get(),
-                                    buffer_size);
-    if (!n) {
+    const std::size_t n = build_local(in.source, status, "sEstateless", extra, _tx.get(),
+                                      buffer_size);
+    if (n == 0) {
         _counters.add(counter_id::drop_sip_unparsable);
         return;
     }
-    if (!out.push(in.source, in.tp, std::string_view(_tx.get(), n.value()))) {
+    if (!out.push(in.source, in.tp, std::string_view(_tx.get(), n))) {
         _counters.add(counter_id::drop_outbox_full);
         return;
     }

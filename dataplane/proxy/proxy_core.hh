@@ -121,6 +121,11 @@ private:
     // local responses
     void send_local(txn::txn_id server, std::uint16_t status,
                     std::span<const parser::extra_header> extra, txn::outbox& out);
+    // A response to the current request (_view) into buf, with received= added to
+    // its top Via as for a forwarded request; 0 if it cannot be built.
+    std::size_t build_local(const txn::endpoint& source, std::uint16_t status,
+                            std::string_view to_tag, std::span<const parser::extra_header> extra,
+                            char* buf, std::size_t cap) const;
     void respond_stateless(const incoming_message& in, std::uint16_t status,
                            std::span<const parser::extra_header> extra, txn::outbox& out);
     std::string_view local_tag(txn::txn_id server, char* buf) const;
@@ -154,6 +159,7 @@ private:
     // _replay_view / _replay_view2 so that the live view stays intact.
     sip::message_view _view;
     parser::message_essentials _ess;
+    bool _ess_valid = false; // _ess describes _view (a request whose essentials parsed)
     std::unique_ptr<sip::message_view> _replay_view;
     std::unique_ptr<char[]> _replay;
     std::unique_ptr<char[]> _tx;

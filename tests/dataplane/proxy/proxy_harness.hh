@@ -82,6 +82,18 @@ inline const sent_message* find_sent(const std::vector<sent_message>& v, const t
     return nullptr;
 }
 
+// The one message sent, checked to be the only one and to go to `to`.
+// (An empty message when not, so the test goes on to report what else differs.)
+inline const sent_message& only_to(const std::vector<sent_message>& v, const txn::endpoint& to) {
+    static const sent_message none{};
+    EXPECT_EQ(v.size(), 1u);
+    if (v.size() != 1) {
+        return none;
+    }
+    EXPECT_EQ(v[0].to, to);
+    return v[0];
+}
+
 // A UAS's response to `request`: build_response plus the Record-Route set (for
 // 18x/2xx) and a Contact.
 inline std::string uas_response(const std::string& request, std::uint16_t status,
