@@ -182,14 +182,7 @@ void read_dataplane(const toml::table& t, options& o) {
     r.integer("tx_descriptors", o.tx_descriptors, 64, 32768);
     r.integer("mbufs", o.mbufs, 0, 1 << 24);
     if (const toml::node* n = r.get("hugepages")) {
-        const std::string v = n->value<std::string>().value_or("");
-        if (v == "auto") {
-            o.hugepages = hugepage_mode::automatic;
-        } else if (v == "yes") {
-            o.hugepages = hugepage_mode::required;
-        } else if (v == "no") {
-            o.hugepages = hugepage_mode::disabled;
-        } else {
+        if (!parse_hugepage_mode(n->value<std::string>().value_or(""), o.hugepages)) {
             r.fail_key("hugepages", "must be \"auto\", \"yes\" or \"no\"");
         }
     }

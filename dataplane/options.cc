@@ -100,6 +100,19 @@ std::string usage_text(const char* program) {
            "  --help                 this text\n";
 }
 
+bool parse_hugepage_mode(std::string_view text, hugepage_mode& out) {
+    if (text == "auto") {
+        out = hugepage_mode::automatic;
+    } else if (text == "yes") {
+        out = hugepage_mode::required;
+    } else if (text == "no") {
+        out = hugepage_mode::disabled;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 std::string check_options(const options& o) {
     if (o.port_device.empty()) {
         return "no port: give --port or dataplane.port";
@@ -228,13 +241,7 @@ parse_outcome parse_options(int argc, char** argv) {
             }
             o.proxy.transaction_capacity = v;
         } else if (arg == "--hugepages") {
-            if (value == "auto") {
-                o.hugepages = hugepage_mode::automatic;
-            } else if (value == "yes") {
-                o.hugepages = hugepage_mode::required;
-            } else if (value == "no") {
-                o.hugepages = hugepage_mode::disabled;
-            } else {
+            if (!parse_hugepage_mode(value, o.hugepages)) {
                 return fail(program, "--hugepages takes auto, yes or no");
             }
         } else if (arg == "--memory") {

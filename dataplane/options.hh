@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sipedge::dataplane {
@@ -53,6 +54,9 @@ struct parse_outcome {
 };
 
 parse_outcome parse_options(int argc, char** argv);
+
+// "auto", "yes" or "no"; false for anything else.
+bool parse_hugepage_mode(std::string_view text, hugepage_mode& out);
 
 // Cross-field checks shared by the file and the command line ("" when fine).
 std::string check_options(const options& o);
