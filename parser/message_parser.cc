@@ -331,7 +331,6 @@ bool finish_header(walker& w, failure& f) {
         f = {parse_error_code::too_many_headers, h.name_offset, "more header lines than the limit"};
         return false;
     }
-    h.id = sip::lookup_header_id(std::string_view(w.base + h.name_offset, h.name_length));
     if (h.id == sip::header_id::content_length) {
         std::uint64_t n = 0;
         if (!parse_length_value(std::string_view(w.base + vb, ve - vb), n)) {
@@ -416,14 +415,20 @@ bool on_line(walker& w, std::uint32_t lf, std::uint32_t colon, failure& f) {
         f = {parse_error_code::line_too_long, ls, "header name longer than 65535 bytes"};
         return false;
     }
-    for (std::uint32_t i = ls; i < ne; ++i) {
-        if (!is_token_char(w.base[i])) {
-            f = {parse_error_code::invalid_header_name, i, "header name is not a token"};
-            return false;
+    // A name that matches a known header (case-insensitively) is a token already;
+    // only unknown names need the byte-by-byte check.
+    const sip::header_id id = sip::lookup_header_id(std::string_view(w.base + ls, ne - ls));
+    if (id == sip::header_id::unknown) {
+        for (std::uint32_t i = ls; i < ne; ++i) {
+            if (!is_token_char(w.base[i])) {
+                f = {parse_error_code::invalid_header_name, i, "header name is not a token"};
+                return false;
+            }
         }
     }
     w.has_pending = true;
     w.pending = sip::header_field{};
+    w.pending.id = id;
     w.pending.name_offset = ls;
     w.pending.name_length = static_cast<std::uint16_t>(ne - ls);
     w.pending.line_end = lf + 1;

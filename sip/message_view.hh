@@ -175,4 +175,26 @@ private:
     std::array<header_field, capacity> _headers;
 };
 
+// Inline: the value parsers call these for every header they read.
+inline header_ref message_view::header(std::size_t index) const {
+    if (index >= _header_count) {
+        return {};
+    }
+    const header_field& f = _headers[index];
+    return {std::string_view(_base + f.name_offset, f.name_length),
+            std::string_view(_base + f.value_offset, f.value_length), f.id,
+            static_cast<std::uint16_t>(index), f.folded};
+}
+
+inline header_ref message_view::first(header_id id) const { return header(first_index(id)); }
+
+inline std::optional<std::string_view> message_view::first_value(header_id id) const {
+    const std::uint16_t i = first_index(id);
+    if (i == no_header) {
+        return std::nullopt;
+    }
+    const header_field& f = _headers[i];
+    return std::string_view(_base + f.value_offset, f.value_length);
+}
+
 } // namespace sipedge::sip
