@@ -161,9 +161,10 @@ bool ring_pop(const link_mapping& m, std::uint32_t lcore, bool to_control,
     ring_release(m, lcore, to_control, holding);
     ring_control& r = m.ring(lcore, to_control);
     const std::uint64_t head = r.head.load(std::memory_order_relaxed);
-    if (cached_tail == head) {
+    // cached_tail may lag head (a restarted consumer starts from 0): reload then too.
+    if (cached_tail <= head) {
         cached_tail = r.tail.load(std::memory_order_acquire);
-        if (cached_tail == head) {
+        if (cached_tail <= head) {
             return false;
         }
     }

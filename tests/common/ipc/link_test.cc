@@ -221,6 +221,30 @@ TEST(ipc_link, second_control_is_refused_and_a_restarted_one_attaches) {
     EXPECT_EQ(again.value()->status().control_attach_count, 2u);
 }
 
+TEST(ipc_link, a_restarted_control_does_not_see_consumed_messages_again) {
+    const std::string p = test_path("reconsume");
+    auto dp = dataplane_link::create(p, 1, small_sizes());
+    ASSERT_TRUE(dp.ok());
+    message_meta meta;
+    received_message m;
+    {
+        auto cp = control_link::attach(p, 1);
+        ASSERT_TRUE(cp.ok());
+        ASSERT_EQ(dp.value()->push_to_control(0, "first", meta), push_result::ok);
+        ASSERT_EQ(dp.value()->push_to_control(0, "second", meta), push_result::ok);
+        ASSERT_TRUE(cp.value()->pop_from_dataplane(0, m));
+        ASSERT_TRUE(cp.value()->pop_from_dataplane(0, m));
+        EXPECT_EQ(m.bytes, "second");
+        cp.value()->release_from_dataplane(0);
+    }
+    auto cp = control_link::attach(p, 2);
+    ASSERT_TRUE(cp.ok());
+    EXPECT_FALSE(cp.value()->pop_from_dataplane(0, m)) << "both were consumed before";
+    ASSERT_EQ(dp.value()->push_to_control(0, "third", meta), push_result::ok);
+    ASSERT_TRUE(cp.value()->pop_from_dataplane(0, m));
+    EXPECT_EQ(m.bytes, "third");
+}
+
 TEST(ipc_link, lookup_sees_published_snapshot_and_survives_control_restart) {
     const std::string p = test_path("snap");
     auto dp = dataplane_link::create(p, 2, small_sizes());
