@@ -1,0 +1,349 @@
+#include "control/control_daemon.hh"
+
+#include <array>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+namespace sipedge::control {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t burst = 64; // messages per lcore per pass
+
+std::string random_secret() {
+    std::array<std::uint8_t, 32> b{};
+    if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
+        return "sipedge-fallback-secret-" + std::to_string(::getpid());
+    }
+    return auth::to_hex(b);
+}
+
+std::string format_endpoint(const ipc::endpoint& e) {
+    static constexpr std::uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::equal(mapped, mapped + 12, e.addr.begin())) {
+        return std::to_string(e.addr[12]) + "." + std::to_string(e.addr[13]) + "." +
+               std::to_string(e.addr[14]) + "." + std::to_string(e.addr[15]) + ":" +
+               std::to_string(e.port);
+    }
+    std::string s = "[";
+    for (int i = 0; i < 16; i += 2) {
+        char part[8];
+        std::snprintf(part, sizeof part, "%s%x", i ? ":" : "", e.addr[i] << 8 | e.addr[i + 1]);
+        s += part;
+    }
+    return s + "]:" + std::to_string(e.port);
+}
+
+json error_reply(std::string message) {
+    return json{{"ok", false}, {"error", std::move(message)}};
+}
+
+} // namespace
+
+control_daemon::control_daemon(config::control_config cfg)
+    : _cfg(std::move(cfg)), _registrar(_cfg.registrar),
+      _view(std::make_unique<sip::message_view>()) {
+    const std::string secret = _cfg.nonce_secret.empty() ? random_secret() : _cfg.nonce_secret;
+    _nonces = std::make_unique<auth::nonce_manager>(secret, _cfg.nonce_lifetime);
+    _service = std::make_unique<registrar::register_service>(_registrar, _users, *_nonces,
+                                                             _cfg.service_settings());
+}
+
+control_daemon::~control_daemon() = default;
+
+bool control_daemon::start(std::int64_t now, std::string& error) {
+    _started = now;
+    _store = location::sqlite_store::open(_cfg.sqlite_path, error);
+    if (_store == nullptr) {
+        return false;
+    }
+    for (const location::user_row& u : _store->users()) {
+        _users.put(u.user, u.realm, u.credential);
+    }
+    _store->purge_expired(now);
+    for (auto& [aor, list] : _store->load_bindings(now)) {
+        _registrar.load(aor, std::move(list));
+    }
+    _location_dirty = _credentials_dirty = true;
+    return true;
+}
+
+void control_daemon::try_attach(std::int64_t now) {
+    if (_link != nullptr && _link->dataplane_replaced()) {
+        _link.reset(); // a new dataplane: attach to its file and republish everything
+        _next_attach_try = 0;
+    }
+    if (_link != nullptr || now < _next_attach_try) {
+        return;
+    }
+    _next_attach_try = now + 1;
+    auto r = ipc::control_link::attach(_cfg.shm_path, now);
+    if (!r.ok()) {
+        _last_link_error = r.message();
+        return;
+    }
+    _link = std::move(r.value());
+    _last_link_error.clear();
+    ++_stats.attaches;
+    _location_dirty = _credentials_dirty = true;
+}
+
+std::size_t control_daemon::drain(std::int64_t now) {
+    std::size_t handled = 0;
+    ipc::received_message m;
+    char out[8192];
+    const std::size_t cap = std::min<std::size_t>(sizeof out, _link->slot_payload());
+    for (std::uint16_t l = 0; l < _link->lcore_count(); ++l) {
+        for (std::size_t n = 0; n < burst && _link->pop_from_dataplane(l, m); ++n) {
+            ++handled;
+            ++_stats.received;
+            const auto pr = _parser.parse_unpadded(m.bytes, *_view);
+            if (!pr.ok()) {
+                ++_stats.unparsable;
+                continue;
+            }
+            const registrar::register_context ctx{m.meta.source, m.meta.transport, now};
+            const registrar::register_result r = _service->handle(*_view, ctx, out, cap);
+            if (r.changed) {
+                _dirty_aors.insert(r.aor);
+            }
+            if (r.status == 0) {
+                ++_stats.not_register;
+                continue;
+            }
+            ++_stats.by_status[std::min(r.status / 100, 6)];
+            ipc::message_meta reply;
+            reply.source = m.meta.destination;
+            reply.destination = m.meta.source;
+            reply.transport = m.meta.transport;
+            reply.token = m.meta.token;
+            if (_link->push_to_dataplane(l, {out, r.length}, reply) == ipc::push_result::ok) {
+                ++_stats.responses;
+            } else {
+                ++_stats.response_dropped;
+            }
+        }
+        _link->release_from_dataplane(l);
+    }
+    return handled;
+}
+
+void control_daemon::persist_and_publish(std::int64_t now) {
+    if (!_dirty_aors.empty()) {
+        bool ok = _store->begin();
+        for (const std::string& aor : _dirty_aors) {
+            ok = ok && _store->save_aor(aor, _registrar.bindings(aor));
+        }
+        ok = ok && _store->commit();
+        if (!ok) {
+            ++_stats.store_errors; // kept in memory; the next change retries the AOR
+        }
+        _dirty_aors.clear();
+        _location_dirty = true;
+    }
+    if (_link == nullptr) {
+        return;
+    }
+    if (_location_dirty) {
+        ipc::location_table_builder b;
+        _registrar.fill(b, now);
+        const auto r = _link->publish_location(b, now);
+        if (r == ipc::publish_result::ok) {
+            ++_stats.publishes;
+            _location_dirty = false;
+        } else {
+            ++_stats.publish_busy;
+        }
+    }
+    if (_credentials_dirty) {
+        ipc::credential_table_builder b;
+        _users.fill(b);
+        if (_link->publish_credentials(b, now) == ipc::publish_result::ok) {
+            ++_stats.publishes;
+            _credentials_dirty = false;
+        } else {
+            ++_stats.publish_busy;
+        }
+    }
+    _link->heartbeat(now);
+}
+
+std::size_t control_daemon::poll(std::int64_t now) {
+    try_attach(now);
+    std::size_t handled = 0;
+    if (_link != nullptr) {
+        handled = drain(now);
+    }
+    if (now >= _registrar.next_expiry()) {
+        for (std::string& aor : _registrar.expire(now)) {
+            _dirty_aors.insert(std::move(aor));
+        }
+    }
+    if (now >= _next_nonce_purge) {
+        _nonces->purge(now);
+        _next_nonce_purge = now + 10;
+    }
+    persist_and_publish(now);
+    return handled;
+}
+
+json control_daemon::status_json(std::int64_t now) const {
+    json s = {{"ok", true},
+              {"version", control_version},
+              {"pid", ::getpid()},
+              {"uptime_s", now - _started},
+              {"config", _cfg.source},
+              {"sqlite", _cfg.sqlite_path},
+              {"aors", _registrar.aor_count()},
+              {"bindings", _registrar.binding_count()},
+              {"users", _users.size()},
+              {"domains", json::array()}};
+    for (const auto& d : _cfg.domains) {
+        s["domains"].push_back({{"name", d.name}, {"realm", d.realm}});
+    }
+    json link = {{"path", _cfg.shm_path}, {"attached", _link != nullptr}};
+    if (_link != nullptr) {
+        const ipc::link_status st = _link->status();
+        link["lcores"] = st.lcore_count;
+        link["dataplane_pid"] = st.dataplane_pid;
+        link["location_generation"] = st.location_generation;
+        link["credential_generation"] = st.credential_generation;
+        std::uint64_t in = 0, full = 0, large = 0;
+        for (const auto& r : st.to_control) {
+            in += r.pushed;
+            full += r.refused_full;
+            large += r.refused_too_large;
+        }
+        link["to_control"] = {{"pushed", in}, {"refused_full", full}, {"refused_too_large", large}};
+    } else {
+        link["error"] = _last_link_error;
+    }
+    s["link"] = link;
+    s["stats"] = {{"received", _stats.received},
+                  {"responses", _stats.responses},
+                  {"response_dropped", _stats.response_dropped},
+                  {"unparsable", _stats.unparsable},
+                  {"not_register", _stats.not_register},
+                  {"2xx", _stats.by_status[2]},
+                  {"4xx", _stats.by_status[4]},
+                  {"5xx", _stats.by_status[5]},
+                  {"publishes", _stats.publishes},
+                  {"publish_busy", _stats.publish_busy},
+                  {"store_errors", _stats.store_errors}};
+    return s;
+}
+
+json control_daemon::registrations_json(std::string_view aor, std::int64_t now) const {
+    json list = json::array();
+    auto add = [&](const std::string& key, const std::vector<registrar::binding>& v) {
+        json contacts = json::array();
+        for (const registrar::binding& b : v) {
+            if (b.expires_at <= now) {
+                continue;
+            }
+            contacts.push_back({{"uri", b.uri},
+                                {"expires_in", b.expires_at - now},
+                                {"q", b.q / 1000.0},
+                                {"received", format_endpoint(b.received)},
+                                {"path", b.path},
+                                {"params", b.params},
+                                {"call_id", b.call_id},
+                                {"cseq", b.cseq},
+                                {"user_agent", b.user_agent}});
+        }
+        if (!contacts.empty()) {
+            list.push_back({{"aor", key}, {"contacts", contacts}});
+        }
+    };
+    if (!aor.empty()) {
+        const std::string key = ipc::normalize_aor(aor);
+        const auto it = _registrar.all().find(key);
+        if (it != _registrar.all().end()) {
+            add(it->first, it->second);
+        }
+    } else {
+        for (const auto& [key, v] : _registrar.all()) {
+            add(key, v);
+        }
+    }
+    return json{{"ok", true}, {"registrations", list}};
+}
+
+json control_daemon::command(const json& request, std::int64_t now) {
+    try {
+        if (!request.is_object() || !request.contains("cmd") || !request["cmd"].is_string()) {
+            return error_reply("request must be a JSON object with a \"cmd\" string");
+        }
+        const std::string cmd = request["cmd"];
+        auto str = [&](const char* key) -> std::string {
+            return request.contains(key) && request[key].is_string()
+                       ? request[key].get<std::string>()
+                       : std::string();
+        };
+        if (cmd == "version") {
+            return json{{"ok", true}, {"version", control_version}};
+        }
+        if (cmd == "status") {
+            return status_json(now);
+        }
+        if (cmd == "registrations") {
+            return registrations_json(str("aor"), now);
+        }
+        if (cmd == "realm") {
+            const auto* d = _service->find_domain(str("domain"));
+            if (d == nullptr) {
+                return error_reply("domain \"" + str("domain") + "\" is not served here");
+            }
+            return json{{"ok", true}, {"realm", d->realm.empty() ? d->name : d->realm}};
+        }
+        if (cmd == "users.list") {
+            json users = json::array();
+            for (const auto& [key, c] : _users.all()) {
+                users.push_back({{"user", key.first},
+                                 {"realm", key.second},
+                                 {"md5", c.has_md5},
+                                 {"sha256", c.has_sha256}});
+            }
+            return json{{"ok", true}, {"users", users}};
+        }
+        if (cmd == "users.add") {
+            const std::string user = str("user");
+            const std::string realm = str("realm");
+            auth::stored_credential c;
+            c.has_md5 = auth::from_hex(str("ha1_md5"), c.ha1_md5);
+            c.has_sha256 = auth::from_hex(str("ha1_sha256"), c.ha1_sha256);
+            if (user.empty() || realm.empty() || (!c.has_md5 && !c.has_sha256)) {
+                return error_reply("users.add needs user, realm and ha1_md5 and/or ha1_sha256 "
+                                   "(hex)");
+            }
+            if (!_store->put_user(user, realm, c)) {
+                return error_reply("store: " + _store->last_error());
+            }
+            _users.put(user, realm, c);
+            _credentials_dirty = true;
+            persist_and_publish(now);
+            return json{{"ok", true}};
+        }
+        if (cmd == "users.del") {
+            const std::string user = str("user");
+            const std::string realm = str("realm");
+            if (!_store->delete_user(user, realm) && !_store->last_error().empty() &&
+                _users.find(user, realm) != nullptr) {
+                return error_reply("store: " + _store->last_error());
+            }
+            if (!_users.erase(user, realm)) {
+                return error_reply("no user " + user + " in realm " + realm);
+            }
+            _credentials_dirty = true;
+            persist_and_publish(now);
+            return json{{"ok", true}};
+        }
+        return error_reply("unknown command \"" + cmd + "\"");
+    } catch (const std::exception& e) {
+        return error_reply(std::string("bad request: ") + e.what());
+    }
+}
+
+} // namespace sipedge::control

@@ -1,0 +1,96 @@
+#pragma once
+// sipedge-control's state and one pass of its loop, without sockets or signals
+// (control/main.cc adds those), so that tests can drive it step by step.
+//
+// Each poll(now):
+//  1. attaches to the dataplane's link file if not attached (retrying at most once a
+//     second), or re-attaches when the dataplane was restarted (new file), then
+//     republishes everything from memory;
+//  2. drains every lcore's to_control ring (a bounded burst each): REGISTERs go
+//     through register_service, the response goes back on the lcore it came from;
+//  3. runs the expiry timer (registrar::next_expiry) and purges old nonces;
+//  4. saves the AORs that changed in one SQLite transaction and republishes the
+//     location snapshot (and the credential table after user changes); a publish the
+//     lcores are not ready for (busy) is retried on the next pass;
+//  5. refreshes the heartbeat the dataplane reads.
+// State survives restarts through SQLite: start() loads users and live bindings.
+
+#include "common/ipc/link.hh"
+#include "control/auth/credential_store.hh"
+#include "control/auth/digest.hh"
+#include "control/config/control_config.hh"
+#include "control/location/sqlite_store.hh"
+#include "control/registrar/register_service.hh"
+#include "control/registrar/registrar.hh"
+#include "parser/message_parser.hh"
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace sipedge::control {
+
+inline constexpr std::string_view control_version = "0.1.0";
+
+struct daemon_stats {
+    std::uint64_t received = 0;         // messages popped from the rings
+    std::uint64_t unparsable = 0;       // dropped: not SIP
+    std::uint64_t not_register = 0;     // dropped: nothing else is handled here yet
+    std::uint64_t responses = 0;        // pushed back
+    std::uint64_t response_dropped = 0; // from_control ring full
+    std::uint64_t by_status[7] = {};    // 1xx..6xx answered
+    std::uint64_t publishes = 0;
+    std::uint64_t publish_busy = 0;
+    std::uint64_t attaches = 0;
+    std::uint64_t store_errors = 0;
+};
+
+class control_daemon {
+public:
+    explicit control_daemon(config::control_config cfg);
+    ~control_daemon();
+
+    // Opens the store and loads users and bindings; false with error set.
+    bool start(std::int64_t now, std::string& error);
+    // One pass; returns the number of ring messages handled (0: idle).
+    std::size_t poll(std::int64_t now);
+
+    // A CLI request (one JSON object) to its reply; never throws.
+    nlohmann::json command(const nlohmann::json& request, std::int64_t now);
+
+    bool attached() const { return _link != nullptr; }
+    const registrar::registrar& bindings() const { return _registrar; }
+    const auth::credential_store& users() const { return _users; }
+    const daemon_stats& stats() const { return _stats; }
+    const config::control_config& config() const { return _cfg; }
+
+private:
+    void try_attach(std::int64_t now);
+    std::size_t drain(std::int64_t now);
+    void persist_and_publish(std::int64_t now);
+    nlohmann::json status_json(std::int64_t now) const;
+    nlohmann::json registrations_json(std::string_view aor, std::int64_t now) const;
+
+    config::control_config _cfg;
+    std::unique_ptr<location::sqlite_store> _store;
+    registrar::registrar _registrar;
+    auth::credential_store _users;
+    std::unique_ptr<auth::nonce_manager> _nonces;
+    std::unique_ptr<registrar::register_service> _service;
+    std::unique_ptr<ipc::control_link> _link;
+    parser::message_parser _parser;
+    std::unique_ptr<sip::message_view> _view;
+    std::set<std::string> _dirty_aors;
+    bool _location_dirty = true;
+    bool _credentials_dirty = true;
+    std::int64_t _next_attach_try = 0;
+    std::int64_t _next_nonce_purge = 0;
+    std::int64_t _started = 0;
+    std::string _last_link_error;
+    daemon_stats _stats;
+};
+
+} // namespace sipedge::control

@@ -1,0 +1,341 @@
+// control_daemon + the shm link + sipedgectl, end to end in one process: the test
+// plays the dataplane (a real dataplane_link, REGISTERs pushed into its rings,
+// lookups on its snapshots), restarts control and the dataplane, and drives the
+// CLI against a live socket server.
+
+#include "common/ipc/link.hh"
+#include "control/cli/ctl.hh"
+#include "control/cli/server.hh"
+#include "control/control_daemon.hh"
+#include "tests/control/control_test_support.hh"
+
+#include <atomic>
+#include <cstdio>
+#include <gtest/gtest.h>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace sipedge::control {
+namespace {
+
+using namespace sipedge::control::testing;
+
+struct daemon_fixture : ::testing::Test {
+    std::string dir = "/tmp/sipedge-daemon-test-" + std::to_string(::getpid());
+    config::control_config cfg;
+    std::unique_ptr<ipc::dataplane_link> dp;
+    std::unique_ptr<control_daemon> daemon;
+    std::int64_t now = 1'700'000'000;
+    const ipc::endpoint phone = ipc::endpoint::ipv4(0xc0000204, 5060);
+    const ipc::endpoint proxy_addr = ipc::endpoint::ipv4(0xcb007101, 5060);
+
+    void SetUp() override {
+        std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+        cfg.source = "test";
+        cfg.shm_path = "/dev/shm/sipedge-daemon-test-" + std::to_string(::getpid());
+        cfg.sqlite_path = dir + "/location.sqlite";
+        cfg.socket_path = dir + "/control.sock";
+        cfg.nonce_secret = "daemon-test-secret-0123";
+        cfg.domains = {{"biloxi.example.com", "biloxi.example.com"}};
+        make_dataplane();
+        start_control();
+    }
+    void TearDown() override {
+        daemon.reset();
+        dp.reset();
+        std::system(("rm -rf " + dir).c_str());
+    }
+    void make_dataplane() {
+        ipc::link_sizes s;
+        s.ring_slots = 16;
+        s.location_bytes = 1 << 16;
+        s.credential_bytes = 1 << 14;
+        auto r = ipc::dataplane_link::create(cfg.shm_path, 2, s);
+        ASSERT_TRUE(r.ok()) << r.message();
+        dp = std::move(r.value());
+    }
+    void start_control() {
+        daemon = std::make_unique<control_daemon>(cfg);
+        std::string err;
+        ASSERT_TRUE(daemon->start(now, err)) << err;
+    }
+    // One dataplane pass on every lcore, then one control pass.
+    void pass() {
+        for (std::uint16_t l = 0; l < dp->lcore_count(); ++l) {
+            dp->quiescent(l);
+        }
+        daemon->poll(now);
+    }
+    // REGISTER from the phone on lcore 1; returns the response control sent back.
+    std::string exchange(const register_spec& s) {
+        ipc::message_meta meta;
+        meta.source = phone;
+        meta.destination = proxy_addr;
+        meta.token = 77;
+        EXPECT_EQ(dp->push_to_control(1, register_text(s), meta), ipc::push_result::ok);
+        pass();
+        ipc::received_message m;
+        if (!dp->pop_from_control(1, m)) {
+            ADD_FAILURE() << "no response";
+            return {};
+        }
+        EXPECT_EQ(m.meta.destination, phone);
+        EXPECT_EQ(m.meta.source, proxy_addr);
+        EXPECT_EQ(m.meta.token, 77u);
+        std::string r(m.bytes);
+        dp->release_from_control(1);
+        return r;
+    }
+    void add_bob() {
+        auth::hasher h;
+        const auto c = auth::compute_credential(h, "bob", "biloxi.example.com", "zanzibar");
+        const auto reply = daemon->command({{"cmd", "users.add"},
+                                            {"user", "bob"},
+                                            {"realm", "biloxi.example.com"},
+                                            {"ha1_md5", auth::to_hex(c.ha1_md5)},
+                                            {"ha1_sha256", auth::to_hex(c.ha1_sha256)}},
+                                           now);
+        ASSERT_TRUE(reply.value("ok", false)) << reply.dump();
+    }
+    // Challenge, then an authenticated REGISTER; returns the final response.
+    std::string register_bob(register_spec s) {
+        const std::string challenge = exchange(s);
+        EXPECT_EQ(status_of(challenge), 401) << challenge;
+        digest_client c;
+        s.cseq += 1;
+        s.authorization =
+            c.authorization("REGISTER", s.request_uri, challenge_nonce(challenge, "MD5"));
+        return exchange(s);
+    }
+    std::vector<std::string> dataplane_contacts(const char* aor = "bob@biloxi.example.com") {
+        dp->quiescent(0);
+        std::vector<std::string> out;
+        for (const ipc::contact_view& c : dp->lookup(0, aor)) {
+            out.emplace_back(c.uri);
+        }
+        return out;
+    }
+};
+
+TEST_F(daemon_fixture, register_through_the_rings_reaches_the_dataplane_snapshot) {
+    pass();
+    ASSERT_TRUE(daemon->attached());
+    add_bob();
+    pass();
+    dp->quiescent(0);
+    const ipc::credential_record* cr = dp->find_credential(0, "bob", "biloxi.example.com");
+    ASSERT_NE(cr, nullptr) << "the credential table reached the dataplane";
+    EXPECT_EQ(cr->flags, ipc::credential_has_md5 | ipc::credential_has_sha256);
+
+    const std::string ok = register_bob({});
+    EXPECT_EQ(status_of(ok), 200) << ok;
+    EXPECT_EQ(dataplane_contacts(), std::vector<std::string>{"sip:bob@192.0.2.4"});
+    EXPECT_EQ(daemon->stats().by_status[4], 1u);
+    EXPECT_EQ(daemon->stats().by_status[2], 1u);
+
+    const auto regs = daemon->command({{"cmd", "registrations"}}, now);
+    ASSERT_EQ(regs["registrations"].size(), 1u);
+    EXPECT_EQ(regs["registrations"][0]["contacts"][0]["received"], "192.0.2.4:5060");
+}
+
+TEST_F(daemon_fixture, wrong_password_through_the_rings_publishes_nothing) {
+    pass();
+    add_bob();
+    register_spec s;
+    const std::string challenge = exchange(s);
+    digest_client c;
+    c.password = "nope";
+    s.cseq = 2;
+    s.authorization = c.authorization("REGISTER", s.request_uri, challenge_nonce(challenge, "MD5"));
+    EXPECT_EQ(status_of(exchange(s)), 401);
+    EXPECT_TRUE(dataplane_contacts().empty());
+}
+
+TEST_F(daemon_fixture, control_restart_keeps_bindings_and_the_dataplane_keeps_routing) {
+    pass();
+    add_bob();
+    ASSERT_EQ(status_of(register_bob({})), 200);
+    daemon.reset(); // control stops
+    EXPECT_EQ(dataplane_contacts(), std::vector<std::string>{"sip:bob@192.0.2.4"})
+        << "the last published snapshot stays";
+    now += 5;
+    start_control();
+    EXPECT_EQ(daemon->users().size(), 1u) << "users reloaded from SQLite";
+    EXPECT_EQ(daemon->bindings().binding_count(), 1u) << "bindings reloaded from SQLite";
+    pass();
+    EXPECT_TRUE(daemon->attached());
+    EXPECT_EQ(dataplane_contacts(), std::vector<std::string>{"sip:bob@192.0.2.4"});
+    // The restarted control still accepts bob (same secret, HA1 from the store).
+    register_spec s;
+    s.call_id = "second@192.0.2.4";
+    s.contacts = {"<sip:bob@192.0.2.5>"};
+    const std::string r = register_bob(s);
+    EXPECT_EQ(status_of(r), 200) << r;
+    EXPECT_EQ(dataplane_contacts().size(), 2u);
+}
+
+TEST_F(daemon_fixture, dataplane_restart_gets_everything_republished) {
+    pass();
+    add_bob();
+    ASSERT_EQ(status_of(register_bob({})), 200);
+    dp.reset();
+    make_dataplane(); // a new link file at the same path
+    EXPECT_TRUE(dataplane_contacts().empty());
+    now += 2; // attach retries are at most once a second
+    pass();
+    EXPECT_TRUE(daemon->attached());
+    EXPECT_EQ(dataplane_contacts(), std::vector<std::string>{"sip:bob@192.0.2.4"});
+    dp->quiescent(0);
+    EXPECT_NE(dp->find_credential(0, "bob", "biloxi.example.com"), nullptr);
+}
+
+TEST_F(daemon_fixture, expiry_timer_unpublishes_and_purges) {
+    pass();
+    add_bob();
+    register_spec s;
+    s.expires = 60;
+    ASSERT_EQ(status_of(register_bob(s)), 200);
+    EXPECT_EQ(dataplane_contacts().size(), 1u);
+    now += 61;
+    pass();
+    EXPECT_TRUE(dataplane_contacts().empty());
+    EXPECT_EQ(daemon->bindings().binding_count(), 0u);
+    daemon.reset();
+    start_control();
+    EXPECT_EQ(daemon->bindings().binding_count(), 0u) << "the expiry was persisted";
+}
+
+TEST_F(daemon_fixture, commands_reject_bad_requests) {
+    EXPECT_FALSE(daemon->command(nlohmann::json::array(), now).value("ok", true));
+    EXPECT_FALSE(daemon->command({{"cmd", "nope"}}, now).value("ok", true));
+    EXPECT_FALSE(daemon->command({{"cmd", "users.add"}, {"user", "x"}}, now).value("ok", true));
+    EXPECT_FALSE(daemon->command({{"cmd", "users.del"}, {"user", "x"}, {"realm", "y"}}, now)
+                     .value("ok", true));
+    EXPECT_FALSE(daemon->command({{"cmd", "realm"}, {"domain", "atlanta.example.com"}}, now)
+                     .value("ok", true));
+    EXPECT_EQ(daemon->command({{"cmd", "realm"}, {"domain", "BILOXI.example.com"}}, now)["realm"],
+              "biloxi.example.com");
+}
+
+// ---- sipedgectl against a live server ----
+
+struct cli_fixture : daemon_fixture {
+    cli::server server;
+    std::atomic<bool> stop{false};
+    std::thread loop;
+
+    void SetUp() override {
+        daemon_fixture::SetUp();
+        std::string err;
+        ASSERT_TRUE(server.listen(cfg.socket_path, err)) << err;
+        loop = std::thread([this] {
+            while (!stop.load()) {
+                server.poll(5, [this](std::string_view line) {
+                    return daemon->command(nlohmann::json::parse(line), now).dump();
+                });
+            }
+        });
+    }
+    void TearDown() override {
+        stop.store(true);
+        loop.join();
+        daemon_fixture::TearDown();
+    }
+    int ctl(std::vector<std::string> args, std::string& out, std::string& err,
+            const std::string& stdin_text = "") {
+        args.insert(args.begin(), {"--socket", cfg.socket_path});
+        std::istringstream in(stdin_text);
+        std::ostringstream o, e;
+        const int rc = cli::run_ctl(args, in, false, o, e);
+        out = o.str();
+        err = e.str();
+        return rc;
+    }
+};
+
+TEST_F(cli_fixture, users_add_list_del_with_password_from_stdin) {
+    std::string out, err;
+    ASSERT_EQ(ctl({"users", "add", "alice@biloxi.example.com"}, out, err, "wonderland\n"),
+              cli::exit_ok)
+        << err;
+    EXPECT_NE(out.find("stored HA1"), std::string::npos);
+    const auth::stored_credential* c = daemon->users().find("alice", "biloxi.example.com");
+    ASSERT_NE(c, nullptr);
+    auth::hasher h;
+    EXPECT_EQ(c->ha1_md5,
+              auth::compute_credential(h, "alice", "biloxi.example.com", "wonderland").ha1_md5);
+    ASSERT_EQ(ctl({"users", "list"}, out, err), cli::exit_ok);
+    EXPECT_NE(out.find("alice  biloxi.example.com  SHA-256 MD5"), std::string::npos) << out;
+    ASSERT_EQ(ctl({"--json", "users", "list"}, out, err), cli::exit_ok);
+    const auto j = nlohmann::json::parse(out);
+    ASSERT_EQ(j["users"].size(), 1u);
+    EXPECT_EQ(j["users"][0]["user"], "alice");
+    EXPECT_EQ(ctl({"users", "add", "alice@atlanta.example.com"}, out, err, "x\n"), cli::exit_failed)
+        << "a domain not served here";
+    EXPECT_NE(err.find("not served"), std::string::npos) << err;
+    EXPECT_EQ(ctl({"users", "add", "alice@biloxi.example.com"}, out, err, ""), cli::exit_failed)
+        << "no password";
+    ASSERT_EQ(ctl({"users", "del", "alice@biloxi.example.com"}, out, err), cli::exit_ok) << err;
+    EXPECT_EQ(daemon->users().size(), 0u);
+    EXPECT_EQ(ctl({"users", "del", "alice@biloxi.example.com"}, out, err), cli::exit_failed);
+}
+
+TEST_F(cli_fixture, status_and_registrations_tables_and_json) {
+    pass();
+    add_bob();
+    ASSERT_EQ(status_of(register_bob({})), 200);
+    std::string out, err;
+    ASSERT_EQ(ctl({"status"}, out, err), cli::exit_ok) << err;
+    EXPECT_NE(out.find("registrar     1 AORs, 1 bindings, 1 users"), std::string::npos) << out;
+    EXPECT_NE(out.find("attached, 2 lcores"), std::string::npos) << out;
+    ASSERT_EQ(ctl({"registrations"}, out, err), cli::exit_ok);
+    EXPECT_EQ(out.rfind("AOR", 0), 0u) << out;
+    EXPECT_NE(out.find("bob@biloxi.example.com  sip:bob@192.0.2.4  1.000  3600"), std::string::npos)
+        << out;
+    ASSERT_EQ(ctl({"--json", "registrations", "bob@BILOXI.example.com"}, out, err), cli::exit_ok);
+    EXPECT_EQ(nlohmann::json::parse(out)["registrations"][0]["aor"], "bob@biloxi.example.com");
+    EXPECT_EQ(ctl({"registrations", "carol@biloxi.example.com"}, out, err), cli::exit_failed);
+}
+
+TEST_F(cli_fixture, usage_and_not_yet_commands) {
+    std::string out, err;
+    EXPECT_EQ(ctl({}, out, err), cli::exit_usage);
+    EXPECT_EQ(ctl({"users", "frobnicate"}, out, err), cli::exit_usage);
+    EXPECT_EQ(ctl({"users", "add", "nodomain"}, out, err, "pw\n"), cli::exit_usage);
+    EXPECT_EQ(ctl({"stats"}, out, err), cli::exit_not_implemented);
+    EXPECT_NE(err.find("not available yet"), std::string::npos);
+}
+
+TEST(sipedgectl, control_not_running_is_a_clear_error) {
+    std::istringstream in;
+    std::ostringstream out, err;
+    const int rc = cli::run_ctl({"--socket", "/tmp/sipedge-no-such-control.sock", "status"}, in,
+                                false, out, err);
+    EXPECT_EQ(rc, cli::exit_not_running);
+    EXPECT_NE(err.str().find("control is not running"), std::string::npos) << err.str();
+}
+
+TEST(sipedgectl, config_check_reports_errors_without_control) {
+    const std::string path = "/tmp/sipedge-ctl-check-" + std::to_string(::getpid()) + ".toml";
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("[registrar]\nmax_contacts = 0\n", f);
+    std::fclose(f);
+    std::istringstream in;
+    std::ostringstream out, err;
+    EXPECT_EQ(cli::run_ctl({"config", "check", path}, in, false, out, err), cli::exit_failed);
+    EXPECT_NE(err.str().find(path + ":2: registrar.max_contacts:"), std::string::npos) << err.str();
+    f = std::fopen(path.c_str(), "w");
+    std::fputs("[[domains]]\nname = \"biloxi.example.com\"\n[control]\nnonce_secret = "
+               "\"0123456789abcdef\"\n",
+               f);
+    std::fclose(f);
+    std::ostringstream out2, err2;
+    EXPECT_EQ(cli::run_ctl({"config", "check", path}, in, false, out2, err2), cli::exit_ok)
+        << err2.str();
+    std::remove(path.c_str());
+}
+
+} // namespace
+} // namespace sipedge::control
