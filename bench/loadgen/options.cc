@@ -1,0 +1,331 @@
+#include "bench/loadgen/options.hh"
+
+#include "bench/loadgen/addr.hh"
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+namespace sipedge::loadgen {
+
+namespace {
+
+bool parse_u64(std::string_view text, std::uint64_t max, std::uint64_t& out) {
+    std::uint64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v > max) {
+        return false;
+    }
+    out = v;
+    return true;
+}
+
+// "IP" or "IP:PORT"; port keeps its default when absent.
+bool parse_hostport(std::string_view s, std::uint32_t& ip, std::uint16_t& port) {
+    const std::size_t colon = s.find(':');
+    if (colon != std::string_view::npos) {
+        std::uint64_t p;
+        if (!parse_u64(s.substr(colon + 1), 65535, p) || p == 0) {
+            return false;
+        }
+        port = static_cast<std::uint16_t>(p);
+    }
+    return parse_ipv4(s.substr(0, colon), ip) && ip != 0;
+}
+
+// Seconds with an optional fraction ("2", "0.5") to milliseconds.
+bool parse_seconds(std::string_view s, std::uint64_t max_s, std::uint64_t& ms) {
+    double v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || !(v >= 0) ||
+        v > static_cast<double>(max_s)) {
+        return false;
+    }
+    ms = static_cast<std::uint64_t>(std::llround(v * 1000));
+    return true;
+}
+
+parse_outcome fail(const char* program, const std::string& why) {
+    return {std::nullopt, 2,
+            std::string(program) + ": " + why + "\n(" + program + " --help lists the options)\n"};
+}
+
+} // namespace
+
+std::string usage_text(const char* program) {
+    return std::string("usage: ") + program +
+           " --port DEVICE --uac IP[:PORT] --uas IP[:PORT] (--proxy IP[:PORT] | --direct)\n"
+           "       --rate CPS (--calls N | --duration S) [options] [--eal EAL-ARGS...]\n"
+           "\n"
+           "A SIP load generator on a DPDK port: a UAC population places the classic call\n"
+           "(INVITE, 100/180/200, ACK, hold, BYE, 200) through the device under test to a\n"
+           "UAS population on a second address of the same port. Retransmissions follow\n"
+           "RFC 3261 (T1 doubling) on its own timers and are counted. It reports every\n"
+           "second and at the end, and stops by itself.\n"
+           "\n"
+           "Addresses and port\n"
+           "  --port DEVICE          DPDK virtual device, e.g.\n"
+           "                         "
+           "net_memif0,role=client,socket=/run/sipedge.sock,socket-abstract=no\n"
+           "                         (net_ring0 loops back to itself: use it with --direct)\n"
+           "  --uac IP[:PORT]        the callers' address (default port 5061)\n"
+           "  --uas IP[:PORT]        the callees' address (default port 5060)\n"
+           "  --proxy IP[:PORT]      the device under test: every request goes there\n"
+           "                         (default port 5060); the Request-URI names the UAS\n"
+           "  --direct               no device under test: the UAC sends to the UAS itself,\n"
+           "                         over a port that loops back (shows the generator's own "
+           "limit)\n"
+           "Load\n"
+           "  --rate CPS             new calls per second (default 100)\n"
+           "  --calls N              calls to place\n"
+           "  --duration S           seconds during which calls are placed (fractions allowed)\n"
+           "                         at least one of --calls and --duration bounds the run;\n"
+           "                         calls in progress then finish (at most hold + 64*T1*2 + 1 s)\n"
+           "  --hold MS              time between ACK and BYE (default 0)\n"
+           "  --t1 MS, --t2 MS       RFC 3261 T1 and T2 (default 500 and 4000)\n"
+           "  --max-concurrent N     call slots, i.e. calls in progress at once (default 65536)\n"
+           "  --seed N               randomness of Call-IDs, tags and branches (default: clock)\n"
+           "Results\n"
+           "  --report-interval S    a line every S seconds (default 1; 0: final report only)\n"
+           "  --json                 reports as JSON lines on stdout (one per interval, then\n"
+           "                         {\"type\":\"final\",...}); start-up messages go to stderr\n"
+           "  --max-failed N         failed calls tolerated before exit status 1 (default 0)\n"
+           "  --max-unexpected N     unexpected messages tolerated before exit status 1 (default "
+           "0)\n"
+           "  --tolerate-failures    exit 0 whatever failed\n"
+           "DPDK\n"
+           "  --instance NAME        DPDK file prefix, distinct per DPDK process (default\n"
+           "                         sipedge-loadgen)\n"
+           "  --main-lcore N         housekeeping and reports (default 0)\n"
+           "  --lcore N              the polling loop (default 1); lcores beyond the CPU count\n"
+           "                         are mapped onto CPU N mod CPUs\n"
+           "  --hugepages auto|yes|no  as sipedge (default auto)\n"
+           "  --memory MB            DPDK memory without hugepages (default 256)\n"
+           "  --link-timeout S       wait this long for the port's link, e.g. the memif\n"
+           "                         server (default 10)\n"
+           "  --log-level SPEC       EAL log level (default *:warning)\n"
+           "  --eal ARGS...          everything after this goes to rte_eal_init\n"
+           "  --help                 this text\n"
+           "\n"
+           "Exit status: 0 the run met its tolerances; 1 more failed calls or unexpected\n"
+           "messages than tolerated, or interrupted; 2 bad arguments; 3 could not run\n"
+           "(EAL, port, link, address resolution).\n";
+}
+
+parse_outcome parse_options(int argc, char** argv) {
+    const char* program = argc > 0 ? argv[0] : "sipedge-loadgen";
+    options o;
+    o.engine.seed = 0;
+    bool have_uac = false, have_uas = false, have_proxy = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            return {std::nullopt, 0, usage_text(program)};
+        }
+        if (arg == "--eal") {
+            for (++i; i < argc; ++i) {
+                o.extra_eal_args.emplace_back(argv[i]);
+            }
+            break;
+        }
+        if (arg == "--direct") {
+            o.direct = true;
+            continue;
+        }
+        if (arg == "--json") {
+            o.json = true;
+            continue;
+        }
+        if (arg == "--tolerate-failures") {
+            o.tolerate = true;
+            continue;
+        }
+        static constexpr std::string_view with_value[] = {"--port",
+                                                          "--uac",
+                                                          "--uas",
+                                                          "--proxy",
+                                                          "--rate",
+                                                          "--calls",
+                                                          "--duration",
+                                                          "--hold",
+                                                          "--t1",
+                                                          "--t2",
+                                                          "--max-concurrent",
+                                                          "--seed",
+                                                          "--report-interval",
+                                                          "--max-failed",
+                                                          "--max-unexpected",
+                                                          "--instance",
+                                                          "--main-lcore",
+                                                          "--lcore",
+                                                          "--hugepages",
+                                                          "--memory",
+                                                          "--link-timeout",
+                                                          "--log-level"};
+        bool known = false;
+        for (std::string_view name : with_value) {
+            known = known || arg == name;
+        }
+        if (!known) {
+            return fail(program, "unknown argument '" + std::string(arg) + "'");
+        }
+        if (i + 1 >= argc) {
+            return fail(program, std::string(arg) + " needs a value");
+        }
+        const std::string_view value = argv[++i];
+        // Built by appending: "'" + std::string trips GCC 12's -Wrestrict false positive.
+        std::string shown(1, '\'');
+        shown.append(value).push_back('\'');
+        std::uint64_t v = 0;
+        if (arg == "--port") {
+            o.port_device = value;
+        } else if (arg == "--uac") {
+            if (!parse_hostport(value, o.engine.uac_ip, o.engine.uac_port)) {
+                return fail(program, "--uac takes IPV4[:PORT], got " + shown);
+            }
+            have_uac = true;
+        } else if (arg == "--uas") {
+            if (!parse_hostport(value, o.engine.uas_ip, o.engine.uas_port)) {
+                return fail(program, "--uas takes IPV4[:PORT], got " + shown);
+            }
+            have_uas = true;
+        } else if (arg == "--proxy") {
+            if (!parse_hostport(value, o.engine.next_hop_ip, o.engine.next_hop_port)) {
+                return fail(program, "--proxy takes IPV4[:PORT], got " + shown);
+            }
+            have_proxy = true;
+        } else if (arg == "--rate") {
+            if (!parse_u64(value, 100'000'000, o.engine.rate) || o.engine.rate == 0) {
+                return fail(program, "--rate takes calls per second (1-100000000), got " + shown);
+            }
+        } else if (arg == "--calls") {
+            if (!parse_u64(value, std::uint64_t{1} << 48, o.engine.calls) || o.engine.calls == 0) {
+                return fail(program, "--calls takes a positive count, got " + shown);
+            }
+        } else if (arg == "--duration") {
+            if (!parse_seconds(value, 7 * 86400, o.engine.duration_ms) ||
+                o.engine.duration_ms == 0) {
+                return fail(program,
+                            "--duration takes seconds (more than 0, at most a week), got " + shown);
+            }
+        } else if (arg == "--hold") {
+            if (!parse_u64(value, 3'600'000, v)) {
+                return fail(program, "--hold takes milliseconds (0-3600000), got " + shown);
+            }
+            o.engine.hold_ms = static_cast<std::uint32_t>(v);
+        } else if (arg == "--t1" || arg == "--t2") {
+            if (!parse_u64(value, 60'000, v) || v == 0) {
+                return fail(program,
+                            std::string(arg) + " takes milliseconds (1-60000), got " + shown);
+            }
+            (arg == "--t1" ? o.engine.t1_ms : o.engine.t2_ms) = static_cast<std::uint32_t>(v);
+        } else if (arg == "--max-concurrent") {
+            if (!parse_u64(value, 1u << 24, v) || v == 0) {
+                return fail(program, "--max-concurrent takes a count (1-16777216), got " + shown);
+            }
+            o.engine.capacity = static_cast<std::uint32_t>(v);
+        } else if (arg == "--seed") {
+            if (!parse_u64(value, ~std::uint64_t{0}, o.engine.seed)) {
+                return fail(program, "--seed takes an unsigned number, got " + shown);
+            }
+        } else if (arg == "--report-interval") {
+            if (!parse_u64(value, 3600, v)) {
+                return fail(program, "--report-interval takes seconds (0-3600), got " + shown);
+            }
+            o.report_interval_s = static_cast<unsigned>(v);
+        } else if (arg == "--max-failed") {
+            if (!parse_u64(value, ~std::uint64_t{0}, o.max_failed)) {
+                return fail(program, "--max-failed takes a count, got " + shown);
+            }
+        } else if (arg == "--max-unexpected") {
+            if (!parse_u64(value, ~std::uint64_t{0}, o.max_unexpected)) {
+                return fail(program, "--max-unexpected takes a count, got " + shown);
+            }
+        } else if (arg == "--instance") {
+            if (value.empty() || value.find('/') != std::string_view::npos) {
+                return fail(program, "--instance takes a name without '/'");
+            }
+            o.instance = value;
+        } else if (arg == "--main-lcore" || arg == "--lcore") {
+            if (!parse_u64(value, 1023, v)) {
+                return fail(program,
+                            std::string(arg) + " takes an lcore number (0-1023), got " + shown);
+            }
+            (arg == "--lcore" ? o.lcore : o.main_lcore) = static_cast<unsigned>(v);
+        } else if (arg == "--hugepages") {
+            if (value == "auto") {
+                o.hugepages = dataplane::hugepage_mode::automatic;
+            } else if (value == "yes") {
+                o.hugepages = dataplane::hugepage_mode::required;
+            } else if (value == "no") {
+                o.hugepages = dataplane::hugepage_mode::disabled;
+            } else {
+                return fail(program, "--hugepages takes auto, yes or no");
+            }
+        } else if (arg == "--memory") {
+            if (!parse_u64(value, 1u << 20, v) || v < 64) {
+                return fail(program, "--memory takes megabytes, at least 64, got " + shown);
+            }
+            o.memory_mb = static_cast<unsigned>(v);
+        } else if (arg == "--link-timeout") {
+            if (!parse_u64(value, 600, v) || v == 0) {
+                return fail(program, "--link-timeout takes seconds (1-600), got " + shown);
+            }
+            o.link_timeout_s = static_cast<unsigned>(v);
+        } else if (arg == "--log-level") {
+            o.log_level = value;
+        }
+    }
+    if (o.port_device.empty()) {
+        return fail(program,
+                    "no port: give --port DEVICE (e.g. net_memif0,role=client,socket=PATH)");
+    }
+    if (!have_uac || !have_uas) {
+        return fail(program, "give both --uac and --uas addresses");
+    }
+    if (o.engine.uac_ip == o.engine.uas_ip) {
+        return fail(program, "--uac and --uas need two different addresses (ARP answers for each)");
+    }
+    if (o.direct == have_proxy) {
+        return fail(program, o.direct
+                                 ? "--direct and --proxy exclude each other"
+                                 : "give --proxy IP[:PORT] (the device under test) or --direct");
+    }
+    if (have_proxy &&
+        (o.engine.next_hop_ip == o.engine.uac_ip || o.engine.next_hop_ip == o.engine.uas_ip)) {
+        return fail(program, "the --proxy address must differ from the UAC and UAS addresses");
+    }
+    if (o.direct) {
+        o.engine.next_hop_ip = o.engine.uas_ip;
+        o.engine.next_hop_port = o.engine.uas_port;
+    }
+    if (o.engine.calls == 0 && o.engine.duration_ms == 0) {
+        return fail(program, "the run must be bounded: give --calls N, --duration S, or both");
+    }
+    if (o.engine.t2_ms < o.engine.t1_ms) {
+        return fail(program, "--t2 must not be below --t1");
+    }
+    if (o.main_lcore == o.lcore) {
+        return fail(program, "--main-lcore and --lcore must differ");
+    }
+    return {std::move(o), 0, {}};
+}
+
+dataplane::options eal_options(const options& o) {
+    dataplane::options d;
+    d.instance = o.instance;
+    d.port_device = o.port_device;
+    d.main_lcore = o.main_lcore;
+    d.worker_lcores = {o.lcore};
+    d.hugepages = o.hugepages;
+    d.memory_mb = o.memory_mb;
+    d.log_level = o.log_level;
+    // No telemetry socket: nothing reads it, and it would collide with nothing
+    // but clutter the runtime directory.
+    d.extra_eal_args = {"--no-telemetry"};
+    d.extra_eal_args.insert(d.extra_eal_args.end(), o.extra_eal_args.begin(),
+                            o.extra_eal_args.end());
+    return d;
+}
+
+} // namespace sipedge::loadgen

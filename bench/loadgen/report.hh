@@ -1,0 +1,41 @@
+#pragma once
+// Per-interval and final reports of sipedge-loadgen, as text for people or as
+// JSON lines for scripts (scripts/bench). Runs on the main lcore from
+// snapshots; the worker never formats anything.
+
+#include "bench/loadgen/stats.hh"
+#include "common/counters.hh"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace sipedge::loadgen {
+
+struct interval_report {
+    double t_s = 0;           // end of the interval, from the start of the run
+    double length_s = 0;      // its length
+    std::uint32_t active = 0; // calls in progress at its end
+    const stats_snapshot* delta = nullptr;
+};
+
+struct final_report {
+    std::string mode;          // "proxy" or "direct"
+    std::string target;        // where requests went, "IP:PORT"
+    std::uint64_t rate = 0;    // target calls/s
+    double placing_s = 0;      // time during which calls were placed
+    double elapsed_s = 0;      // start to the end of the last call
+    double schedule_lag_s = 0; // how late the last call was placed (call_engine)
+    bool rate_reached = true;
+    bool interrupted = false;
+    std::string verdict; // "pass" or the reason for exit status 1
+    int exit_status = 0;
+    const stats_snapshot* total = nullptr;
+    const counter_block* packet_path = nullptr;
+};
+
+void print_interval_header(std::FILE* out);
+void print_interval(std::FILE* out, const interval_report& r, bool json);
+void print_final(std::FILE* out, const final_report& r, bool json);
+
+} // namespace sipedge::loadgen

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Integration: sipedge-loadgen (issue 9).
+#
+#   memif:  sipedge on net_memif (server role, socket in a temp dir, one worker)
+#           and the loadgen on the matching memif client: every call must
+#           succeed with no unexpected message, the loadgen's UAS must have
+#           answered every INVITE (it gets them only through the proxy), and
+#           sipedge's own counters must show it proxied every call. Then a
+#           loadgen aimed at an address nobody holds must fail with status 3.
+#   direct: the loadgen alone on net_ring0 (a port that loops back), UAC
+#           straight to UAS: every call succeeds and the message count adds up.
+#
+# Correctness, not speed: nothing here depends on how fast the machine is.
+# Lcores: sipedge main 0 / worker 1; the loadgen main 2 / worker 4, which on a
+# 2-CPU machine both land on CPU 0 (EAL --lcores mapping), leaving CPU 1 to
+# sipedge's worker.
+#
+# usage: loadgen_test.sh SIPEDGE LOADGEN memif|direct [CALLS [RATE]]
+set -euo pipefail
+sipedge=${1:?sipedge binary}
+loadgen=${2:?sipedge-loadgen binary}
+mode=${3:?memif or direct}
+calls=${4:-5000}
+rate=${5:-500}
+TEST_NAME="loadgen_$mode"
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "$TEST_NAME: needs root (DPDK devices); skipped"
+    exit 77
+fi
+[ -x "$loadgen" ] || { echo "$TEST_NAME: FAIL: $loadgen is not built"; exit 1; }
+
+dir=$(mktemp -d)
+dp_pid=""
+cleanup() {
+    if [ -n "$dp_pid" ]; then
+        kill -TERM "$dp_pid" 2>/dev/null || true
+        wait "$dp_pid" 2>/dev/null || true
+    fi
+    if [ -n "${KEEP_TEST_DIR:-}" ]; then echo "$TEST_NAME: logs kept in $dir"; else rm -rf "$dir"; fi
+}
+trap cleanup EXIT
+
+fail() {
+    echo "$TEST_NAME: FAIL: $*"
+    for f in "$dir"/*.log "$dir"/*.err "$dir"/*.json; do
+        [ -f "$f" ] || continue
+        echo "---- $(basename "$f") (tail) ----"
+        tail -30 "$f"
+    done
+    exit 1
+}
+
+# field NAME[.NAME]: a value of the loadgen's final JSON report.
+field() {
+    python3 - "$dir/loadgen.json" "$1" <<'PY'
+import json, sys
+final = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+final = [r for r in final if r.get("type") == "final"]
+value = final[-1] if final else "missing"
+for key in sys.argv[2].split("."):
+    value = value.get(key, "missing") if isinstance(value, dict) else "missing"
+print(value)
+PY
+}
+
+# sipedge_counter NAME: a counter's total from sipedge's final printout.
+sipedge_counter() {
+    sed -n '/final counters/,$p' "$dir/sipedge.log" | awk -v n="$1" '$1 == n {v = $NF} END {print v + 0}'
+}
+
+# run_loadgen ARGS...: the loadgen with JSON reports; sets lg_rc.
+run_loadgen() {
+    lg_rc=0
+    timeout 240 "$loadgen" --hugepages no --json --instance "lg-gen-$$" "$@" \
+        >"$dir/loadgen.json" 2>"$dir/loadgen.err" || lg_rc=$?
+}
+
+# check_calls MIN_RESPONSES_PER_CALL: the final report shows every call done.
+check_calls() {
+    local per_call=$1
+    [ "$(field type)" = "final" ] || fail "no final report from the loadgen (exit $lg_rc)"
+    echo "$TEST_NAME: loadgen: $(field calls_succeeded)/$(field calls_attempted) calls," \
+        "$(field calls_failed) failed, $(field msgs_sent) sent, $(field msgs_received) received," \
+        "$(field retrans_sent) retransmissions, $(field unexpected) unexpected," \
+        "setup latency p99 $(field setup_latency_ms.p99) ms"
+    [ "$lg_rc" -eq 0 ] || fail "loadgen exited with $lg_rc (verdict: $(field verdict))"
+    [ "$(field calls_attempted)" = "$calls" ] || fail "attempted $(field calls_attempted) calls, not $calls"
+    [ "$(field calls_succeeded)" = "$calls" ] || fail "$(field calls_succeeded) of $calls calls succeeded"
+    [ "$(field calls_failed)" = "0" ] || fail "$(field calls_failed) calls failed"
+    [ "$(field unexpected)" = "0" ] || fail "$(field unexpected) unexpected messages"
+    [ "$(field parse_errors)" = "0" ] || fail "$(field parse_errors) datagrams did not parse"
+    [ "$(field uas_answered)" = "$calls" ] || fail "the UAS answered $(field uas_answered) INVITEs for $calls calls"
+    [ "$(field uas_ended)" = "$calls" ] || fail "the UAS ended $(field uas_ended) calls of $calls"
+    # INVITE, ACK, BYE out of the UAC; 180, 200, 200 out of the UAS; at least.
+    [ "$(field requests_sent)" -ge $((3 * calls)) ] || fail "only $(field requests_sent) requests sent"
+    [ "$(field responses_received)" -ge $((per_call * calls)) ] ||
+        fail "only $(field responses_received) responses received for $calls calls"
+    [ "$(field verdict)" = "pass" ] || fail "verdict: $(field verdict)"
+}
+
+case "$mode" in
+direct)
+    run_loadgen --port net_ring0 --uac 198.51.100.2 --uas 198.51.100.3 --direct \
+        --rate "$rate" --calls "$calls" --main-lcore 0 --lcore 1
+    # Direct: 180, 200 to INVITE and 200 to BYE per call.
+    check_calls 3
+    [ "$(field mode)" = "direct" ] || fail "mode $(field mode), expected direct"
+    ;;
+memif)
+    socket="$dir/memif.sock"
+    # Transactions linger 64*T1 after their call: room for all of this run's.
+    "$sipedge" --port "net_memif0,role=server,socket=$socket,socket-abstract=no" \
+        --ip 198.51.100.1 --main-lcore 0 --workers 1 --instance "lg-dut-$$" --hugepages no \
+        --transactions 32768 >"$dir/sipedge.log" 2>&1 &
+    dp_pid=$!
+    waited=0
+    until grep -q "sipedge: running" "$dir/sipedge.log"; do
+        kill -0 "$dp_pid" 2>/dev/null || fail "sipedge exited during start-up"
+        sleep 0.1
+        waited=$((waited + 1))
+        [ "$waited" -lt 300 ] || fail "sipedge did not start within 30 s"
+    done
+    memif_client="net_memif0,role=client,socket=$socket,socket-abstract=no"
+    run_loadgen --port "$memif_client" --uac 198.51.100.2 --uas 198.51.100.3 \
+        --proxy 198.51.100.1 --rate "$rate" --calls "$calls" --main-lcore 2 --lcore 4 \
+        --link-timeout 20
+    # Through a stateful proxy the UAC also gets its 100 Trying.
+    check_calls 4
+    [ "$(field mode)" = "proxy" ] || fail "mode $(field mode), expected proxy"
+
+    # Nobody holds this address: the loadgen must say so and exit 3, not hang
+    # or report success.
+    run_loadgen --port "$memif_client" --uac 198.51.100.2 --uas 198.51.100.3 \
+        --proxy 198.51.100.9 --rate 10 --calls 10 --main-lcore 2 --lcore 4 --link-timeout 2
+    [ "$lg_rc" -eq 3 ] || fail "loadgen towards an absent proxy exited $lg_rc, expected 3"
+    grep -q "did not answer ARP" "$dir/loadgen.err" || fail "no clear error for the absent proxy"
+
+    kill -TERM "$dp_pid"
+    rc=0
+    wait "$dp_pid" || rc=$?
+    dp_pid=""
+    [ "$rc" -eq 0 ] || fail "sipedge exited with status $rc on SIGTERM"
+    invites=$(sipedge_counter sip_req_invite)
+    forwarded=$(sipedge_counter proxy_requests_forwarded)
+    acks=$(sipedge_counter proxy_acks_forwarded)
+    responses=$(sipedge_counter proxy_responses_forwarded)
+    echo "$TEST_NAME: sipedge: $invites INVITEs in, $forwarded requests and $acks ACKs forwarded, $responses responses forwarded"
+    [ "$invites" -ge "$calls" ] || fail "sipedge saw $invites INVITEs for $calls calls"
+    [ "$forwarded" -ge $((2 * calls)) ] || fail "sipedge forwarded $forwarded requests for $calls calls"
+    [ "$acks" -ge "$calls" ] || fail "sipedge forwarded $acks ACKs for $calls calls"
+    [ "$responses" -ge $((3 * calls)) ] || fail "sipedge forwarded $responses responses for $calls calls"
+    ;;
+*)
+    fail "unknown mode '$mode'"
+    ;;
+esac
+echo "$TEST_NAME: PASS"
