@@ -13,13 +13,6 @@ constexpr char hex_digits[] = "0123456789abcdef";
 // Fixed (not per-lcore) so that every lcore computes the same owner.
 constexpr std::uint64_t dispatch_seed = 0x243f6a8885a308d3ull;
 
-void put_hex(char* out, std::uint64_t v, int digits) {
-    for (int i = digits - 1; i >= 0; --i) {
-        out[i] = hex_digits[v & 0xf];
-        v >>= 4;
-    }
-}
-
 bool get_hex(std::string_view s, std::uint64_t& v) {
     v = 0;
     for (char c : s) {
@@ -37,6 +30,13 @@ bool get_hex(std::string_view s, std::uint64_t& v) {
 }
 
 } // namespace
+
+void put_hex(char* out, std::uint64_t v, int digits) {
+    for (int i = digits - 1; i >= 0; --i) {
+        out[i] = hex_digits[v & 0xf];
+        v >>= 4;
+    }
+}
 
 std::size_t format_branch(const branch_fields& f, char* out) {
     std::memcpy(out, our_branch_prefix.data(), our_branch_prefix.size());

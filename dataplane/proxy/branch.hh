@@ -25,6 +25,14 @@ struct branch_fields {
     std::uint32_t generation = 0;
 };
 
+// Cheap shape test: a branch this proxy (any lcore) may have written.
+inline bool is_our_branch(std::string_view branch) {
+    return branch.size() == branch_length && branch.starts_with(our_branch_prefix);
+}
+
+// Writes v as `digits` lower-case hex digits (most significant first) to out.
+void put_hex(char* out, std::uint64_t v, int digits);
+
 // Writes branch_length bytes to out.
 std::size_t format_branch(const branch_fields& f, char* out);
 // False when the value is not one of ours.

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cctype>
 #include <cstring>
+#include <string>
 
 #include "dataplane/proxy/branch.hh"
 #include "dataplane/transaction/hash.hh"
 #include "dataplane/transaction/request_builder.hh"
+#include "parser/cseq.hh"
 #include "parser/message_writer.hh"
 #include "parser/name_addr.hh"
 #include "parser/option_tags.hh"
@@ -27,6 +30,7 @@ constexpr std::size_t buffer_size = 65536;
 constexpr std::uint8_t flag_cancel_txn = 1; // a client transaction carrying our CANCEL
 constexpr std::size_t max_route_elements = 16;
 constexpr std::size_t max_targets = 16;
+constexpr std::size_t max_via_prefix = 320; // "SIP/2.0/SCTP " + host (<= 255) + ":65535;branch="
 
 // §16.7 step 6 preference: lower is better. 6xx wins (and stops the search);
 // then 3xx, the 4xx the RFC singles out, other 4xx, 5xx.
@@ -141,6 +145,9 @@ struct proxy_core::route_plan {
     std::size_t hi = 0;    // one past the last remaining one (after strict-router fix)
     std::string_view request_uri; // after the strict-router fix
     parser::uri ruri;
+    std::string_view next_text; // the first remaining Route value's URI (lo < hi)...
+    parser::uri next;           // ...parsed
+    std::uint64_t loop = 0;     // §16.6 step 8 loop hash of the request, set by the caller
 };
 
 proxy_core::proxy_core(const proxy_config& config, location_lookup location,
@@ -160,6 +167,22 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
       _tx(new char[buffer_size]), _aux(new char[buffer_size]) {
     for (std::uint32_t i = 0; i < _context_capacity; ++i) {
         _contexts[i].next_free = i + 1 < _context_capacity ? i + 1 : no_context;
+    }
+    // Our Via (without the branch value) and Record-Route per transport, formatted once.
+    const std::string port = std::to_string(config.port);
+    for (const txn::transport tp :
+         {txn::transport::udp, txn::transport::tcp, txn::transport::tls, txn::transport::sctp}) {
+        const auto i = static_cast<std::size_t>(tp);
+        _via_prefix[i] = "SIP/2.0/" + std::string(txn::transport_name(tp)) + " " + config.host +
+                         ":" + port + ";branch=";
+        std::string param;
+        if (tp != txn::transport::udp) {
+            param = ";transport=" + std::string(txn::transport_name(tp));
+            std::transform(param.begin(), param.end(), param.begin(),
+                           [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        }
+        _record_route[i] = "<sip:" + config.host + (config.port == 5060 ? "" : ":" + port) +
+                           param + ";lr>";
     }
     _free_context = 0;
     (void)_wheel.set_handler(static_cast<std::uint16_t>(config.timer_kind_base + 1),
@@ -221,13 +244,11 @@ void proxy_core::on_transport_error(std::uint32_t id, txn::outbox& out) {
 // ================================================================ requests
 
 void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
-    auto ess = parser::extract_essentials(_view);
-    if (!ess) {
+    if (!parser::extract_essentials(_view, _ess)) {
         // §16.3 step 1; without the mandatory headers no response can be built.
         respond_stateless(in, sip::status::bad_request, {}, out);
         return;
     }
-    _ess = ess.value();
     _ess_valid = true;
     const sip_method method = _view.method_id();
     const txn::key_maker& keys = _txns.keys();
@@ -261,7 +282,7 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
 }
 
 std::uint16_t proxy_core::validate(const sip::message_view& msg,
-                                   const parser::message_essentials& e,
+                                   const parser::message_essentials& e, std::uint64_t loop,
                                    std::string_view& unsupported) const {
     // §16.3 step 2: URI scheme.
     if (e.request_uri.scheme != parser::uri_scheme::sip &&
@@ -273,17 +294,22 @@ std::uint16_t proxy_core::validate(const sip::message_view& msg,
         return sip::status::too_many_hops;
     }
     // Step 4: loop detection. One of our Vias with the same loop hash means the
-    // request came back unchanged: a loop, not a spiral.
-    const std::uint64_t hash = loop_hash(msg, e);
-    auto cursor = msg.values(header_id::via);
-    std::string_view element;
-    while (cursor.next(element)) {
-        auto v = parser::parse_via(element);
-        branch_fields f;
-        if (v && parse_branch(v.value().branch, f) && f.loop_hash == hash &&
-            parser::iequals(v.value().host, _config.host) &&
-            (v.value().port == 0 ? 5060 : v.value().port) == _config.port) {
-            return sip::status::loop_detected;
+    // request came back unchanged: a loop, not a spiral. Only Via lines holding a
+    // branch of ours need their elements parsed.
+    for (const sip::header_ref h : msg.headers(header_id::via)) {
+        if (h.value.find(our_branch_prefix) == std::string_view::npos) {
+            continue;
+        }
+        sip::value_list_cursor cursor(h.value);
+        std::string_view element;
+        while (cursor.next(element)) {
+            auto v = parser::parse_via(element);
+            branch_fields f;
+            if (v && parse_branch(v.value().branch, f) && f.loop_hash == loop &&
+                parser::iequals(v.value().host, _config.host) &&
+                (v.value().port == 0 ? 5060 : v.value().port) == _config.port) {
+                return sip::status::loop_detected;
+            }
         }
     }
     // Step 5: Proxy-Require. This proxy supports no extension that needs it.
@@ -329,16 +355,19 @@ bool proxy_core::plan_route(const sip::message_view& msg, const parser::message_
         plan.ruri = last;
         --plan.hi;
     }
-    // §16.4: remove our own entry at the top of the Route set.
+    // §16.4: remove our own entry at the top of the Route set. What remains first
+    // is the next hop (§16.6 step 7), parsed once here for the forwarding code.
     if (plan.lo < plan.hi) {
-        parser::uri first;
         bool ok;
-        (void)uri_of_route(plan.elements[plan.lo], first, ok);
+        plan.next_text = uri_of_route(plan.elements[plan.lo], plan.next, ok);
         if (!ok) {
             return false;
         }
-        if (_router.is_us(first)) {
-            ++plan.lo;
+        if (_router.is_us(plan.next) && ++plan.lo < plan.hi) {
+            plan.next_text = uri_of_route(plan.elements[plan.lo], plan.next, ok);
+            if (!ok) {
+                return false;
+            }
         }
     }
     return true;
@@ -379,8 +408,10 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
         return;
     }
 
+    route_plan plan;
+    plan.loop = loop_hash(_view, _ess);
     std::string_view unsupported;
-    if (const std::uint16_t status = validate(_view, _ess, unsupported); status != 0) {
+    if (const std::uint16_t status = validate(_view, _ess, plan.loop, unsupported); status != 0) {
         const parser::extra_header extra[] = {{"Unsupported", unsupported}};
         send_local(server, status,
                    status == sip::status::bad_extension ? std::span(extra)
@@ -388,7 +419,6 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
                    out);
         return;
     }
-    route_plan plan;
     if (!plan_route(_view, _ess, plan)) {
         send_local(server, sip::status::bad_request, {}, out);
         return;
@@ -477,6 +507,9 @@ void proxy_core::start_next_group(std::uint32_t ctx, txn::outbox& out) {
     auto parsed = _parser.parse(req, req.size() + parser::parser_padding, *_replay_view);
     auto ess = parser::extract_essentials(*_replay_view);
     route_plan plan;
+    if (ess) {
+        plan.loop = loop_hash(*_replay_view, ess.value());
+    }
     if (!parsed.ok() || !ess || !plan_route(*_replay_view, ess.value(), plan)) {
         _txns.store().release(c.targets);
         _txns.store().release(c.request);
@@ -537,22 +570,17 @@ std::size_t proxy_core::build_forwarded(const sip::message_view& msg,
     }
     char strict_route[1024];
     std::size_t strict_len = 0;
-    if (plan.lo < plan.hi) {
-        parser::uri next;
-        bool parsed;
-        const std::string_view next_uri = uri_of_route(plan.elements[plan.lo], next, parsed);
-        if (parsed && parser::find_param(next.params, "lr").name.empty()) {
-            // §16.6 step 7: strict next hop. Our target goes to the end of the Route
-            // set; the strict router's URI becomes the Request-URI.
-            removed[plan.lo] = true;
-            strict_len = put(strict_route, 0, sizeof(strict_route), "Route: <");
-            strict_len = put(strict_route, strict_len, sizeof(strict_route), target_uri);
-            strict_len = put(strict_route, strict_len, sizeof(strict_route), ">\r\n");
-            if (strict_len > sizeof(strict_route)) {
-                return 0;
-            }
-            request_uri = next_uri;
+    if (plan.lo < plan.hi && parser::find_param(plan.next.params, "lr").name.empty()) {
+        // §16.6 step 7: strict next hop. Our target goes to the end of the Route
+        // set; the strict router's URI becomes the Request-URI.
+        removed[plan.lo] = true;
+        strict_len = put(strict_route, 0, sizeof(strict_route), "Route: <");
+        strict_len = put(strict_route, strict_len, sizeof(strict_route), target_uri);
+        strict_len = put(strict_route, strict_len, sizeof(strict_route), ">\r\n");
+        if (strict_len > sizeof(strict_route)) {
+            return 0;
         }
+        request_uri = plan.next_text;
     }
     for (std::size_t i = 0; i < plan.count; ++i) {
         if (!removed[i]) {
@@ -591,32 +619,23 @@ std::size_t proxy_core::build_forwarded(const sip::message_view& msg,
         check(w.insert(msg.offset_of(top_via) + static_cast<std::uint32_t>(top_via.size()), rp));
     }
     // §16.6 step 8: our Via on top.
-    char via[256];
-    const int via_len = std::snprintf(via, sizeof(via), "SIP/2.0/%.*s %s:%u;branch=%.*s",
-                                      static_cast<int>(txn::transport_name(hop.tp).size()),
-                                      txn::transport_name(hop.tp).data(), _config.host.c_str(),
-                                      _config.port, static_cast<int>(branch.size()), branch.data());
+    const std::string& via_prefix = _via_prefix[static_cast<std::size_t>(hop.tp)];
+    char via[max_via_prefix + branch_length];
+    if (via_prefix.size() + branch.size() > sizeof(via)) {
+        return 0;
+    }
+    std::memcpy(via, via_prefix.data(), via_prefix.size());
+    std::memcpy(via + via_prefix.size(), branch.data(), branch.size());
     const std::uint16_t via_index = msg.first_index(header_id::via);
-    check(w.insert_header_before(via_index, "Via", std::string_view(via, static_cast<std::size_t>(via_len))));
+    check(w.insert_header_before(via_index, "Via",
+                                 std::string_view(via, via_prefix.size() + branch.size())));
     // §16.6 step 4: Record-Route, topmost, with the transport the dialog's requests
     // must use to reach us.
-    char rr[256];
     if (record_route) {
-        int n;
-        const char* tp = hop.tp == txn::transport::tcp   ? ";transport=tcp"
-                         : hop.tp == txn::transport::tls ? ";transport=tls"
-                         : hop.tp == txn::transport::sctp ? ";transport=sctp"
-                                                          : "";
-        if (_config.port == 5060) {
-            n = std::snprintf(rr, sizeof(rr), "<sip:%s%s;lr>", _config.host.c_str(), tp);
-        } else {
-            n = std::snprintf(rr, sizeof(rr), "<sip:%s:%u%s;lr>", _config.host.c_str(),
-                              _config.port, tp);
-        }
         const std::uint16_t rr_index = msg.first_index(header_id::record_route);
         check(w.insert_header_before(rr_index != sip::no_header ? rr_index : via_index,
                                      "Record-Route",
-                                     std::string_view(rr, static_cast<std::size_t>(n))));
+                                     _record_route[static_cast<std::size_t>(hop.tp)]));
     }
     if (!ok) {
         return 0;
@@ -641,7 +660,8 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     parser::uri hop_uri;
     bool ok = false;
     if (plan.lo < plan.hi) {
-        (void)uri_of_route(plan.elements[plan.lo], hop_uri, ok);
+        hop_uri = plan.next;
+        ok = true;
     } else if (auto u = parser::parse_uri(target_uri)) {
         hop_uri = u.value();
         ok = true;
@@ -658,7 +678,7 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     }
     char branch[branch_length];
     const std::uint64_t seq = _branch_seq++;
-    format_branch({_config.lcore_id, loop_hash(msg, e), static_cast<std::uint32_t>(seq),
+    format_branch({_config.lcore_id, plan.loop, static_cast<std::uint32_t>(seq),
                    static_cast<std::uint32_t>(seq >> 32)},
                   branch);
     const std::string_view branch_view(branch, branch_length);
@@ -714,7 +734,7 @@ void proxy_core::forward_ack(const incoming_message& in, txn::outbox& out) {
     parser::uri hop_uri = plan.ruri;
     bool ok = true;
     if (plan.lo < plan.hi) {
-        (void)uri_of_route(plan.elements[plan.lo], hop_uri, ok);
+        hop_uri = plan.next;
     } else if (_router.owns_domain(plan.ruri.host) && plan.ruri.has_user) {
         char aor_buf[512];
         const auto contacts = _location(make_aor(plan.ruri.user, plan.ruri.host, aor_buf,
@@ -793,15 +813,12 @@ void proxy_core::handle_cancel(const incoming_message& in, txn_id invite_server,
 // ================================================================ responses
 
 void proxy_core::handle_response(txn::outbox& out) {
-    auto ess = parser::extract_essentials(_view);
     const std::uint16_t status = _view.status_code();
-    if (!ess || status < 100 || status > 699) {
+    if (!response_essentials() || status < 100 || status > 699) {
         _counters.add(counter_id::drop_sip_bad_response);
         return;
     }
-    _ess = ess.value();
-    branch_fields f;
-    if (!parse_branch(_ess.top_via.branch, f)) {
+    if (!is_our_branch(_ess.top_via.branch)) {
         _counters.add(counter_id::drop_stray_response); // not for one of our branches
         return;
     }
@@ -818,6 +835,27 @@ void proxy_core::handle_response(txn::outbox& out) {
         return; // the answer to our CANCEL ends there
     }
     on_branch_response(t.owner, t.owner_slot, status, &_view, out);
+}
+
+bool proxy_core::response_essentials() {
+    // Matching (§17.1.3) needs the top Via's branch and the CSeq method; the other
+    // mandatory headers (§8.1.1) need only be there once to be passed on. Cheaper
+    // than extract_essentials, which also parses From, To and Call-ID.
+    for (const header_id id : {header_id::from, header_id::to, header_id::call_id, header_id::cseq}) {
+        if (_view.count(id) != 1) {
+            return false;
+        }
+    }
+    const auto top = _view.first_element(header_id::via);
+    if (!top || !parser::parse_via(*top, _ess.top_via)) {
+        return false;
+    }
+    auto cseq = parser::parse_cseq(*_view.first_value(header_id::cseq));
+    if (!cseq) {
+        return false;
+    }
+    _ess.cseq_value = cseq.value();
+    return true;
 }
 
 bool proxy_core::all_branches_final(const response_context& c) const {
@@ -1047,8 +1085,10 @@ void proxy_core::cancel_branch(std::uint32_t ctx, std::uint16_t slot, txn::outbo
 
 std::string_view proxy_core::local_tag(txn_id server, char* buf) const {
     const txn::txn_key& k = _txns.get(server).key;
-    const int n = std::snprintf(buf, 24, "sE%016llx", static_cast<unsigned long long>(k.hi));
-    return {buf, static_cast<std::size_t>(n)};
+    buf[0] = 's';
+    buf[1] = 'E';
+    put_hex(buf + 2, k.hi, 16);
+    return {buf, 18};
 }
 
 void proxy_core::send_local(txn_id server, std::uint16_t status,

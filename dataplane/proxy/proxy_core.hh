@@ -19,8 +19,10 @@
 // The outbox must be cleared by the caller between bursts; a full outbox drops the
 // message (counted, and retransmission timers cover UDP).
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <span>
 #include <string_view>
 
@@ -95,7 +97,7 @@ private:
     void handle_cancel(const incoming_message& in, txn::txn_id invite_server, txn::outbox& out);
     void forward_ack(const incoming_message& in, txn::outbox& out);
     std::uint16_t validate(const sip::message_view& msg, const parser::message_essentials& e,
-                           std::string_view& unsupported) const;
+                           std::uint64_t loop, std::string_view& unsupported) const;
     bool plan_route(const sip::message_view& msg, const parser::message_essentials& e,
                     route_plan& plan) const;
     bool forward_branch(std::uint32_t ctx, const sip::message_view& msg,
@@ -109,6 +111,9 @@ private:
 
     // responses
     void handle_response(txn::outbox& out);
+    // Fills _ess.top_via and _ess.cseq_value of the response in _view; false when
+    // it lacks what a response must have.
+    bool response_essentials();
     void on_branch_response(std::uint32_t ctx, std::uint16_t slot, std::uint16_t status,
                             const sip::message_view* msg, txn::outbox& out);
     void forward_response(std::uint32_t ctx, const sip::message_view& msg, std::uint16_t status,
@@ -152,6 +157,8 @@ private:
     std::uint32_t _free_context = no_context;
     std::uint32_t _contexts_used = 0;
     std::uint64_t _branch_seq = 1;
+    std::array<std::string, 4> _via_prefix;   // by transport: "SIP/2.0/UDP host:port;branch="
+    std::array<std::string, 4> _record_route; // by transport: "<sip:host[:port][;transport=x];lr>"
     txn::outbox* _out = nullptr; // for hooks called from timers
 
     // Per-message scratch (one lcore, one message at a time). Replayed messages
