@@ -71,9 +71,13 @@ bool control_daemon::start(std::int64_t now, std::string& error) {
 }
 
 void control_daemon::try_attach(std::int64_t now) {
-    if (_link != nullptr && _link->dataplane_replaced()) {
-        _link.reset(); // a new dataplane: attach to its file and republish everything
-        _next_attach_try = 0;
+    // stat() of the link path once a second, not every pass.
+    if (_link != nullptr && now >= _next_replaced_check) {
+        _next_replaced_check = now + 1;
+        if (_link->dataplane_replaced()) {
+            _link.reset(); // a new dataplane: attach to its file and republish everything
+            _next_attach_try = 0;
+        }
     }
     if (_link != nullptr || now < _next_attach_try) {
         return;
@@ -130,7 +134,11 @@ std::size_t control_daemon::drain(std::int64_t now) {
     return handled;
 }
 
-void control_daemon::persist_and_publish(std::int64_t now) {
+void control_daemon::persist_and_publish(std::int64_t now, bool force) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!force && t0 < _next_publish) {
+        return;
+    }
     if (!_dirty_aors.empty()) {
         bool ok = _store->begin();
         for (const std::string& aor : _dirty_aors) {
@@ -156,6 +164,12 @@ void control_daemon::persist_and_publish(std::int64_t now) {
         } else {
             ++_stats.publish_busy;
         }
+    }
+    if (_cfg.publish_interval_ms != 0) {
+        // Rebuilding the snapshot is O(bindings): keep it a small share of the core.
+        const auto spent = std::chrono::steady_clock::now() - t0;
+        _next_publish = t0 + std::max<std::chrono::steady_clock::duration>(
+                                 std::chrono::milliseconds(_cfg.publish_interval_ms), 4 * spent);
     }
     if (_credentials_dirty) {
         ipc::credential_table_builder b;
@@ -185,7 +199,7 @@ std::size_t control_daemon::poll(std::int64_t now) {
         _nonces->purge(now);
         _next_nonce_purge = now + 10;
     }
-    persist_and_publish(now);
+    persist_and_publish(now, false);
     return handled;
 }
 
@@ -323,7 +337,7 @@ json control_daemon::command(const json& request, std::int64_t now) {
             }
             _users.put(user, realm, c);
             _credentials_dirty = true;
-            persist_and_publish(now);
+            persist_and_publish(now, true);
             return json{{"ok", true}};
         }
         if (cmd == "users.del") {
@@ -337,7 +351,7 @@ json control_daemon::command(const json& request, std::int64_t now) {
                 return error_reply("no user " + user + " in realm " + realm);
             }
             _credentials_dirty = true;
-            persist_and_publish(now);
+            persist_and_publish(now, true);
             return json{{"ok", true}};
         }
         return error_reply("unknown command \"" + cmd + "\"");

@@ -10,8 +10,9 @@
 //     through register_service, the response goes back on the lcore it came from;
 //  3. runs the expiry timer (registrar::next_expiry) and purges old nonces;
 //  4. saves the AORs that changed in one SQLite transaction and republishes the
-//     location snapshot (and the credential table after user changes); a publish the
-//     lcores are not ready for (busy) is retried on the next pass;
+//     location snapshot (and the credential table after user changes), at most every
+//     publish_interval_ms; a publish the lcores are not ready for (busy) is retried
+//     on the next pass;
 //  5. refreshes the heartbeat the dataplane reads.
 // State survives restarts through SQLite: start() loads users and live bindings.
 
@@ -24,6 +25,7 @@
 #include "control/registrar/registrar.hh"
 #include "parser/message_parser.hh"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -70,7 +72,8 @@ public:
 private:
     void try_attach(std::int64_t now);
     std::size_t drain(std::int64_t now);
-    void persist_and_publish(std::int64_t now);
+    // force: now, whatever the pacing (CLI changes).
+    void persist_and_publish(std::int64_t now, bool force);
     nlohmann::json status_json(std::int64_t now) const;
     nlohmann::json registrations_json(std::string_view aor, std::int64_t now) const;
 
@@ -86,7 +89,9 @@ private:
     std::set<std::string> _dirty_aors;
     bool _location_dirty = true;
     bool _credentials_dirty = true;
+    std::chrono::steady_clock::time_point _next_publish{};
     std::int64_t _next_attach_try = 0;
+    std::int64_t _next_replaced_check = 0;
     std::int64_t _next_nonce_purge = 0;
     std::int64_t _started = 0;
     std::string _last_link_error;

@@ -8,14 +8,13 @@
 //
 // Variants: digest MD5, digest SHA-256, and no authentication (registrar only).
 
-#include <benchmark/benchmark.h>
+#include "control/registrar/register_service.hh"
+#include "parser/message_parser.hh"
 
+#include <benchmark/benchmark.h>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "control/registrar/register_service.hh"
-#include "parser/message_parser.hh"
 
 namespace {
 
@@ -27,7 +26,9 @@ constexpr int rounds = 20; // requests per user: user_count * rounds timed REGIS
 constexpr std::int64_t now = 1'700'000'000;
 const std::string realm = "bench.example.com";
 
-std::string user_name(int i) { return "user" + std::to_string(i); }
+std::string user_name(int i) {
+    return "user" + std::to_string(i);
+}
 
 struct bench_world {
     registrar::registrar reg{registrar::registrar_limits{60, 7200, 3600, 10}};
@@ -56,15 +57,24 @@ struct bench_world {
         for (int r = 0; r < rounds; ++r) {
             for (int i = 0; i < user_count; ++i) {
                 const std::string u = user_name(i);
-                std::string m = "REGISTER sip:" + realm + " SIP/2.0\r\n"
+                std::string m = "REGISTER sip:" + realm +
+                                " SIP/2.0\r\n"
                                 "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK" +
                                 std::to_string(r) + "x" + std::to_string(i) +
                                 "\r\nMax-Forwards: 70\r\n"
-                                "From: <sip:" + u + "@" + realm + ">;tag=f" + std::to_string(i) +
-                                "\r\nTo: <sip:" + u + "@" + realm + ">\r\n"
-                                "Call-ID: reg-" + std::to_string(i) + "@192.0.2.10\r\n"
-                                "CSeq: " + std::to_string(r + 1) + " REGISTER\r\n"
-                                "Contact: <sip:" + u + "@192.0.2.10:5060>;expires=3600\r\n"
+                                "From: <sip:" +
+                                u + "@" + realm + ">;tag=f" + std::to_string(i) +
+                                "\r\nTo: <sip:" + u + "@" + realm +
+                                ">\r\n"
+                                "Call-ID: reg-" +
+                                std::to_string(i) +
+                                "@192.0.2.10\r\n"
+                                "CSeq: " +
+                                std::to_string(r + 1) +
+                                " REGISTER\r\n"
+                                "Contact: <sip:" +
+                                u +
+                                "@192.0.2.10:5060>;expires=3600\r\n"
                                 "User-Agent: bench\r\n";
                 if (with_auth) {
                     char nc[9];

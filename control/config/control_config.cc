@@ -140,6 +140,7 @@ void read_control(config_result& out, const std::string& file, const toml::table
         r.error(secret, "nonce_secret", "must be at least 16 characters");
     }
     r.integer("nonce_lifetime", c.nonce_lifetime, 10, 86400);
+    r.integer("publish_interval_ms", c.publish_interval_ms, 0, 1000);
     r.reject_unknown();
 }
 

@@ -10,6 +10,7 @@
 //   nonce_secret = "..."                   # HMAC key of digest nonces (>= 16 chars);
 //                                          # absent: random per start (clients re-auth)
 //   nonce_lifetime = 300                   # seconds
+//   publish_interval_ms = 5                # batch snapshot publication and saves
 //
 //   [registrar]
 //   min_expires = 60      max_expires = 7200      default_expires = 3600
@@ -43,6 +44,10 @@ struct control_config {
     std::string sqlite_path = "/var/lib/sipedge/location.sqlite";
     std::string nonce_secret; // empty: random per start
     std::uint32_t nonce_lifetime = 300;
+    // Changed bindings are saved and republished at most this often (and never
+    // more often than 4x the time a snapshot takes to build): under load one
+    // publication covers many REGISTERs. 0: after every pass.
+    std::uint32_t publish_interval_ms = 5;
     registrar::registrar_limits registrar;
     std::vector<registrar::served_domain> domains;
     bool auth_register = true;

@@ -217,6 +217,7 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
     }
 
     std::vector<bool> touched(next.size(), false);
+    std::int64_t pending_min = std::numeric_limits<std::int64_t>::max();
     for (const request_contact& c : contacts) {
         std::int64_t expires = c.expires_param >= 0  ? c.expires_param
                                : header_expires >= 0 ? header_expires
@@ -271,6 +272,7 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
             b.path.append(p);
         }
         b.user_agent.assign(req.first_value(header_id::user_agent).value_or(""));
+        pending_min = std::min(pending_min, b.expires_at);
     }
     if (next.size() > _limits.max_contacts) {
         out.status = 403;
@@ -284,6 +286,7 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
     } else {
         out.changed = current == nullptr || *current != next;
         _aors[std::string(aor)] = std::move(next);
+        _next_expiry = std::min(_next_expiry, pending_min);
     }
     return out;
 }
@@ -295,6 +298,7 @@ std::span<const binding> registrar::bindings(std::string_view aor) const {
 
 std::vector<std::string> registrar::expire(std::int64_t now) {
     std::vector<std::string> changed;
+    _next_expiry = std::numeric_limits<std::int64_t>::max();
     for (auto it = _aors.begin(); it != _aors.end();) {
         auto& v = it->second;
         const auto before = v.size();
@@ -302,27 +306,23 @@ std::vector<std::string> registrar::expire(std::int64_t now) {
         if (v.size() != before) {
             changed.push_back(it->first);
         }
+        for (const binding& b : v) {
+            _next_expiry = std::min(_next_expiry, b.expires_at);
+        }
         it = v.empty() ? _aors.erase(it) : std::next(it);
     }
     return changed;
 }
 
-std::int64_t registrar::next_expiry() const {
-    std::int64_t t = std::numeric_limits<std::int64_t>::max();
-    for (const auto& [aor, v] : _aors) {
-        for (const binding& b : v) {
-            t = std::min(t, b.expires_at);
-        }
-    }
-    return t;
-}
-
 void registrar::load(std::string_view aor, std::vector<binding> bindings) {
     if (bindings.empty()) {
-        _aors.erase(std::string(aor));
-    } else {
-        _aors[ipc::normalize_aor(aor)] = std::move(bindings);
+        _aors.erase(ipc::normalize_aor(aor));
+        return;
     }
+    for (const binding& b : bindings) {
+        _next_expiry = std::min(_next_expiry, b.expires_at);
+    }
+    _aors[ipc::normalize_aor(aor)] = std::move(bindings);
 }
 
 std::size_t registrar::binding_count() const {

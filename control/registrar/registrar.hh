@@ -25,6 +25,7 @@
 #include "sip/message_view.hh"
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <span>
 #include <string>
@@ -84,12 +85,17 @@ public:
 
     // Removes bindings expired at now; returns the AORs that changed.
     std::vector<std::string> expire(std::int64_t now);
-    // Earliest expiry of any binding (INT64_MAX when none): the control's timer.
-    std::int64_t next_expiry() const;
+    // No binding expires before this (INT64_MAX when none): the control's timer. A
+    // lower bound kept in O(1) (a refreshed binding may leave it early; expire()
+    // then recomputes it).
+    std::int64_t next_expiry() const { return _next_expiry; }
 
     // Replaces the bindings of an AOR (loading from the store).
     void load(std::string_view aor, std::vector<binding> bindings);
-    void clear() { _aors.clear(); }
+    void clear() {
+        _aors.clear();
+        _next_expiry = std::numeric_limits<std::int64_t>::max();
+    }
 
     std::size_t aor_count() const { return _aors.size(); }
     std::size_t binding_count() const;
@@ -103,6 +109,7 @@ public:
 private:
     registrar_limits _limits;
     std::map<std::string, std::vector<binding>, std::less<>> _aors;
+    std::int64_t _next_expiry = std::numeric_limits<std::int64_t>::max();
 };
 
 // URI equality for binding identity: scheme and host without case, the rest exact.

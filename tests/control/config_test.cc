@@ -19,6 +19,7 @@ shm = "/dev/shm/sipedge-lab"
 sqlite = "/tmp/loc.sqlite"
 nonce_secret = "0123456789abcdef0123"
 nonce_lifetime = 120
+publish_interval_ms = 20
 
 [registrar]
 min_expires = 30
@@ -48,6 +49,7 @@ TEST(control_config, reads_every_control_table_and_ignores_others) {
     EXPECT_EQ(c.sqlite_path, "/tmp/loc.sqlite");
     EXPECT_EQ(c.nonce_secret, "0123456789abcdef0123");
     EXPECT_EQ(c.nonce_lifetime, 120u);
+    EXPECT_EQ(c.publish_interval_ms, 20u);
     EXPECT_EQ(c.registrar.min_expires, 30u);
     EXPECT_EQ(c.registrar.max_expires, 3600u);
     EXPECT_EQ(c.registrar.default_expires, 600u);

@@ -37,6 +37,7 @@ struct daemon_fixture : ::testing::Test {
         cfg.sqlite_path = dir + "/location.sqlite";
         cfg.socket_path = dir + "/control.sock";
         cfg.nonce_secret = "daemon-test-secret-0123";
+        cfg.publish_interval_ms = 0; // publish after every pass: tests see changes at once
         cfg.domains = {{"biloxi.example.com", "biloxi.example.com"}};
         make_dataplane();
         start_control();
