@@ -261,6 +261,24 @@ TEST_F(registrar_fixture, expiry_timer_removes_bindings_and_reports_the_aors) {
     EXPECT_EQ(reg.next_expiry(), std::numeric_limits<std::int64_t>::max());
 }
 
+TEST_F(registrar_fixture, next_expiry_is_a_lower_bound_that_expire_tightens) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.4>;expires=100"};
+    ASSERT_EQ(apply(s).status, 200);
+    EXPECT_EQ(reg.next_expiry(), 1100);
+    s.cseq = 2;
+    s.contacts = {"<sip:bob@192.0.2.4>;expires=500"}; // refreshed: expires later
+    ASSERT_EQ(apply(s).status, 200);
+    EXPECT_LE(reg.next_expiry(), 1100) << "never later than the real next expiry";
+    EXPECT_TRUE(reg.expire(1100).empty()) << "the refreshed binding is not due";
+    EXPECT_EQ(reg.next_expiry(), 1500);
+    std::vector<binding> loaded(1);
+    loaded[0].uri = "sip:carol@192.0.2.9";
+    loaded[0].expires_at = 1200;
+    reg.load("carol@chicago.example.com", loaded);
+    EXPECT_EQ(reg.next_expiry(), 1200);
+}
+
 TEST_F(registrar_fixture, snapshot_is_sorted_by_q_and_skips_expired) {
     register_spec s;
     s.contacts = {"<sip:bob@192.0.2.1>;q=0.1;expires=100", "<sip:bob@192.0.2.2>;q=0.9",
