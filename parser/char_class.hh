@@ -6,7 +6,9 @@
 
 namespace sipedge::parser::detail {
 
-enum : std::uint8_t {
+// One table, one load per byte: value parsers test a class with a single AND
+// instead of a chain of compares.
+enum : std::uint16_t {
     cc_token = 1,     // RFC 3261 token: alphanum / "-.!%*_+`'~"
     cc_digit = 2,
     cc_alpha = 4,
@@ -14,12 +16,18 @@ enum : std::uint8_t {
     cc_hex = 16,
     cc_word = 32,     // RFC 3261 word (Call-ID): token plus ()<>:\"/[]?{}
     cc_uric = 64,     // characters allowed unescaped somewhere in a URI
+    cc_host = 128,    // hostname / IPv4 characters: alphanum "-" "." "_"
+    cc_uri_stop = 256, // never unescaped in a URI here: CTL, SP, DEL, >= 0x80, < > "
+    cc_percent = 512,  // %
+    cc_pvalue_stop = 1024, // ends an unquoted parameter value: ; LWS " , < >
+    cc_scheme = 2048,  // URI scheme characters after the first: alphanum "+" "-" "."
+    cc_at = 4096,      // @
 };
 
-constexpr std::array<std::uint8_t, 256> build_classes() {
-    std::array<std::uint8_t, 256> t{};
+constexpr std::array<std::uint16_t, 256> build_classes() {
+    std::array<std::uint16_t, 256> t{};
     for (int c = 0; c < 256; ++c) {
-        std::uint8_t v = 0;
+        std::uint16_t v = 0;
         const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         const bool digit = c >= '0' && c <= '9';
         if (alpha) {
@@ -51,18 +59,35 @@ constexpr std::array<std::uint8_t, 256> build_classes() {
             }
         }
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            v |= cc_lws;
+            v |= cc_lws | cc_pvalue_stop;
+        }
+        if (alpha || digit || c == '-' || c == '.' || c == '_') {
+            v |= cc_host;
+        }
+        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"') {
+            v |= cc_uri_stop;
+        }
+        if (c == '%') {
+            v |= cc_percent;
+        }
+        if (c == ';' || c == '"' || c == ',' || c == '<' || c == '>') {
+            v |= cc_pvalue_stop;
+        }
+        if (alpha || digit || c == '+' || c == '-' || c == '.') {
+            v |= cc_scheme;
+        }
+        if (c == '@') {
+            v |= cc_at;
         }
         t[static_cast<std::size_t>(c)] = v;
     }
     return t;
 }
 
-inline constexpr std::array<std::uint8_t, 256> char_classes = build_classes();
+inline constexpr std::array<std::uint16_t, 256> char_classes = build_classes();
 
-constexpr bool has_class(char c, std::uint8_t cls) {
-    return (char_classes[static_cast<std::uint8_t>(c)] & cls) != 0;
-}
+constexpr std::uint16_t classes_of(char c) { return char_classes[static_cast<std::uint8_t>(c)]; }
+constexpr bool has_class(char c, std::uint16_t cls) { return (classes_of(c) & cls) != 0; }
 constexpr bool is_token_char(char c) { return has_class(c, cc_token); }
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_lws(char c) { return has_class(c, cc_lws); }

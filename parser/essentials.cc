@@ -25,22 +25,20 @@ constexpr required mandatory[] = {
     {header_id::cseq, "no CSeq header", "CSeq appears more than once"},
 };
 
-// Call-ID = word [ "@" word ]
+// Call-ID = word [ "@" word ]: one table test per byte, '@' counted on the side.
 bool valid_call_id(std::string_view s) {
-    if (s.empty()) {
+    if (s.empty() || s.front() == '@' || s.back() == '@') {
         return false;
     }
-    int ats = 0;
+    unsigned ats = 0;
     for (char c : s) {
-        if (c == '@') {
-            if (++ats > 1) {
-                return false;
-            }
-        } else if (!has_class(c, cc_word)) {
+        const std::uint16_t cls = classes_of(c);
+        if ((cls & (cc_word | cc_at)) == 0) {
             return false;
         }
+        ats += (cls & cc_at) != 0 ? 1u : 0u;
     }
-    return s.front() != '@' && s.back() != '@';
+    return ats <= 1;
 }
 
 } // namespace
@@ -56,6 +54,13 @@ value_result<message_essentials> extract_essentials(const sip::message_view& msg
 
 sipedge::status<parse_error_code> extract_essentials(const sip::message_view& msg,
                                                      message_essentials& out) {
+    // Fields that are set only when present: reset, so that a reused struct (one per
+    // lcore) never keeps the previous message's values.
+    out.max_forwards = -1;
+    out.first_route = {};
+    if (msg.kind() != sip::message_kind::request) {
+        out.request_uri = uri{};
+    }
     if (msg.kind() == sip::message_kind::none) {
         return value_error{parse_error_code::missing_header, "message not parsed"};
     }
@@ -80,11 +85,9 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
     if (!top) {
         return value_error{parse_error_code::empty_value, "empty Via header"};
     }
-    auto v = parse_via(*top);
-    if (!v) {
-        return v.err();
+    if (auto v = parse_via(*top, out.top_via); !v) {
+        return v;
     }
-    out.top_via = v.value();
 
     out.call_id = *msg.first_value(header_id::call_id);
     if (!valid_call_id(out.call_id)) {
@@ -101,18 +104,17 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
                            "CSeq method differs from the request method"};
     }
 
-    auto from = parse_name_addr(*msg.first_value(header_id::from));
-    if (!from) {
-        return from.err();
+    name_addr na;
+    if (auto from = parse_name_addr(*msg.first_value(header_id::from), na); !from) {
+        return from;
     }
-    out.from_tag = from.value().tag;
-    out.from_has_tag = from.value().has_tag;
-    auto to = parse_name_addr(*msg.first_value(header_id::to));
-    if (!to) {
-        return to.err();
+    out.from_tag = na.tag;
+    out.from_has_tag = na.has_tag;
+    if (auto to = parse_name_addr(*msg.first_value(header_id::to), na); !to) {
+        return to;
     }
-    out.to_tag = to.value().tag;
-    out.to_has_tag = to.value().has_tag;
+    out.to_tag = na.tag;
+    out.to_has_tag = na.has_tag;
 
     if (const auto mf = msg.first_value(header_id::max_forwards)) {
         auto n = parse_max_forwards(*mf);
@@ -123,11 +125,9 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
     }
 
     if (msg.is_request()) {
-        auto u = parse_uri(msg.request_uri());
-        if (!u) {
-            return u.err();
+        if (auto u = parse_uri(msg.request_uri(), out.request_uri); !u) {
+            return u;
         }
-        out.request_uri = u.value();
         if (const auto route = msg.first_element(header_id::route)) {
             out.first_route = *route;
         }

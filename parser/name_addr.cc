@@ -21,8 +21,7 @@ bool has_lws(std::string_view s) {
 
 bool has_scheme_colon(std::string_view s) {
     std::size_t i = 0;
-    while (i < s.size() && (has_class(s[i], cc_alpha | cc_digit) || s[i] == '+' || s[i] == '-' ||
-                            s[i] == '.')) {
+    while (i < s.size() && has_class(s[i], cc_scheme)) {
         ++i;
     }
     return i > 0 && i < s.size() && s[i] == ':' && has_class(s[0], cc_alpha);
@@ -59,6 +58,15 @@ value_result<bool> take_params(std::string_view rest, name_addr& out) {
 
 value_result<name_addr> parse_name_addr(std::string_view value) {
     name_addr out;
+    const auto s = parse_name_addr(value, out);
+    if (!s) {
+        return value_error{s.error_code(), s.message()};
+    }
+    return out;
+}
+
+sipedge::status<parse_error_code> parse_name_addr(std::string_view value, name_addr& out) {
+    out = name_addr{};
     const std::string_view v = sip::trim_lws(value);
     if (v.empty()) {
         return value_error{parse_error_code::empty_value, "empty address"};
@@ -86,8 +94,9 @@ value_result<name_addr> parse_name_addr(std::string_view value) {
         if (lt != std::string_view::npos) {
             out.display_name = sip::trim_lws(v.substr(0, lt));
             for (char c : out.display_name) {
-                if (!is_token_char(c) && !is_lws(c)) {
+                if (!has_class(c, cc_token | cc_lws)) {
                     out.unquoted_display_has_separators = true;
+                    break;
                 }
             }
         }
@@ -111,7 +120,7 @@ value_result<name_addr> parse_name_addr(std::string_view value) {
         if (!r) {
             return r.err();
         }
-        return out;
+        return {};
     }
 
     // addr-spec: parameters after the URI belong to the header (RFC 3261 20.10).
@@ -132,7 +141,7 @@ value_result<name_addr> parse_name_addr(std::string_view value) {
             return r.err();
         }
     }
-    return out;
+    return {};
 }
 
 } // namespace sipedge::parser

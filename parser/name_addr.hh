@@ -26,5 +26,7 @@ struct name_addr {
 };
 
 value_result<name_addr> parse_name_addr(std::string_view value);
+// Same, into a caller-owned struct.
+sipedge::status<parse_error_code> parse_name_addr(std::string_view value, name_addr& out);
 
 } // namespace sipedge::parser

@@ -19,33 +19,48 @@ bool param_cursor::next(param& out) {
     if (_failed) {
         return false;
     }
-    std::size_t i = skip_lws(_rest, 0);
-    if (i == _rest.size()) {
+    const char* p = _rest.data();
+    const std::size_t n = _rest.size();
+    std::size_t i = 0;
+    while (i < n && is_lws(p[i])) {
+        ++i;
+    }
+    if (i == n) {
         return false;
     }
-    if (_rest[i] == ';') {
-        i = skip_lws(_rest, i + 1);
+    if (p[i] == ';') {
+        ++i;
+        while (i < n && is_lws(p[i])) {
+            ++i;
+        }
     }
     const std::size_t name_begin = i;
-    i = skip_token(_rest, i);
+    while (i < n && is_token_char(p[i])) {
+        ++i;
+    }
     if (i == name_begin) {
         _failed = true; // ";;", a trailing ';', or a non-token byte
         return false;
     }
-    out = param{_rest.substr(name_begin, i - name_begin), {}, false};
-    i = skip_lws(_rest, i);
-    if (i < _rest.size() && _rest[i] == '=') {
-        i = skip_lws(_rest, i + 1);
+    out = param{std::string_view(p + name_begin, i - name_begin), {}, false};
+    while (i < n && is_lws(p[i])) {
+        ++i;
+    }
+    if (i < n && p[i] == '=') {
+        ++i;
+        while (i < n && is_lws(p[i])) {
+            ++i;
+        }
         const std::size_t value_begin = i;
-        if (i < _rest.size() && _rest[i] == '"') {
+        if (i < n && p[i] == '"') {
             i = skip_quoted(_rest, i);
             if (i == std::string_view::npos) {
                 _failed = true;
                 return false;
             }
         } else {
-            while (i < _rest.size() && _rest[i] != ';' && !is_lws(_rest[i]) && _rest[i] != '"' &&
-                   _rest[i] != ',' && _rest[i] != '<' && _rest[i] != '>') {
+            // Up to ; LWS " , < > (one table test per byte).
+            while (i < n && !has_class(p[i], cc_pvalue_stop)) {
                 ++i;
             }
         }
@@ -53,15 +68,17 @@ bool param_cursor::next(param& out) {
             _failed = true; // "name=" with no value
             return false;
         }
-        out.value = _rest.substr(value_begin, i - value_begin);
+        out.value = std::string_view(p + value_begin, i - value_begin);
         out.has_value = true;
-        i = skip_lws(_rest, i);
+        while (i < n && is_lws(p[i])) {
+            ++i;
+        }
     }
-    if (i < _rest.size() && _rest[i] != ';') {
+    if (i < n && p[i] != ';') {
         _failed = true;
         return false;
     }
-    _rest = _rest.substr(i);
+    _rest = std::string_view(p + i, n - i);
     return true;
 }
 

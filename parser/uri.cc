@@ -24,16 +24,18 @@ int hex_value(char c) {
 // Returns the error code or count_ when fine.
 parse_error_code check_chars(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"') {
+        const std::uint16_t cls = classes_of(s[i]);
+        if ((cls & (cc_uri_stop | cc_percent)) == 0) {
+            continue;
+        }
+        if ((cls & cc_uri_stop) != 0) {
             return parse_error_code::invalid_uri;
         }
-        if (c == '%') {
-            if (i + 2 >= s.size() || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0) {
-                return parse_error_code::invalid_escape;
-            }
-            i += 2;
+        // '%' HEXDIG HEXDIG
+        if (i + 2 >= s.size() || !has_class(s[i + 1], cc_hex) || !has_class(s[i + 2], cc_hex)) {
+            return parse_error_code::invalid_escape;
         }
+        i += 2;
     }
     return parse_error_code::count_;
 }
@@ -43,7 +45,7 @@ bool valid_hostname(std::string_view h) {
         return false;
     }
     for (char c : h) {
-        if (!has_class(c, cc_alpha | cc_digit) && c != '-' && c != '.' && c != '_') {
+        if (!has_class(c, cc_host)) {
             return false;
         }
     }
@@ -67,12 +69,20 @@ bool valid_ipv6_reference(std::string_view h) {
 
 value_result<uri> parse_uri(std::string_view text) {
     uri u;
+    const auto s = parse_uri(text, u);
+    if (!s) {
+        return value_error{s.error_code(), s.message()};
+    }
+    return u;
+}
+
+sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
+    u = uri{};
     std::size_t i = 0;
     if (text.empty() || !has_class(text[0], cc_alpha)) {
         return value_error{parse_error_code::invalid_uri, "URI does not start with a scheme"};
     }
-    while (i < text.size() && (has_class(text[i], cc_alpha | cc_digit) || text[i] == '+' ||
-                               text[i] == '-' || text[i] == '.')) {
+    while (i < text.size() && has_class(text[i], cc_scheme)) {
         ++i;
     }
     if (i == text.size() || text[i] != ':') {
@@ -95,7 +105,7 @@ value_result<uri> parse_uri(std::string_view text) {
         u.scheme = uri_scheme::tel;
     } else {
         u.scheme = uri_scheme::other; // absoluteURI, kept opaque
-        return u;
+        return {};
     }
     std::string_view rest = u.opaque;
 
@@ -112,7 +122,7 @@ value_result<uri> parse_uri(std::string_view text) {
                 return value_error{parse_error_code::invalid_param, "malformed tel URI parameter"};
             }
         }
-        return u;
+        return {};
     }
 
     // sip / sips. '@' cannot appear unescaped outside userinfo (RFC 3261 25.1), so
@@ -179,7 +189,7 @@ value_result<uri> parse_uri(std::string_view text) {
     if (q != std::string_view::npos) {
         u.headers = rest.substr(q + 1);
     }
-    return u;
+    return {};
 }
 
 value_result<std::size_t> unescape(std::string_view text, char* out, std::size_t capacity) {

@@ -32,6 +32,8 @@ struct uri {
 };
 
 value_result<uri> parse_uri(std::string_view text);
+// Same, into a caller-owned struct (no copy of the result on the fast path).
+sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& out);
 
 // Decodes %HH escapes into out (which may not alias text). Returns the decoded
 // length; invalid_escape for a bad escape, value_out_of_range if out is too small.

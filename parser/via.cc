@@ -10,32 +10,59 @@ using namespace detail;
 namespace {
 
 via_transport transport_of(std::string_view t) {
-    if (iequal(t, "UDP")) {
-        return via_transport::udp;
+    switch (t.size()) {
+    case 2:
+        return iequal(t, "WS") ? via_transport::ws : via_transport::other;
+    case 3:
+        if (iequal(t, "UDP")) {
+            return via_transport::udp;
+        }
+        if (iequal(t, "TCP")) {
+            return via_transport::tcp;
+        }
+        if (iequal(t, "TLS")) {
+            return via_transport::tls;
+        }
+        return iequal(t, "WSS") ? via_transport::wss : via_transport::other;
+    case 4:
+        return iequal(t, "SCTP") ? via_transport::sctp : via_transport::other;
+    default:
+        return via_transport::other;
     }
-    if (iequal(t, "TCP")) {
-        return via_transport::tcp;
-    }
-    if (iequal(t, "TLS")) {
-        return via_transport::tls;
-    }
-    if (iequal(t, "SCTP")) {
-        return via_transport::sctp;
-    }
-    if (iequal(t, "WS")) {
-        return via_transport::ws;
-    }
-    if (iequal(t, "WSS")) {
-        return via_transport::wss;
-    }
-    return via_transport::other;
+}
+
+// Whole 1*DIGIT value <= max.
+bool whole_decimal(std::string_view v, std::uint64_t max, std::uint64_t& n) {
+    bool overflow = false;
+    return parse_decimal(v, 0, max, n, overflow) == v.size() && !overflow;
 }
 
 } // namespace
 
 value_result<via> parse_via(std::string_view element) {
     via out;
+    const auto s = parse_via(element, out);
+    if (!s) {
+        return value_error{s.error_code(), s.message()};
+    }
+    return out;
+}
+
+sipedge::status<parse_error_code> parse_via(std::string_view element, via& out) {
     const std::string_view s = element;
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    out.transport = via_transport::other;
+    out.host_is_ipv6 = false;
+    out.port = 0;
+    out.branch = {};
+    out.has_branch = false;
+    out.received = {};
+    out.has_rport = false;
+    out.rport = -1;
+    out.maddr = {};
+    out.ttl = -1;
+    out.params = {};
     // sent-protocol = protocol-name SLASH protocol-version SLASH transport, where
     // SLASH = SWS "/" SWS.
     std::size_t i = skip_lws(s, 0);
@@ -43,7 +70,7 @@ value_result<via> parse_via(std::string_view element) {
     for (int k = 0; k < 3; ++k) {
         if (k > 0) {
             i = skip_lws(s, i);
-            if (i == s.size() || s[i] != '/') {
+            if (i == n || p[i] != '/') {
                 return value_error{parse_error_code::invalid_value, "Via sent-protocol lacks '/'"};
             }
             i = skip_lws(s, i + 1);
@@ -53,17 +80,17 @@ value_result<via> parse_via(std::string_view element) {
         if (i == b) {
             return value_error{parse_error_code::invalid_value, "Via sent-protocol token missing"};
         }
-        *parts[k] = s.substr(b, i - b);
+        *parts[k] = std::string_view(p + b, i - b);
     }
     out.transport = transport_of(out.transport_text);
     const std::size_t before_host = i;
     i = skip_lws(s, i);
-    if (i == before_host || i == s.size()) {
+    if (i == before_host || i == n) {
         return value_error{parse_error_code::invalid_host, "Via has no sent-by"};
     }
     // sent-by = host [ COLON port ]
     const std::size_t hb = i;
-    if (s[i] == '[') {
+    if (p[i] == '[') {
         const std::size_t close = s.find(']', i);
         if (close == std::string_view::npos) {
             return value_error{parse_error_code::invalid_host, "unterminated IPv6 reference"};
@@ -71,17 +98,16 @@ value_result<via> parse_via(std::string_view element) {
         i = close + 1;
         out.host_is_ipv6 = true;
     } else {
-        while (i < s.size() && (has_class(s[i], cc_alpha | cc_digit) || s[i] == '-' ||
-                                s[i] == '.' || s[i] == '_')) {
+        while (i < n && has_class(p[i], cc_host)) {
             ++i;
         }
     }
     if (i == hb) {
         return value_error{parse_error_code::invalid_host, "Via sent-by host missing"};
     }
-    out.host = s.substr(hb, i - hb);
+    out.host = std::string_view(p + hb, i - hb);
     i = skip_lws(s, i);
-    if (i < s.size() && s[i] == ':') {
+    if (i < n && p[i] == ':') {
         i = skip_lws(s, i + 1);
         std::uint64_t port = 0;
         bool overflow = false;
@@ -93,56 +119,70 @@ value_result<via> parse_via(std::string_view element) {
         out.port = static_cast<std::uint16_t>(port);
         i = skip_lws(s, i);
     }
-    if (i == s.size()) {
-        return out;
+    if (i == n) {
+        return {};
     }
-    if (s[i] != ';') {
+    if (p[i] != ';') {
         return value_error{parse_error_code::trailing_garbage, "text after Via sent-by"};
     }
-    out.params = s.substr(i + 1);
-    param_cursor c(s.substr(i)); // from the ';' so that ";;x" fails
-    param p;
-    while (c.next(p)) {
-        if (iequal(p.name, "branch")) {
-            if (!p.has_value) {
-                return value_error{parse_error_code::invalid_param, "branch without a value"};
-            }
-            out.branch = p.value;
-            out.has_branch = true;
-        } else if (iequal(p.name, "received")) {
-            if (!p.has_value) {
-                return value_error{parse_error_code::invalid_param, "received without a value"};
-            }
-            out.received = p.value;
-        } else if (iequal(p.name, "rport")) {
-            out.has_rport = true;
-            if (p.has_value) {
-                std::uint64_t n = 0;
-                bool overflow = false;
-                if (parse_decimal(p.value, 0, 65535, n, overflow) != p.value.size() || overflow) {
-                    return value_error{parse_error_code::invalid_param, "malformed rport"};
+    out.params = std::string_view(p + i + 1, n - i - 1);
+    param_cursor c(std::string_view(p + i, n - i)); // from the ';' so that ";;x" fails
+    param pr;
+    while (c.next(pr)) {
+        // Dispatch on the name's length first: most parameters compare nothing.
+        switch (pr.name.size()) {
+        case 3:
+            if (iequal(pr.name, "ttl")) {
+                std::uint64_t v = 0;
+                if (!pr.has_value || !whole_decimal(pr.value, 255, v)) {
+                    return value_error{parse_error_code::invalid_param, "malformed ttl"};
                 }
-                out.rport = static_cast<std::int32_t>(n);
+                out.ttl = static_cast<std::int32_t>(v);
             }
-        } else if (iequal(p.name, "maddr")) {
-            if (!p.has_value) {
-                return value_error{parse_error_code::invalid_param, "maddr without a value"};
+            break;
+        case 5:
+            if (iequal(pr.name, "rport")) {
+                out.has_rport = true;
+                if (pr.has_value) {
+                    std::uint64_t v = 0;
+                    if (!whole_decimal(pr.value, 65535, v)) {
+                        return value_error{parse_error_code::invalid_param, "malformed rport"};
+                    }
+                    out.rport = static_cast<std::int32_t>(v);
+                }
+            } else if (iequal(pr.name, "maddr")) {
+                if (!pr.has_value) {
+                    return value_error{parse_error_code::invalid_param, "maddr without a value"};
+                }
+                out.maddr = pr.value;
             }
-            out.maddr = p.value;
-        } else if (iequal(p.name, "ttl")) {
-            std::uint64_t n = 0;
-            bool overflow = false;
-            if (!p.has_value || parse_decimal(p.value, 0, 255, n, overflow) != p.value.size() ||
-                overflow) {
-                return value_error{parse_error_code::invalid_param, "malformed ttl"};
+            break;
+        case 6:
+            if (iequal(pr.name, "branch")) {
+                if (!pr.has_value) {
+                    return value_error{parse_error_code::invalid_param, "branch without a value"};
+                }
+                out.branch = pr.value;
+                out.has_branch = true;
             }
-            out.ttl = static_cast<std::int32_t>(n);
+            break;
+        case 8:
+            if (iequal(pr.name, "received")) {
+                if (!pr.has_value) {
+                    return value_error{parse_error_code::invalid_param,
+                                       "received without a value"};
+                }
+                out.received = pr.value;
+            }
+            break;
+        default:
+            break;
         }
     }
     if (c.failed()) {
         return value_error{parse_error_code::invalid_param, "malformed Via parameter"};
     }
-    return out;
+    return {};
 }
 
 } // namespace sipedge::parser

@@ -33,5 +33,8 @@ struct via {
 };
 
 value_result<via> parse_via(std::string_view element);
+// Same, into a caller-owned struct (no copy of the result on the fast path). On
+// error `out` is partially filled.
+sipedge::status<parse_error_code> parse_via(std::string_view element, via& out);
 
 } // namespace sipedge::parser

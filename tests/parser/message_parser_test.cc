@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "parser/essentials.hh"
 #include "parser/message_parser.hh"
 #include "tests/parser/corpus_loader.hh"
 #include "tests/parser/test_support.hh"
@@ -232,6 +233,53 @@ TEST(message_parser, view_reuse_clears_previous_message) {
     ASSERT_TRUE(parser.parse(b.view(), b.readable(), v).ok());
     EXPECT_FALSE(v.has(header_id::via));
     EXPECT_EQ(v.header_count(), 1u);
+}
+
+// clear() resets only the per-id entries of the headers the last message indexed:
+// also after a parse that failed half way through the header section.
+TEST(message_parser, view_reuse_after_a_failed_parse) {
+    const message_parser parser;
+    sip::message_view v;
+    testing::padded a(invite);
+    ASSERT_TRUE(parser.parse(a.view(), a.readable(), v).ok());
+    testing::padded bad("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nCSeq: 1 OPTIONS\r\n"
+                        "To: <sip:a@b>\r\nno colon here\r\n\r\n");
+    ASSERT_FALSE(parser.parse(bad.view(), bad.readable(), v).ok());
+    testing::padded c("SIP/2.0 180 Ringing\r\nv: SIP/2.0/UDP h\r\nl: 0\r\n\r\n");
+    ASSERT_TRUE(parser.parse(c.view(), c.readable(), v).ok());
+    EXPECT_EQ(v.header_count(), 2u);
+    EXPECT_EQ(v.count(header_id::via), 1u);
+    EXPECT_EQ(v.first_index(header_id::via), 0u);
+    EXPECT_EQ(v.count(header_id::content_length), 1u);
+    for (header_id id : {header_id::cseq, header_id::to, header_id::from, header_id::call_id,
+                         header_id::max_forwards, header_id::unknown}) {
+        EXPECT_FALSE(v.has(id)) << sip::header_name(id);
+        EXPECT_EQ(v.count(id), 0u) << sip::header_name(id);
+    }
+}
+
+// A per-lcore essentials struct is reused: fields that only some messages carry
+// must not survive into the next message.
+TEST(message_parser, essentials_reuse_resets_optional_fields) {
+    const message_parser parser;
+    sip::message_view v;
+    message_essentials e;
+    testing::padded a("INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n"
+                      "Max-Forwards: 7\r\nRoute: <sip:p;lr>\r\nFrom: <sip:a@b>;tag=1\r\n"
+                      "To: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n");
+    ASSERT_TRUE(parser.parse(a.view(), a.readable(), v).ok());
+    ASSERT_TRUE(extract_essentials(v, e).ok());
+    EXPECT_EQ(e.max_forwards, 7);
+    EXPECT_EQ(e.first_route, "<sip:p;lr>");
+    EXPECT_EQ(e.request_uri.host, "example.com");
+    testing::padded b("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+                      "To: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n");
+    ASSERT_TRUE(parser.parse(b.view(), b.readable(), v).ok());
+    ASSERT_TRUE(extract_essentials(v, e).ok());
+    EXPECT_EQ(e.max_forwards, -1);
+    EXPECT_TRUE(e.first_route.empty());
+    EXPECT_TRUE(e.request_uri.host.empty());
+    EXPECT_EQ(e.to_tag, "2");
 }
 
 } // namespace
