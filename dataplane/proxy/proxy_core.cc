@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dataplane/proxy/branch.hh"
+#include "dataplane/proxy/local_response.hh"
 #include "dataplane/transaction/hash.hh"
 #include "dataplane/transaction/request_builder.hh"
 #include "parser/cseq.hh"
@@ -108,24 +109,6 @@ std::string_view uri_of_route(std::string_view element, parser::uri& out, bool& 
     return na.value().uri;
 }
 
-// §18.2.1: ";received=<source>" for the top Via when its sent-by host is not the
-// address the request came from (and the sender did not say so already); empty
-// otherwise. buf holds 64 bytes.
-std::string_view received_param(const parser::message_essentials& e, const txn::endpoint& source,
-                                char* buf) {
-    if (!e.top_via.received.empty()) {
-        return {};
-    }
-    constexpr std::string_view name = ";received=";
-    std::memcpy(buf, name.data(), name.size());
-    const std::size_t n = txn::format_address(source, buf + name.size());
-    const std::string_view addr(buf + name.size(), n);
-    if (parser::iequals(e.top_via.host, addr)) {
-        return {};
-    }
-    return {buf, name.size() + n};
-}
-
 std::size_t put(char* out, std::size_t at, std::size_t cap, std::string_view s) {
     if (at + s.size() > cap) {
         return cap + 1;
@@ -204,6 +187,7 @@ std::uint16_t proxy_core::owning_lcore(const sip::message_view& msg, std::uint16
 void proxy_core::on_message(const incoming_message& in, txn::outbox& out) {
     _out = &out;
     _ess_valid = false;
+    _current_server = txn::no_txn;
     const parser::parse_result r =
         in.readable >= in.bytes.size() + parser::parser_padding
             ? _parser.parse(in.bytes, in.readable, _view)
@@ -392,21 +376,8 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
     c.server = server;
     c.invite = invite;
     c.refs = 1;
-    txn::transaction& st = _txns.get(server);
-    st.owner = ctx;
-    // The 100 Trying form of this request: retransmitted for INVITE and the base
-    // of every response the proxy builds itself later (408, 487, 500...).
-    const std::size_t skeleton =
-        build_local(in.source, sip::status::trying, "", {}, _tx.get(), buffer_size);
-    if (skeleton != 0) {
-        st.tu_message = _txns.store().store(std::string_view(_tx.get(), skeleton));
-    }
-    if (st.tu_message.empty()) {
-        _counters.add(counter_id::drop_message_store_full);
-        respond_stateless(in, sip::status::service_unavailable, {}, out);
-        _txns.terminate(server);
-        return;
-    }
+    _txns.get(server).owner = ctx;
+    _current_server = server; // local responses come from _view until on_message returns
 
     route_plan plan;
     plan.loop = loop_hash(_view, _ess);
@@ -777,8 +748,9 @@ void proxy_core::handle_cancel(const incoming_message& in, txn_id invite_server,
     const txn_id cancel = _txns.create_server(key, false, in.tp, in.source);
     char tag[24];
     const std::string_view to_tag = local_tag(invite_server, tag);
-    const std::size_t n = build_local(in.source, sip::status::ok, _ess.to_has_tag ? "" : to_tag,
-                                      {}, _tx.get(), buffer_size);
+    const std::size_t n =
+        build_local_response(_view, &_ess, in.source, sip::status::ok,
+                             _ess.to_has_tag ? "" : to_tag, {}, _tx.get(), buffer_size);
     if (n != 0) {
         const std::string_view bytes(_tx.get(), n);
         if (cancel != txn::no_txn) {
@@ -1093,85 +1065,72 @@ std::string_view proxy_core::local_tag(txn_id server, char* buf) const {
 
 void proxy_core::send_local(txn_id server, std::uint16_t status,
                             std::span<const parser::extra_header> extra, txn::outbox& out) {
-    txn::transaction& st = _txns.get(server);
-    if (st.tu_message.empty()) {
-        return;
-    }
-    // The stored 100 Trying, re-labelled: status line, our To tag, extra headers.
-    char* base = _aux.get();
-    _txns.store().copy_out(st.tu_message, base);
-    sip::message_view& v = *_replay_view;
-    const std::string_view skeleton(base, st.tu_message.length);
-    const bool provisional = status < 200;
-    if (provisional) {
-        _txns.send_response(server, status, skeleton, out);
-        _counters.add(counter_id::proxy_local_responses);
-        return;
-    }
-    // _aux holds the skeleton; parse it from a padded copy in _replay.
-    std::memcpy(_replay.get(), base, skeleton.size());
-    auto parsed = _parser.parse(std::string_view(_replay.get(), skeleton.size()),
-                                skeleton.size() + parser::parser_padding, v);
-    auto to = v.first_value(header_id::to);
-    if (!parsed.ok() || !to) {
-        return;
-    }
-    parser::message_writer w(v);
-    char status_line[96];
-    const std::string_view reason = sip::default_reason(status);
-    const int sl = std::snprintf(status_line, sizeof(status_line), "SIP/2.0 %u %.*s", status,
-                                 static_cast<int>(reason.size()), reason.data());
-    bool ok = w.replace(0, static_cast<std::uint32_t>(v.start_line().size()),
-                        std::string_view(status_line, static_cast<std::size_t>(sl)))
-                  .ok();
     char tag_buf[24];
-    char tag_param[32];
-    auto na = parser::parse_name_addr(*to);
-    if (na && !na.value().has_tag) {
-        const std::string_view tag = local_tag(server, tag_buf);
-        const int tl = std::snprintf(tag_param, sizeof(tag_param), ";tag=%.*s",
-                                     static_cast<int>(tag.size()), tag.data());
-        ok = ok && w.insert(v.offset_of(*to) + static_cast<std::uint32_t>(to->size()),
-                            std::string_view(tag_param, static_cast<std::size_t>(tl)))
-                       .ok();
+    const std::string_view tag = status < 200 ? std::string_view() : local_tag(server, tag_buf);
+    std::size_t n = 0;
+    if (server == _current_server) {
+        // The request is at hand (it is being handled now).
+        n = build_local_response(_view, &_ess, _txns.get(server).peer, status, tag, extra,
+                                 _tx.get(), buffer_size);
+    } else {
+        // Later: from the skeleton, parsed from a padded copy.
+        const std::string_view skeleton = response_skeleton(server, _aux.get());
+        if (skeleton.empty()) {
+            // Everything that held the request is gone (the store was full).
+            _counters.add(counter_id::drop_message_store_full);
+            return;
+        }
+        std::memcpy(_replay.get(), skeleton.data(), skeleton.size());
+        const std::string_view copy(_replay.get(), skeleton.size());
+        if (_parser.parse(copy, copy.size() + parser::parser_padding, *_replay_view).ok()) {
+            n = relabel_skeleton(*_replay_view, status, tag, extra, _tx.get(), buffer_size);
+        }
     }
-    for (const parser::extra_header& h : extra) {
-        ok = ok && w.insert_header_last(h.name, h.value).ok();
-    }
-    if (!ok) {
+    if (n == 0) {
         return;
     }
-    auto n = w.materialise(_tx.get(), buffer_size);
-    if (!n) {
-        return;
-    }
-    _txns.send_response(server, status, std::string_view(_tx.get(), n.value()), out);
+    _txns.send_response(server, status, std::string_view(_tx.get(), n), out);
     _counters.add(counter_id::proxy_local_responses);
 }
 
-std::size_t proxy_core::build_local(const txn::endpoint& source, std::uint16_t status,
-                                    std::string_view to_tag,
-                                    std::span<const parser::extra_header> extra, char* buf,
-                                    std::size_t cap) const {
-    auto n = parser::build_response(_view, status, "", to_tag, extra, buf, cap);
-    if (!n) {
-        return 0;
+std::string_view proxy_core::response_skeleton(txn_id server, char* buf) {
+    const txn::transaction& st = _txns.get(server);
+    // Our 100 Trying, as long as the INVITE server transaction keeps it.
+    if (st.kind == txn::txn_kind::invite_server && st.last_status == sip::status::trying &&
+        !st.message.empty()) {
+        _txns.store().copy_out(st.message, buf);
+        return {buf, st.message.length};
     }
-    const std::size_t len = n.value();
-    char param[64];
-    const std::string_view rp = _ess_valid ? received_param(_ess, source, param) : std::string_view();
-    const auto top = _view.first_element(header_id::via);
-    const std::size_t line = std::string_view(buf, len).find("\r\nVia: ");
-    if (rp.empty() || !top || line == std::string_view::npos || len + rp.size() > cap) {
-        return len;
+    if (st.owner >= _context_capacity || !_contexts[st.owner].in_use) {
+        return {};
     }
-    // The response's first Via line holds the request's first Via value verbatim.
-    const std::size_t at = line + 7 +
-                           static_cast<std::size_t>(top->data() - _view.first(header_id::via).value.data()) +
-                           top->size();
-    std::memmove(buf + at + rp.size(), buf + at, len - at);
-    std::memcpy(buf + at, rp.data(), rp.size());
-    return len + rp.size();
+    const response_context& c = _contexts[st.owner];
+    // A branch's request, as we forwarded it.
+    for (std::uint16_t i = 0; i < c.branch_count; ++i) {
+        const txn_id client = c.branches[i].client;
+        if (client == txn::no_txn || _txns.get(client).message.empty()) {
+            continue;
+        }
+        const std::string_view req = _txns.stored_request(client, _replay.get());
+        if (_parser.parse(req, req.size() + parser::parser_padding, *_replay_view).ok()) {
+            const std::size_t n = skeleton_from_forwarded(*_replay_view, buf, buffer_size);
+            return {buf, n};
+        }
+    }
+    // The original request, kept while later target groups wait.
+    if (!c.request.empty()) {
+        _txns.store().copy_out(c.request, _replay.get());
+        const std::string_view req(_replay.get(), c.request.length);
+        parser::message_essentials e;
+        if (_parser.parse(req, req.size() + parser::parser_padding, *_replay_view).ok() &&
+            parser::extract_essentials(*_replay_view, e)) {
+            const std::size_t n = build_local_response(*_replay_view, &e, st.peer,
+                                                       sip::status::trying, "", {}, buf,
+                                                       buffer_size);
+            return {buf, n};
+        }
+    }
+    return {};
 }
 
 void proxy_core::respond_stateless(const incoming_message& in, std::uint16_t status,
@@ -1179,8 +1138,9 @@ void proxy_core::respond_stateless(const incoming_message& in, std::uint16_t sta
     if (_view.method_id() == sip_method::ack) {
         return; // never answer an ACK
     }
-    const std::size_t n = build_local(in.source, status, "sEstateless", extra, _tx.get(),
-                                      buffer_size);
+    const std::size_t n =
+        build_local_response(_view, _ess_valid ? &_ess : nullptr, in.source, status,
+                             "sEstateless", extra, _tx.get(), buffer_size);
     if (n == 0) {
         _counters.add(counter_id::drop_sip_unparsable);
         return;

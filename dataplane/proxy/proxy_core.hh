@@ -126,11 +126,10 @@ private:
     // local responses
     void send_local(txn::txn_id server, std::uint16_t status,
                     std::span<const parser::extra_header> extra, txn::outbox& out);
-    // A response to the current request (_view) into buf, with received= added to
-    // its top Via as for a forwarded request; 0 if it cannot be built.
-    std::size_t build_local(const txn::endpoint& source, std::uint16_t status,
-                            std::string_view to_tag, std::span<const parser::extra_header> extra,
-                            char* buf, std::size_t cap) const;
+    // The 100 Trying form of a server transaction's request (local_response.hh)
+    // into buf (buffer_size bytes); empty when nothing holds the request any more.
+    // Uses _replay and _replay_view.
+    std::string_view response_skeleton(txn::txn_id server, char* buf);
     void respond_stateless(const incoming_message& in, std::uint16_t status,
                            std::span<const parser::extra_header> extra, txn::outbox& out);
     std::string_view local_tag(txn::txn_id server, char* buf) const;
@@ -167,6 +166,7 @@ private:
     sip::message_view _view;
     parser::message_essentials _ess;
     bool _ess_valid = false; // _ess describes _view (a request whose essentials parsed)
+    txn::txn_id _current_server = txn::no_txn; // server transaction of the request in _view
     std::unique_ptr<sip::message_view> _replay_view;
     std::unique_ptr<char[]> _replay;
     std::unique_ptr<char[]> _tx;

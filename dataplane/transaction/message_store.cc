@@ -13,15 +13,14 @@ message_store::message_store(std::uint32_t chunks)
 }
 
 stored_message message_store::store(std::string_view bytes) {
-    const std::size_t needed =
-        bytes.empty() ? 1 : (bytes.size() + payload_per_chunk - 1) / payload_per_chunk;
+    const std::uint32_t needed = chunks_for(bytes.size());
     if (needed > _free_count) {
         return {};
     }
-    stored_message m{_free_head, static_cast<std::uint32_t>(bytes.size())};
+    stored_message m{_free_head, _free_head, static_cast<std::uint32_t>(bytes.size())};
     std::uint32_t c = _free_head;
     std::size_t off = 0;
-    for (std::size_t i = 0; i < needed; ++i) {
+    for (std::uint32_t i = 0; i < needed; ++i) {
         const std::size_t n = bytes.size() - off < payload_per_chunk ? bytes.size() - off
                                                                      : payload_per_chunk;
         std::memcpy(_chunks[c].payload, bytes.data() + off, n);
@@ -30,9 +29,10 @@ stored_message message_store::store(std::string_view bytes) {
             c = _chunks[c].next;
         }
     }
+    m.last = c;
     _free_head = _chunks[c].next;
     _chunks[c].next = stored_message::none;
-    _free_count -= static_cast<std::uint32_t>(needed);
+    _free_count -= needed;
     return m;
 }
 
@@ -40,15 +40,9 @@ void message_store::release(stored_message& m) {
     if (m.empty()) {
         return;
     }
-    std::uint32_t last = m.first;
-    std::uint32_t n = 1;
-    while (_chunks[last].next != stored_message::none) {
-        last = _chunks[last].next;
-        ++n;
-    }
-    _chunks[last].next = _free_head;
+    _chunks[m.last].next = _free_head;
     _free_head = m.first;
-    _free_count += n;
+    _free_count += chunks_for(m.length);
     m = {};
 }
 

@@ -3,7 +3,8 @@
 // transaction's request, a server transaction's last response, an ACK). Memory is
 // preallocated as fixed 256-byte chunks; a message takes ceil(len / 248) chunks
 // chained by 32-bit links, so a 600-byte message costs 768 bytes rather than a
-// worst-case 64 KiB slot. No allocation after construction; O(chunks) store/free.
+// worst-case 64 KiB slot. No allocation after construction; O(chunks) store, O(1)
+// free (the chunks go back to the free list as a whole chain).
 
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,7 @@ namespace sipedge::txn {
 struct stored_message {
     static constexpr std::uint32_t none = 0xffffffffu;
     std::uint32_t first = none;
+    std::uint32_t last = none; // so that release() touches one chunk, not the chain
     std::uint32_t length = 0;
     bool empty() const { return first == none; }
 };
@@ -28,11 +30,16 @@ public:
 
     // Copies bytes in; an empty stored_message when there is no room.
     stored_message store(std::string_view bytes);
-    // Frees the chunks and empties m.
+    // Frees the chunks and empties m. O(1).
     void release(stored_message& m);
     // Copies the message to out (capacity >= m.length).
     void copy_out(const stored_message& m, char* out) const;
 
+    static std::uint32_t chunks_for(std::size_t length) {
+        return length == 0 ? 1
+                           : static_cast<std::uint32_t>((length + payload_per_chunk - 1) /
+                                                        payload_per_chunk);
+    }
     std::uint32_t chunks_free() const { return _free_count; }
     std::uint32_t chunks_total() const { return _count; }
     std::size_t memory_bytes() const { return std::size_t{_count} * chunk_size; }

@@ -53,7 +53,6 @@ struct transaction {
     endpoint peer;            // client: where the request goes; server: where responses go
     stored_message message;   // client: the request; server: the last response sent
     stored_message ack;       // ICT: the ACK for a non-2xx final response
-    stored_message tu_message; // owned by the TU (proxy: response skeleton); freed here
     std::uint32_t retransmit_interval = 0; // ticks
     std::uint32_t next_in_bucket = 0;
     std::uint32_t generation = 0;

@@ -395,7 +395,6 @@ void transaction_layer::terminate(txn_id id) {
     }
     _store.release(t.message);
     _store.release(t.ack);
-    _store.release(t.tu_message);
     _table.release(id);
 }
 
