@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "common/compiler.hh"
+
 namespace sipedge::txn {
 
 message_store::message_store(std::uint32_t chunks)
@@ -20,20 +22,37 @@ stored_message message_store::store(std::string_view bytes) {
     stored_message m{_free_head, _free_head, static_cast<std::uint32_t>(bytes.size())};
     std::uint32_t c = _free_head;
     std::size_t off = 0;
-    for (std::uint32_t i = 0; i < needed; ++i) {
+    for (std::uint32_t i = 0;; ++i) {
+        // Free chunks are cold (freed long ago): the next one's link is read, and
+        // its lines requested, before this one is filled, so the misses overlap.
+        const std::uint32_t next = _chunks[c].next;
+        if (i + 1 < needed) {
+            prefetch_chunk(next);
+        }
         const std::size_t n = bytes.size() - off < payload_per_chunk ? bytes.size() - off
                                                                      : payload_per_chunk;
         std::memcpy(_chunks[c].payload, bytes.data() + off, n);
         off += n;
-        if (i + 1 < needed) {
-            c = _chunks[c].next;
+        if (i + 1 == needed) {
+            m.last = c;
+            _free_head = next;
+            _chunks[c].next = stored_message::none;
+            break;
         }
+        c = next;
     }
-    m.last = c;
-    _free_head = _chunks[c].next;
-    _chunks[c].next = stored_message::none;
     _free_count -= needed;
+    if (_free_head != stored_message::none) {
+        prefetch_chunk(_free_head); // the next store() starts there
+    }
     return m;
+}
+
+void message_store::prefetch_chunk(std::uint32_t c) const {
+    const char* p = reinterpret_cast<const char*>(&_chunks[c]);
+    for (std::size_t line = 0; line < chunk_size; line += 64) {
+        SIPEDGE_PREFETCH_WRITE(p + line);
+    }
 }
 
 void message_store::release(stored_message& m) {

@@ -45,6 +45,8 @@ public:
     std::size_t memory_bytes() const { return std::size_t{_count} * chunk_size; }
 
 private:
+    void prefetch_chunk(std::uint32_t c) const;
+
     struct chunk {
         std::uint32_t next;
         char payload[payload_per_chunk];

@@ -52,9 +52,22 @@ bool parse_ipv4(std::string_view text, endpoint& out) {
 
 std::size_t format_address(const endpoint& e, char* buf) {
     if (e.is_ipv4()) {
-        const int n = std::snprintf(buf, 48, "%u.%u.%u.%u", e.addr[12], e.addr[13], e.addr[14],
-                                    e.addr[15]);
-        return static_cast<std::size_t>(n);
+        // Per received request (received=): no printf on this path.
+        std::size_t n = 0;
+        for (int i = 12; i < 16; ++i) {
+            const unsigned v = e.addr[static_cast<std::size_t>(i)];
+            if (v >= 100) {
+                buf[n++] = static_cast<char>('0' + v / 100);
+            }
+            if (v >= 10) {
+                buf[n++] = static_cast<char>('0' + v / 10 % 10);
+            }
+            buf[n++] = static_cast<char>('0' + v % 10);
+            if (i < 15) {
+                buf[n++] = '.';
+            }
+        }
+        return n;
     }
     std::size_t n = 0;
     buf[n++] = '[';

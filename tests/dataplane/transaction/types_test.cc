@@ -1,0 +1,38 @@
+// Endpoint text: dotted quads round-trip through parse_ipv4 and format_address;
+// IPv6 addresses print bracketed.
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "dataplane/transaction/types.hh"
+
+namespace sipedge::txn {
+namespace {
+
+std::string text(const endpoint& e) {
+    char buf[48];
+    return std::string(buf, format_address(e, buf));
+}
+
+TEST(endpoint_text, ipv4_round_trips) {
+    for (const char* a : {"0.0.0.0", "255.255.255.255", "10.0.100.9", "192.0.2.10", "1.20.199.5"}) {
+        endpoint e;
+        ASSERT_TRUE(parse_ipv4(a, e)) << a;
+        EXPECT_EQ(text(e), a);
+    }
+    EXPECT_EQ(text(endpoint::ipv4(198, 51, 100, 1, 5060)), "198.51.100.1");
+    endpoint e;
+    EXPECT_FALSE(parse_ipv4("256.1.1.1", e));
+    EXPECT_FALSE(parse_ipv4("1.2.3", e));
+    EXPECT_FALSE(parse_ipv4("example.com", e));
+}
+
+TEST(endpoint_text, ipv6_is_bracketed) {
+    endpoint e;
+    e.addr = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    EXPECT_EQ(text(e), "[2001:db8:0:0:0:0:0:1]");
+}
+
+} // namespace
+} // namespace sipedge::txn
