@@ -26,6 +26,11 @@ bool param_cursor::next(param& out) {
         ++i;
     }
     if (i == n) {
+        _rest = {};
+        return false;
+    }
+    if (_stop_at_comma && p[i] == ',') {
+        _rest = std::string_view(p + i, n - i);
         return false;
     }
     if (p[i] == ';') {
@@ -74,7 +79,7 @@ bool param_cursor::next(param& out) {
             ++i;
         }
     }
-    if (i < n && p[i] != ';') {
+    if (i < n && p[i] != ';' && !(_stop_at_comma && p[i] == ',')) {
         _failed = true;
         return false;
     }

@@ -21,12 +21,19 @@ struct param {
 class param_cursor {
 public:
     explicit param_cursor(std::string_view list) : _rest(list) {}
+    // stop_at_comma: the list is the head of a comma-separated header value; a ','
+    // where a ';' or the end could stand ends the list there (see rest()).
+    param_cursor(std::string_view list, bool stop_at_comma)
+        : _rest(list), _stop_at_comma(stop_at_comma) {}
     // Returns false at the end. An empty name (";;") or a lone '=' sets failed().
     bool next(param& out);
     bool failed() const { return _failed; }
+    // What is left: empty at the end of the list, or from the ',' that ended it.
+    std::string_view rest() const { return _rest; }
 
 private:
     std::string_view _rest;
+    bool _stop_at_comma = false;
     bool _failed = false;
 };
 

@@ -37,6 +37,11 @@ bool whole_decimal(std::string_view v, std::uint64_t max, std::uint64_t& n) {
     return parse_decimal(v, 0, max, n, overflow) == v.size() && !overflow;
 }
 
+// One Via element. list_mode: `element` is a whole header value and the element
+// may end at a ',' after the sent-by or after a parameter; IPv6 references are
+// refused (the caller then splits the list the general way).
+sipedge::status<parse_error_code> via_core(std::string_view element, via& out, bool list_mode);
+
 } // namespace
 
 value_result<via> parse_via(std::string_view element) {
@@ -49,6 +54,16 @@ value_result<via> parse_via(std::string_view element) {
 }
 
 sipedge::status<parse_error_code> parse_via(std::string_view element, via& out) {
+    return via_core(element, out, false);
+}
+
+bool parse_via_list_head(std::string_view value, via& out) {
+    return via_core(value, out, true).ok();
+}
+
+namespace {
+
+sipedge::status<parse_error_code> via_core(std::string_view element, via& out, bool list_mode) {
     const std::string_view s = element;
     const char* p = s.data();
     const std::size_t n = s.size();
@@ -91,6 +106,9 @@ sipedge::status<parse_error_code> parse_via(std::string_view element, via& out) 
     // sent-by = host [ COLON port ]
     const std::size_t hb = i;
     if (p[i] == '[') {
+        if (list_mode) {
+            return value_error{parse_error_code::invalid_host, "IPv6 sent-by in list mode"};
+        }
         const std::size_t close = s.find(']', i);
         if (close == std::string_view::npos) {
             return value_error{parse_error_code::invalid_host, "unterminated IPv6 reference"};
@@ -119,14 +137,16 @@ sipedge::status<parse_error_code> parse_via(std::string_view element, via& out) 
         out.port = static_cast<std::uint16_t>(port);
         i = skip_lws(s, i);
     }
-    if (i == n) {
+    if (i == n || (list_mode && p[i] == ',')) {
         return {};
     }
     if (p[i] != ';') {
         return value_error{parse_error_code::trailing_garbage, "text after Via sent-by"};
     }
     out.params = std::string_view(p + i + 1, n - i - 1);
-    param_cursor c(std::string_view(p + i, n - i)); // from the ';' so that ";;x" fails
+    const std::size_t params_begin = i + 1;
+    // From the ';' so that ";;x" fails.
+    param_cursor c(std::string_view(p + i, n - i), list_mode);
     param pr;
     while (c.next(pr)) {
         // Dispatch on the name's length first: most parameters compare nothing.
@@ -182,7 +202,17 @@ sipedge::status<parse_error_code> parse_via(std::string_view element, via& out) 
     if (c.failed()) {
         return value_error{parse_error_code::invalid_param, "malformed Via parameter"};
     }
+    if (list_mode && !c.rest().empty()) {
+        // Ended at a ',': the element's params stop before it and its LWS.
+        std::size_t end = static_cast<std::size_t>(c.rest().data() - p);
+        while (end > params_begin && is_lws(p[end - 1])) {
+            --end;
+        }
+        out.params = std::string_view(p + params_begin, end - params_begin);
+    }
     return {};
 }
+
+} // namespace
 
 } // namespace sipedge::parser

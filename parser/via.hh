@@ -37,4 +37,11 @@ value_result<via> parse_via(std::string_view element);
 // error `out` is partially filled.
 sipedge::status<parse_error_code> parse_via(std::string_view element, via& out);
 
+// Fast path for the top Via: parses the first element of a whole Via header value
+// in the same pass that finds where it ends. Returns true with `out` exactly as
+// parse_via(first element of the list) would give it; returns false (out
+// unspecified) for anything unusual -- an error, an empty first element, an IPv6
+// sent-by -- and the caller then splits the list and calls parse_via.
+bool parse_via_list_head(std::string_view value, via& out);
+
 } // namespace sipedge::parser
