@@ -13,6 +13,7 @@
 #include "parser/session_timer.hh"
 #include "parser/uri.hh"
 #include "parser/via.hh"
+#include "sip/value_list.hh"
 
 namespace sipedge::parser {
 namespace {
@@ -125,6 +126,54 @@ TEST(via, errors) {
     EXPECT_EQ(parse_via("SIP/2.0/UDP h;ttl=300").error_code(), parse_error_code::invalid_param);
     EXPECT_EQ(parse_via("SIP/2.0/UDP h;branch").error_code(), parse_error_code::invalid_param);
     EXPECT_EQ(parse_via("SIP/2.0/UDP h x").error_code(), parse_error_code::trailing_garbage);
+}
+
+// The one-pass top-Via path must give exactly what splitting the list and parsing
+// the first element gives, or decline.
+bool same_via(const via& a, const via& b) {
+    const auto same = [](std::string_view x, std::string_view y) {
+        return x.data() == y.data() && x.size() == y.size();
+    };
+    return same(a.protocol_name, b.protocol_name) &&
+           same(a.protocol_version, b.protocol_version) &&
+           same(a.transport_text, b.transport_text) && a.transport == b.transport &&
+           same(a.host, b.host) && a.host_is_ipv6 == b.host_is_ipv6 && a.port == b.port &&
+           same(a.branch, b.branch) && a.has_branch == b.has_branch &&
+           same(a.received, b.received) && a.has_rport == b.has_rport && a.rport == b.rport &&
+           same(a.maddr, b.maddr) && a.ttl == b.ttl && same(a.params, b.params);
+}
+
+TEST(via, list_head_matches_split_then_parse) {
+    const char* accepted[] = {
+        "SIP/2.0/UDP h",
+        "SIP/2.0/UDP h:5060",
+        "SIP/2.0/UDP h,SIP/2.0/TCP x",
+        "SIP/2.0/UDP h:5 , SIP/2.0/TCP x",
+        "SIP/2.0/UDP h;branch=z9hG4bK1;rport",
+        "SIP/2.0/UDP h;branch=z9hG4bK1 ;lr , SIP/2.0/TCP x",
+        "SIP/2.0/UDP h;x=\"a,b\";branch=z9,SIP/2.0/TCP y",
+        "SIP / 2.0 / TCP h ; received = 192.0.2.1\r\n ;ttl=3, x",
+    };
+    for (const char* text : accepted) {
+        const std::string_view value(text);
+        via fast;
+        ASSERT_TRUE(parse_via_list_head(value, fast)) << text;
+        sip::value_list_cursor list(value);
+        std::string_view first;
+        ASSERT_TRUE(list.next(first)) << text;
+        via slow;
+        ASSERT_TRUE(parse_via(first, slow).ok()) << text;
+        EXPECT_TRUE(same_via(fast, slow)) << text;
+    }
+    via v;
+    ASSERT_TRUE(parse_via_list_head("SIP/2.0/UDP h;branch=b1 , SIP/2.0/TCP x", v));
+    EXPECT_EQ(v.params, "branch=b1") << "params end before the comma and its LWS";
+    // Declined: the caller splits the list (and reports the precise error).
+    for (const char* text : {"", ", SIP/2.0/UDP h", "SIP/2.0/UDP [2001:db8::1]:5060",
+                             "SIP/2.0/UDP h;branch", "SIP/2.0/UDP h x", "SIP/2.0/UDP h;,x",
+                             "SIP/2.0/UDP h;a=\"x, y"}) {
+        EXPECT_FALSE(parse_via_list_head(text, v)) << text;
+    }
 }
 
 TEST(cseq, values) {
