@@ -440,8 +440,8 @@ bool on_line(walker& w, std::uint32_t lf, std::uint32_t colon, failure& f) {
 // Scans [offset, offset + n_blocks*64) of base into masks, honouring the input end:
 // without padding, a final partial block is copied to a zero-filled buffer; bits at
 // or past `size` are cleared either way.
-void scan_chunk(scan_fn scan, const char* base, std::uint32_t size, bool padded,
-                std::uint32_t offset, std::size_t n_blocks, block_masks* masks) {
+void scan_chunk(line_scan_fn scan, const char* base, std::uint32_t size, bool padded,
+                std::uint32_t offset, std::size_t n_blocks, line_masks* masks) {
     const std::uint32_t end = offset + static_cast<std::uint32_t>(n_blocks * stage1_block);
     if (padded || end <= size) {
         scan(base + offset, n_blocks, masks);
@@ -459,21 +459,16 @@ void scan_chunk(scan_fn scan, const char* base, std::uint32_t size, bool padded,
         const std::size_t last = (size - offset) / stage1_block;
         const unsigned keep = (size - offset) % stage1_block;
         const std::uint64_t m = keep == 0 ? 0 : (~std::uint64_t{0} >> (64 - keep));
-        block_masks& b = masks[last];
+        line_masks& b = masks[last];
         b.lf &= m;
-        b.cr &= m;
         b.colon &= m;
-        b.comma &= m;
-        b.quote &= m;
-        b.langle &= m;
-        b.rangle &= m;
     }
 }
 
 } // namespace
 
 message_parser::message_parser(const parser_limits& limits, simd_isa isa)
-    : _limits(limits), _isa(isa_available(isa) ? isa : simd_isa::scalar), _scan(scanner(_isa)) {}
+    : _limits(limits), _isa(isa_available(isa) ? isa : simd_isa::scalar), _scan(line_scanner(_isa)) {}
 
 parse_result message_parser::parse(std::string_view input, std::size_t readable,
                                    sip::message_view& out, framing mode) const {
@@ -520,7 +515,7 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
     w.view = &out;
     failure f{};
 
-    block_masks masks[chunk_blocks];
+    line_masks masks[chunk_blocks];
     for (std::uint32_t chunk = 0; chunk < size && w.body_offset == npos;
          chunk += static_cast<std::uint32_t>(chunk_bytes)) {
         const std::size_t n_blocks =

@@ -72,7 +72,7 @@ private:
 
     parser_limits _limits;
     simd_isa _isa;
-    scan_fn _scan;
+    line_scan_fn _scan; // the indexer needs only line ends and colons
 };
 
 } // namespace sipedge::parser

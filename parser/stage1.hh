@@ -37,6 +37,17 @@ struct block_masks {
 // Scans n_blocks * 64 bytes starting at data into out[0..n_blocks).
 using scan_fn = void (*)(const char* data, std::size_t n_blocks, block_masks* out);
 
+// The two masks the header indexer needs (line ends and colons), from a scanner
+// that computes only those: the indexer's hot loop. Must equal the lf/colon of
+// the full scan.
+struct line_masks {
+    std::uint64_t lf;
+    std::uint64_t colon;
+
+    bool operator==(const line_masks&) const = default;
+};
+using line_scan_fn = void (*)(const char* data, std::size_t n_blocks, line_masks* out);
+
 enum class simd_isa : std::uint8_t { scalar, sse42, avx2, avx512 };
 
 std::string_view isa_name(simd_isa isa);
@@ -49,6 +60,8 @@ bool isa_available(simd_isa isa);
 simd_isa best_isa();
 // The scanner for an ISA; nullptr when !isa_available(isa).
 scan_fn scanner(simd_isa isa);
+// The line scanner for an ISA; nullptr when !isa_available(isa).
+line_scan_fn line_scanner(simd_isa isa);
 
 // The individual implementations (only the compiled ones link).
 namespace stage1 {
@@ -56,6 +69,10 @@ void scan_scalar(const char* data, std::size_t n_blocks, block_masks* out);
 void scan_sse42(const char* data, std::size_t n_blocks, block_masks* out);
 void scan_avx2(const char* data, std::size_t n_blocks, block_masks* out);
 void scan_avx512(const char* data, std::size_t n_blocks, block_masks* out);
+void scan_lines_scalar(const char* data, std::size_t n_blocks, line_masks* out);
+void scan_lines_sse42(const char* data, std::size_t n_blocks, line_masks* out);
+void scan_lines_avx2(const char* data, std::size_t n_blocks, line_masks* out);
+void scan_lines_avx512(const char* data, std::size_t n_blocks, line_masks* out);
 } // namespace stage1
 
 } // namespace sipedge::parser

@@ -26,4 +26,13 @@ void scan_avx2(const char* data, std::size_t n_blocks, block_masks* out) {
     }
 }
 
+void scan_lines_avx2(const char* data, std::size_t n_blocks, line_masks* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b) {
+        const char* p = data + b * stage1_block;
+        const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+        out[b] = line_masks{mask_of(lo, hi, '\n'), mask_of(lo, hi, ':')};
+    }
+}
+
 } // namespace sipedge::parser::stage1

@@ -22,4 +22,11 @@ void scan_avx512(const char* data, std::size_t n_blocks, block_masks* out) {
     }
 }
 
+void scan_lines_avx512(const char* data, std::size_t n_blocks, line_masks* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b) {
+        const __m512i v = _mm512_loadu_si512(data + b * stage1_block);
+        out[b] = line_masks{mask_of(v, '\n'), mask_of(v, ':')};
+    }
+}
+
 } // namespace sipedge::parser::stage1

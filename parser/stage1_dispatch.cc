@@ -75,4 +75,23 @@ scan_fn scanner(simd_isa isa) {
     }
 }
 
+line_scan_fn line_scanner(simd_isa isa) {
+    if (!isa_available(isa)) {
+        return nullptr;
+    }
+    switch (isa) {
+    case simd_isa::scalar: return &stage1::scan_lines_scalar;
+#ifdef SIPEDGE_HAVE_SSE42
+    case simd_isa::sse42: return &stage1::scan_lines_sse42;
+#endif
+#ifdef SIPEDGE_HAVE_AVX2
+    case simd_isa::avx2: return &stage1::scan_lines_avx2;
+#endif
+#ifdef SIPEDGE_HAVE_AVX512
+    case simd_isa::avx512: return &stage1::scan_lines_avx512;
+#endif
+    default: return nullptr;
+    }
+}
+
 } // namespace sipedge::parser

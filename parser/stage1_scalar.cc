@@ -24,4 +24,16 @@ void scan_scalar(const char* data, std::size_t n_blocks, block_masks* out) {
     }
 }
 
+void scan_lines_scalar(const char* data, std::size_t n_blocks, line_masks* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b) {
+        line_masks m{};
+        const char* p = data + b * stage1_block;
+        for (unsigned i = 0; i < stage1_block; ++i) {
+            m.lf |= static_cast<std::uint64_t>(p[i] == '\n') << i;
+            m.colon |= static_cast<std::uint64_t>(p[i] == ':') << i;
+        }
+        out[b] = m;
+    }
+}
+
 } // namespace sipedge::parser::stage1

@@ -32,4 +32,15 @@ void scan_sse42(const char* data, std::size_t n_blocks, block_masks* out) {
     }
 }
 
+void scan_lines_sse42(const char* data, std::size_t n_blocks, line_masks* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b) {
+        const char* p = data + b * stage1_block;
+        __m128i v[4];
+        for (int i = 0; i < 4; ++i) {
+            v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+        }
+        out[b] = line_masks{mask_of(v, '\n'), mask_of(v, ':')};
+    }
+}
+
 } // namespace sipedge::parser::stage1

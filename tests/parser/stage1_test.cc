@@ -56,6 +56,45 @@ TEST(stage1, simd_scanners_match_scalar_on_random_bytes) {
     }
 }
 
+// The indexer's line scanners: the lf and colon masks of the full scan, for every
+// ISA.
+std::vector<line_masks> scan_lines_with(simd_isa isa, const std::string& s) {
+    const std::size_t blocks = (s.size() + 63) / 64;
+    std::string buf = s;
+    buf.resize(blocks * 64, '\0');
+    std::vector<line_masks> out(blocks);
+    line_scanner(isa)(buf.data(), blocks, out.data());
+    return out;
+}
+
+TEST(stage1, line_scanners_match_the_full_scan) {
+    std::mt19937 rng(7);
+    const char alphabet[] = "\n\r:,\"<> aZ\x80\xff\x00";
+    std::vector<std::string> inputs = {"a\nb\r:,\"<>\n:"};
+    for (int round = 0; round < 500; ++round) {
+        std::string s(1 + rng() % 300, '\0');
+        for (char& c : s) {
+            c = (rng() % 2) ? static_cast<char>(rng()) : alphabet[rng() % (sizeof alphabet - 1)];
+        }
+        inputs.push_back(s);
+    }
+    for (auto& m : testing::load_rfc3665(testing::corpus_dir())) {
+        inputs.push_back(m.bytes);
+    }
+    for (const auto& s : inputs) {
+        const auto full = scan_with(simd_isa::scalar, s);
+        std::vector<line_masks> expected;
+        for (const auto& b : full) {
+            expected.push_back({b.lf, b.colon});
+        }
+        EXPECT_EQ(scan_lines_with(simd_isa::scalar, s), expected);
+        for (auto isa : testing::available_isas()) {
+            EXPECT_EQ(scan_lines_with(isa, s), expected) << isa_name(isa);
+        }
+    }
+    EXPECT_EQ(scan_lines_with(simd_isa::scalar, "a\nb:")[0], (line_masks{1u << 1, 1u << 3}));
+}
+
 TEST(stage1, simd_scanners_match_scalar_on_the_corpora) {
     auto msgs = testing::load_rfc4475(testing::corpus_dir());
     for (auto& m : testing::load_rfc3665(testing::corpus_dir())) {
