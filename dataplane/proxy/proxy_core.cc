@@ -109,6 +109,20 @@ std::string_view uri_of_route(std::string_view element, parser::uri& out, bool& 
     return na.value().uri;
 }
 
+// Writes the edited message in the outbox itself when it fits there (so that
+// pushing it copies nothing), else in the fallback buffer; empty on failure.
+std::string_view materialise(const parser::message_writer& w, txn::outbox& out, char* fallback,
+                             std::size_t fallback_size) {
+    std::size_t cap = 0;
+    char* p = out.next_space(cap);
+    if (p == nullptr || cap < w.output_size()) {
+        p = fallback;
+        cap = fallback_size;
+    }
+    auto n = w.materialise(p, cap);
+    return n ? std::string_view(p, n.value()) : std::string_view();
+}
+
 std::size_t put(char* out, std::size_t at, std::size_t cap, std::string_view s) {
     if (at + s.size() > cap) {
         return cap + 1;
@@ -519,12 +533,12 @@ void proxy_core::start_next_group(std::uint32_t ctx, txn::outbox& out) {
     }
 }
 
-std::size_t proxy_core::build_forwarded(const sip::message_view& msg,
-                                        const parser::message_essentials& e,
-                                        const route_plan& plan, std::string_view target_uri,
-                                        const next_hop& hop, std::string_view branch,
-                                        bool record_route, const txn::endpoint& source,
-                                        char* buf, std::size_t cap) const {
+std::string_view proxy_core::build_forwarded(const sip::message_view& msg,
+                                             const parser::message_essentials& e,
+                                             const route_plan& plan, std::string_view target_uri,
+                                             const next_hop& hop, std::string_view branch,
+                                             bool record_route, const txn::endpoint& source,
+                                             txn::outbox& out) const {
     parser::message_writer w(msg);
     bool ok = true;
     auto check = [&ok](const parser::write_status& s) { ok = ok && s.ok(); };
@@ -549,7 +563,7 @@ std::size_t proxy_core::build_forwarded(const sip::message_view& msg,
         strict_len = put(strict_route, strict_len, sizeof(strict_route), target_uri);
         strict_len = put(strict_route, strict_len, sizeof(strict_route), ">\r\n");
         if (strict_len > sizeof(strict_route)) {
-            return 0;
+            return {};
         }
         request_uri = plan.next_text;
     }
@@ -593,7 +607,7 @@ std::size_t proxy_core::build_forwarded(const sip::message_view& msg,
     const std::string& via_prefix = _via_prefix[static_cast<std::size_t>(hop.tp)];
     char via[max_via_prefix + branch_length];
     if (via_prefix.size() + branch.size() > sizeof(via)) {
-        return 0;
+        return {};
     }
     std::memcpy(via, via_prefix.data(), via_prefix.size());
     std::memcpy(via + via_prefix.size(), branch.data(), branch.size());
@@ -609,10 +623,9 @@ std::size_t proxy_core::build_forwarded(const sip::message_view& msg,
                                      _record_route[static_cast<std::size_t>(hop.tp)]));
     }
     if (!ok) {
-        return 0;
+        return {};
     }
-    auto written = w.materialise(buf, cap);
-    return written ? written.value() : 0;
+    return materialise(w, out, _tx.get(), buffer_size);
 }
 
 bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
@@ -647,24 +660,25 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
         }
         return false;
     }
+    // The branch names the client transaction about to be created (slot and
+    // generation), so that its responses find it without a hash-index probe.
+    const txn_id next = _txns.next_id();
     char branch[branch_length];
-    const std::uint64_t seq = _branch_seq++;
-    format_branch({_config.lcore_id, plan.loop, static_cast<std::uint32_t>(seq),
-                   static_cast<std::uint32_t>(seq >> 32)},
+    format_branch({_config.lcore_id, plan.loop, next,
+                   next != txn::no_txn ? _txns.get(next).generation : 0},
                   branch);
     const std::string_view branch_view(branch, branch_length);
     const bool rr = _config.record_route && dialog_creating(msg.method_id()) && !e.to_has_tag;
-    const std::size_t len = build_forwarded(msg, e, plan, target_uri, *hop, branch_view, rr,
-                                            _txns.get(c.server).peer, _tx.get(), buffer_size);
-    if (len == 0) {
+    const std::string_view request = build_forwarded(msg, e, plan, target_uri, *hop, branch_view,
+                                                      rr, _txns.get(c.server).peer, out);
+    if (request.empty()) {
         b.status = sip::status::server_internal_error;
         return false;
     }
     const bool invite = msg.method_id() == sip_method::invite;
     const txn_id client =
         _txns.create_client(_txns.keys().client_key(branch_view, e.cseq_value.method), invite,
-                            hop->tp, hop->destination, std::string_view(_tx.get(), len), ctx,
-                            slot, out);
+                            hop->tp, hop->destination, request, ctx, slot, out);
     if (client == txn::no_txn) {
         _counters.add(counter_id::drop_txn_table_full);
         b.status = sip::status::service_unavailable;
@@ -731,11 +745,11 @@ void proxy_core::forward_ack(const incoming_message& in, txn::outbox& out) {
     format_branch({_config.lcore_id, loop_hash(_view, _ess), static_cast<std::uint32_t>(h),
                    static_cast<std::uint32_t>(h >> 32)},
                   branch);
-    const std::size_t len =
+    const std::string_view ack =
         build_forwarded(_view, _ess, plan, target, *hop, std::string_view(branch, branch_length),
-                        false, in.source, _tx.get(), buffer_size);
-    if (len == 0 || !out.push(hop->destination, hop->tp, std::string_view(_tx.get(), len))) {
-        _counters.add(len == 0 ? counter_id::drop_stray_ack : counter_id::drop_outbox_full);
+                        false, in.source, out);
+    if (ack.empty() || !out.push(hop->destination, hop->tp, ack)) {
+        _counters.add(ack.empty() ? counter_id::drop_stray_ack : counter_id::drop_outbox_full);
         return;
     }
     _counters.add(counter_id::proxy_acks_forwarded);
@@ -790,11 +804,15 @@ void proxy_core::handle_response(txn::outbox& out) {
         _counters.add(counter_id::drop_sip_bad_response);
         return;
     }
-    if (!is_our_branch(_ess.top_via.branch)) {
+    branch_fields f;
+    if (!parse_branch(_ess.top_via.branch, f)) {
         _counters.add(counter_id::drop_stray_response); // not for one of our branches
         return;
     }
-    const txn_id id = _txns.find(_txns.keys().client_key(_ess.top_via.branch, _ess.cseq_value.method));
+    const txn::txn_key key = _txns.keys().client_key(_ess.top_via.branch, _ess.cseq_value.method);
+    // The branch names its transaction; a CANCEL's shares its INVITE's branch and is
+    // found through the index.
+    const txn_id id = _txns.is(f.id, f.generation, key) ? f.id : _txns.find(key);
     if (id == txn::no_txn) {
         _counters.add(counter_id::drop_stray_response); // RFC 6026 §6.2: never forwarded
         return;
@@ -1001,11 +1019,11 @@ void proxy_core::forward_response(std::uint32_t ctx, const sip::message_view& ms
     if (!ok) {
         return;
     }
-    auto n = w.materialise(_tx.get(), buffer_size);
-    if (!n) {
+    const std::string_view response = materialise(w, out, _tx.get(), buffer_size);
+    if (response.empty()) {
         return;
     }
-    _txns.send_response(c.server, sent_status, std::string_view(_tx.get(), n.value()), out);
+    _txns.send_response(c.server, sent_status, response, out);
     _counters.add(counter_id::proxy_responses_forwarded);
 }
 

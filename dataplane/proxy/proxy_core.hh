@@ -103,10 +103,13 @@ private:
     bool forward_branch(std::uint32_t ctx, const sip::message_view& msg,
                         const parser::message_essentials& e, const route_plan& plan,
                         std::string_view target_uri, txn::outbox& out);
-    std::size_t build_forwarded(const sip::message_view& msg, const parser::message_essentials& e,
-                                const route_plan& plan, std::string_view target_uri,
-                                const next_hop& hop, std::string_view branch, bool record_route,
-                                const txn::endpoint& source, char* buf, std::size_t cap) const;
+    // The request as forwarded, written in the outbox's free space when it fits
+    // (push() then copies nothing) or in _tx; empty on failure.
+    std::string_view build_forwarded(const sip::message_view& msg,
+                                     const parser::message_essentials& e, const route_plan& plan,
+                                     std::string_view target_uri, const next_hop& hop,
+                                     std::string_view branch, bool record_route,
+                                     const txn::endpoint& source, txn::outbox& out) const;
     void start_next_group(std::uint32_t ctx, txn::outbox& out);
 
     // responses
@@ -155,7 +158,6 @@ private:
     std::uint32_t _context_capacity;
     std::uint32_t _free_context = no_context;
     std::uint32_t _contexts_used = 0;
-    std::uint64_t _branch_seq = 1;
     std::array<std::string, 4> _via_prefix;   // by transport: "SIP/2.0/UDP host:port;branch="
     std::array<std::string, 4> _record_route; // by transport: "<sip:host[:port][;transport=x];lr>"
     txn::outbox* _out = nullptr; // for hooks called from timers

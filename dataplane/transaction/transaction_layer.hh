@@ -76,6 +76,15 @@ public:
 
     const key_maker& keys() const { return _keys; }
     txn_id find(const txn_key& key) const { return _table.find(key); }
+    // The id (and its generation) that the next create_client()/create_server()
+    // will use, or no_txn when the table is full.
+    txn_id next_id() const { return _table.next_free(); }
+    // id when it is a live transaction of that generation and key: a lookup by a
+    // handle the caller kept (e.g. in a branch) that needs no hash-index probe.
+    bool is(txn_id id, std::uint32_t generation, const txn_key& key) const {
+        return _table.live(id) && _table[id].generation == generation && _table[id].key == key &&
+               _table[id].state != txn_state::terminated;
+    }
     transaction& get(txn_id id) { return _table[id]; }
     const transaction& get(txn_id id) const { return _table[id]; }
     bool live(txn_id id) const { return _table.live(id); }

@@ -23,6 +23,9 @@ public:
     void release(txn_id id);
     // Live transaction with this key, or no_txn.
     txn_id find(const txn_key& key) const;
+    // The slot the next allocate() will return (no_txn when full), so that a caller
+    // can name it (e.g. in a Via branch) before creating it.
+    txn_id next_free() const { return _free_head; }
 
     transaction& operator[](txn_id id) { return _slots[id]; }
     const transaction& operator[](txn_id id) const { return _slots[id]; }

@@ -93,16 +93,25 @@ public:
                                static_cast<std::uint32_t>(length), txn};
         _used += length;
     }
-    // Copies bytes as one message; false when full.
+    // Copies bytes as one message; false when full. bytes may already sit where
+    // reserve() points (a message built in place): then nothing is copied.
     bool push(const endpoint& dst, transport tp, std::string_view bytes,
               std::uint32_t txn = no_txn) {
         char* p = reserve(bytes.size());
         if (p == nullptr) {
             return false;
         }
-        std::memcpy(p, bytes.data(), bytes.size());
+        if (bytes.data() != p) {
+            std::memcpy(p, bytes.data(), bytes.size());
+        }
         commit(dst, tp, bytes.size(), txn);
         return true;
+    }
+    // Where the next message would go and how much fits there (nullptr, 0 when no
+    // descriptor is free): for building a message in place, then push()ing it.
+    char* next_space(std::size_t& capacity) {
+        capacity = _count == _messages.size() ? 0 : _bytes.size() - _used;
+        return capacity == 0 ? nullptr : _bytes.data() + _used;
     }
 
     std::size_t size() const { return _count; }
