@@ -118,17 +118,26 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
                            "CSeq method differs from the request method"};
     }
 
-    name_addr na;
-    if (auto from = parse_name_addr(*msg.first_value(header_id::from), na); !from) {
-        return from;
+    // From/To: only the tags are needed; the general parser runs only for the
+    // unusual forms (addr-spec, odd display names) and for errors.
+    const std::string_view from = *msg.first_value(header_id::from);
+    if (!parse_name_addr_tag(from, out.from_tag, out.from_has_tag)) {
+        name_addr na;
+        if (auto r = parse_name_addr(from, na); !r) {
+            return r;
+        }
+        out.from_tag = na.tag;
+        out.from_has_tag = na.has_tag;
     }
-    out.from_tag = na.tag;
-    out.from_has_tag = na.has_tag;
-    if (auto to = parse_name_addr(*msg.first_value(header_id::to), na); !to) {
-        return to;
+    const std::string_view to = *msg.first_value(header_id::to);
+    if (!parse_name_addr_tag(to, out.to_tag, out.to_has_tag)) {
+        name_addr na;
+        if (auto r = parse_name_addr(to, na); !r) {
+            return r;
+        }
+        out.to_tag = na.tag;
+        out.to_has_tag = na.has_tag;
     }
-    out.to_tag = na.tag;
-    out.to_has_tag = na.has_tag;
 
     if (const auto mf = msg.first_value(header_id::max_forwards)) {
         auto n = parse_max_forwards(*mf);

@@ -56,6 +56,79 @@ value_result<bool> take_params(std::string_view rest, name_addr& out) {
 
 } // namespace
 
+bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& has_tag) {
+    const char* p = value.data();
+    const std::size_t n = value.size();
+    std::size_t i = 0;
+    while (i < n && is_lws(p[i])) {
+        ++i;
+    }
+    if (i == n) {
+        return false;
+    }
+    if (p[i] == '"') {
+        i = skip_quoted(value, i);
+        if (i == std::string_view::npos) {
+            return false;
+        }
+        while (i < n && is_lws(p[i])) {
+            ++i;
+        }
+    } else {
+        // A display name of tokens and LWS only (anything else: the general parser).
+        while (i < n && has_class(p[i], cc_token | cc_lws)) {
+            ++i;
+        }
+    }
+    if (i == n || p[i] != '<') {
+        return false;
+    }
+    // <URI>: no LWS inside, a scheme and ':' first, up to the first '>'.
+    const std::size_t ub = ++i;
+    if (i == n || !has_class(p[i], cc_alpha)) {
+        return false;
+    }
+    while (i < n && has_class(p[i], cc_scheme)) {
+        ++i;
+    }
+    if (i == n || p[i] != ':') {
+        return false;
+    }
+    while (i < n && p[i] != '>') {
+        if (is_lws(p[i])) {
+            return false;
+        }
+        ++i;
+    }
+    if (i == n || i == ub) {
+        return false;
+    }
+    ++i;
+    while (i < n && is_lws(p[i])) {
+        ++i;
+    }
+    tag = {};
+    has_tag = false;
+    if (i == n) {
+        return true;
+    }
+    if (p[i] != ';') {
+        return false;
+    }
+    param_cursor c(std::string_view(p + i, n - i));
+    param pr;
+    while (c.next(pr)) {
+        if (pr.name.size() == 3 && iequal(pr.name, "tag")) {
+            if (!pr.has_value) {
+                return false;
+            }
+            tag = pr.value;
+            has_tag = true;
+        }
+    }
+    return !c.failed();
+}
+
 value_result<name_addr> parse_name_addr(std::string_view value) {
     name_addr out;
     const auto s = parse_name_addr(value, out);

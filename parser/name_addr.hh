@@ -29,4 +29,11 @@ value_result<name_addr> parse_name_addr(std::string_view value);
 // Same, into a caller-owned struct.
 sipedge::status<parse_error_code> parse_name_addr(std::string_view value, name_addr& out);
 
+// Fast path for a proxy, which needs only the tag of From and To: one pass over a
+// value in the common name-addr form ([token display name or quoted string] <URI>
+// [params]). Returns true with tag/has_tag exactly as parse_name_addr would set
+// them (and parse_name_addr would succeed); returns false, deciding nothing, for
+// any other form or any error -- then call parse_name_addr.
+bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& has_tag);
+
 } // namespace sipedge::parser

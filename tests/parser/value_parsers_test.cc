@@ -176,6 +176,38 @@ TEST(via, list_head_matches_split_then_parse) {
     }
 }
 
+// The tag-only fast path agrees with the full parser where it answers, and declines
+// the other forms and every error.
+TEST(name_addr, tag_fast_path_agrees_or_declines) {
+    const char* answered[] = {
+        "<sip:a@b>",
+        "<sip:a@b>;tag=1",
+        "Bob <sip:bob@biloxi.example.com>;tag=a6c85cf",
+        "\"Alice, \\\"A\\\"\" <sips:alice@x>;foo=bar;TAG=x;q=1",
+        "  Bell Alexander<sip:a@b> ; tag = 7 ",
+        "<tel:+1234;phone-context=x>;tag=9;tag=10",
+    };
+    for (const char* text : answered) {
+        std::string_view tag;
+        bool has_tag = true;
+        ASSERT_TRUE(parse_name_addr_tag(text, tag, has_tag)) << text;
+        auto full = parse_name_addr(text);
+        ASSERT_TRUE(full.ok()) << text;
+        EXPECT_EQ(tag.data(), full.value().tag.data()) << text;
+        EXPECT_EQ(tag.size(), full.value().tag.size()) << text;
+        EXPECT_EQ(has_tag, full.value().has_tag) << text;
+    }
+    std::string_view tag;
+    bool has_tag = false;
+    ASSERT_TRUE(parse_name_addr_tag("<sip:a@b>;tag=9;tag=10", tag, has_tag));
+    EXPECT_EQ(tag, "10") << "the last tag wins, as in parse_name_addr";
+    for (const char* text : {"", "sip:a@b;tag=1", "Bell, Alexander <sip:a@b>", "< sip:a@b >",
+                             "<sip:a b>", "<sip:a@b", "\"x <sip:a>", "<sip:a@b>;tag",
+                             "<sip:a@b> x", "<sip:a@b>;;tag=1", "<a@b>", "<1x:y>"}) {
+        EXPECT_FALSE(parse_name_addr_tag(text, tag, has_tag)) << text;
+    }
+}
+
 TEST(cseq, values) {
     auto c = parse_cseq(" 4294967295 REGISTER ");
     ASSERT_TRUE(c.ok());
