@@ -1,5 +1,7 @@
 #include "control/auth/digest.hh"
 
+#include "common/ipc/digest_check.hh"
+
 #include <cstring>
 #include <deque>
 #include <openssl/core_names.h>
@@ -13,21 +15,6 @@
 namespace sipedge::control::auth {
 
 namespace {
-
-constexpr char hex_digits[] = "0123456789abcdef";
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 bool iequal(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {
@@ -79,10 +66,7 @@ std::string_view algorithm_name(digest_algorithm a) {
 }
 
 void to_hex(std::span<const std::uint8_t> bytes, char* out) {
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        out[2 * i] = hex_digits[bytes[i] >> 4];
-        out[2 * i + 1] = hex_digits[bytes[i] & 15];
-    }
+    ipc::digest::to_hex(bytes.data(), bytes.size(), out);
 }
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {
@@ -92,18 +76,7 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
 }
 
 bool from_hex(std::string_view hex, std::span<std::uint8_t> out) {
-    if (hex.size() != out.size() * 2) {
-        return false;
-    }
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        const int hi = hex_value(hex[2 * i]);
-        const int lo = hex_value(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return false;
-        }
-        out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-    }
-    return true;
+    return ipc::digest::from_hex(hex, out.data(), out.size());
 }
 
 // ---- hasher ----
