@@ -14,7 +14,8 @@
 //       case push_result::ok:        break; }
 //   ... for each INVITE to route:  auto contacts = link.lookup(l, aor, now_unix);
 //       (views valid until this lcore's next quiescent())
-//   ... for an INVITE from our user: link.find_credential(l, user, realm)
+//   ... for an INVITE from our user: link.find_credential(l, user, realm), then
+//       digest::check_nonce + digest::verify (digest_check.hh; 407 when either fails)
 //   received_message m;
 //   while (n < burst && link.pop_from_control(l, m)) { copy m.bytes to an mbuf,
 //       send to m.meta.destination from m.meta.source; }
