@@ -1,5 +1,6 @@
 #include "dataplane/proxy/branch.hh"
 
+#include <array>
 #include <cstring>
 
 #include "dataplane/transaction/hash.hh"
@@ -13,20 +14,28 @@ constexpr char hex_digits[] = "0123456789abcdef";
 // Fixed (not per-lcore) so that every lcore computes the same owner.
 constexpr std::uint64_t dispatch_seed = 0x243f6a8885a308d3ull;
 
+// Lower-case hex digit values; 0xff for every other byte.
+constexpr std::array<std::uint8_t, 256> hex_values = [] {
+    std::array<std::uint8_t, 256> t{};
+    t.fill(0xff);
+    for (int c = 0; c < 10; ++c) {
+        t['0' + c] = static_cast<std::uint8_t>(c);
+    }
+    for (int c = 0; c < 6; ++c) {
+        t['a' + c] = static_cast<std::uint8_t>(10 + c);
+    }
+    return t;
+}();
+
 bool get_hex(std::string_view s, std::uint64_t& v) {
     v = 0;
-    for (char c : s) {
-        int d;
-        if (c >= '0' && c <= '9') {
-            d = c - '0';
-        } else if (c >= 'a' && c <= 'f') {
-            d = c - 'a' + 10;
-        } else {
-            return false;
-        }
-        v = (v << 4) | static_cast<std::uint64_t>(d);
+    std::uint8_t bad = 0;
+    for (const char c : s) {
+        const std::uint8_t d = hex_values[static_cast<unsigned char>(c)];
+        bad |= d; // 0xff marks a non-digit
+        v = (v << 4) | (d & 0xf);
     }
-    return true;
+    return (bad & 0xf0) == 0;
 }
 
 } // namespace

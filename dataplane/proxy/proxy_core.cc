@@ -1086,10 +1086,19 @@ void proxy_core::send_local(txn_id server, std::uint16_t status,
     char tag_buf[24];
     const std::string_view tag = status < 200 ? std::string_view() : local_tag(server, tag_buf);
     std::size_t n = 0;
+    char* at = _tx.get();
     if (server == _current_server) {
-        // The request is at hand (it is being handled now).
-        n = build_local_response(_view, &_ess, _txns.get(server).peer, status, tag, extra,
-                                 _tx.get(), buffer_size);
+        // The request is at hand (it is being handled now). Built in the outbox
+        // when it fits there (pushing it then copies nothing).
+        const txn::endpoint& peer = _txns.get(server).peer;
+        std::size_t cap = 0;
+        if (char* space = out.next_space(cap)) {
+            n = build_local_response(_view, &_ess, peer, status, tag, extra, space, cap);
+            at = n != 0 ? space : at;
+        }
+        if (n == 0) {
+            n = build_local_response(_view, &_ess, peer, status, tag, extra, at, buffer_size);
+        }
     } else {
         // Later: from the skeleton, parsed from a padded copy.
         const std::string_view skeleton = response_skeleton(server, _aux.get());
@@ -1107,7 +1116,7 @@ void proxy_core::send_local(txn_id server, std::uint16_t status,
     if (n == 0) {
         return;
     }
-    _txns.send_response(server, status, std::string_view(_tx.get(), n), out);
+    _txns.send_response(server, status, std::string_view(at, n), out);
     _counters.add(counter_id::proxy_local_responses);
 }
 

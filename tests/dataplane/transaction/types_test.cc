@@ -1,11 +1,10 @@
 // Endpoint text: dotted quads round-trip through parse_ipv4 and format_address;
 // IPv6 addresses print bracketed.
 
-#include <string>
+#include "dataplane/transaction/types.hh"
 
 #include <gtest/gtest.h>
-
-#include "dataplane/transaction/types.hh"
+#include <string>
 
 namespace sipedge::txn {
 namespace {
