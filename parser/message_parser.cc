@@ -105,6 +105,9 @@ bool ascii_iequals(std::string_view a, std::string_view b) {
 
 // "SIP/" 1*DIGIT "." 1*DIGIT, version string case-insensitive (RFC 3261 7.1).
 bool valid_version(std::string_view v) {
+    if (v == "SIP/2.0") {
+        return true; // nearly every message: skip the general check
+    }
     if (v.size() < 7 || !ascii_iequals(v.substr(0, 4), "SIP/")) {
         return false;
     }
@@ -122,6 +125,35 @@ bool valid_version(std::string_view v) {
         ++i;
     }
     return i > minor && i == v.size();
+}
+
+// Whether s holds a byte <= 0x20 or 0x7f (bytes >= 0x80 are not counted), eight
+// bytes at a time: (x - 0x21..) & ~x & 0x80.. is non-zero iff some byte below 0x80
+// is below 0x21, and the same on x ^ 0x7f.. finds a 0x7f. Existence only; the
+// caller finds the position the slow way when there is one.
+bool has_control_char(std::string_view s) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t highs = 0x8080808080808080ull;
+    const auto below_21 = [](std::uint64_t x) { return (x - 0x21 * ones) & ~x & highs; };
+    const auto is_7f = [](std::uint64_t x) {
+        const std::uint64_t y = x ^ (0x7f * ones);
+        return (y - ones) & ~y & highs;
+    };
+    std::size_t i = 0;
+    std::uint64_t hit = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, s.data() + i, 8);
+        hit |= below_21(x) | is_7f(x);
+    }
+    if (i < s.size()) {
+        // The last 1..7 bytes, in a word padded with 'a' (harmless) on the left.
+        std::uint64_t x = 0x6161616161616161ull;
+        std::memcpy(reinterpret_cast<char*>(&x) + (8 - (s.size() - i)), s.data() + i,
+                    s.size() - i);
+        hit |= below_21(x) | is_7f(x);
+    }
+    return hit != 0;
 }
 
 bool is_sip20(std::string_view v) { return v.size() == 7 && v.substr(4) == "2.0"; }
@@ -147,7 +179,7 @@ bool has_scheme(std::string_view uri) {
 // Parses the start line [0, end) of base (no CR/LF). Offsets in failures are
 // relative to base; the caller adds the skipped prefix. unsupported_version is
 // returned through `deferred` so the rest of the message is still indexed (505).
-bool parse_start_line(const char* base, std::uint32_t end, sip::message_view& v, failure& f,
+SIPEDGE_NOINLINE bool parse_start_line(const char* base, std::uint32_t end, sip::message_view& v, failure& f,
                       failure& deferred, bool& has_deferred) {
     const std::string_view line(base, end);
     if (line.size() >= 4 && ascii_iequals(line.substr(0, 4), "SIP/")) {
@@ -239,7 +271,7 @@ bool parse_start_line(const char* base, std::uint32_t end, sip::message_view& v,
         }
         return false;
     }
-    for (std::size_t i = 0; i < uri.size(); ++i) {
+    for (std::size_t i = has_control_char(uri) ? 0 : uri.size(); i < uri.size(); ++i) {
         if (static_cast<unsigned char>(uri[i]) <= 0x20 || uri[i] == 0x7f) {
             f = {parse_error_code::invalid_request_uri, static_cast<std::uint32_t>(uri_begin + i),
                  "control character in Request-URI"};
@@ -309,7 +341,7 @@ struct walker {
 };
 
 // Closes the pending header: trims the value, resolves the id, indexes it.
-bool finish_header(walker& w, failure& f) {
+SIPEDGE_ALWAYS_INLINE bool finish_header(walker& w, failure& f) {
     w.has_pending = false;
     sip::header_field h = w.pending;
     std::uint32_t vb = w.pending_colon + 1;
@@ -351,7 +383,7 @@ bool finish_header(walker& w, failure& f) {
 
 // Handles one physical line [w.line_start, lf) terminated by the LF at `lf`.
 // colon: first ':' in the line or npos.
-bool on_line(walker& w, std::uint32_t lf, std::uint32_t colon, failure& f) {
+SIPEDGE_ALWAYS_INLINE bool on_line(walker& w, std::uint32_t lf, std::uint32_t colon, failure& f) {
     const std::uint32_t ls = w.line_start;
     std::uint32_t le = lf; // line end without CR
     if (le > ls && w.base[le - 1] == '\r') {

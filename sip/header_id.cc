@@ -8,18 +8,6 @@ namespace {
 
 constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
 
-// One table load per byte instead of two compares: this runs for every header line.
-constexpr std::array<std::uint8_t, 256> build_lower() {
-    std::array<std::uint8_t, 256> t{};
-    for (int c = 0; c < 256; ++c) {
-        t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(lower(static_cast<char>(c)));
-    }
-    return t;
-}
-constexpr std::array<std::uint8_t, 256> lower_table = build_lower();
-
-inline std::uint8_t lo(char c) { return lower_table[static_cast<std::uint8_t>(c)]; }
-
 // Open-addressing table built at compile time. The hash mixes the length with the
 // first and last bytes (case folded by | 0x20, which is enough for a hash); every
 // slot keeps the id and its name's length, so most misses cost no compare.
@@ -39,9 +27,10 @@ struct slot {
 struct name_table {
     slot slots[table_size] = {};
     std::uint8_t compact[128] = {};
-    // Lowercase copy of every canonical name, so a compare needs one side lowered;
-    // zero-filled to max_name so that word loads stay inside the row.
+    // Lowercase copy of every canonical name, and 0x20 at each of its letters (the
+    // only bits a case-insensitive match may differ in); zero-filled to max_name.
     char lowered[header_id_count][max_name] = {};
+    char letters[header_id_count][max_name] = {};
 };
 
 constexpr name_table build_table() {
@@ -58,7 +47,10 @@ constexpr name_table build_table() {
             t.compact[static_cast<std::uint8_t>(lower(c))] = static_cast<std::uint8_t>(i);
         }
         for (std::size_t k = 0; k < name.size() && k < max_name; ++k) {
-            t.lowered[i][k] = lower(name[k]);
+            const char c = name[k];
+            t.lowered[i][k] = lower(c);
+            const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            t.letters[i][k] = letter ? 0x20 : 0;
         }
     }
     return t;
@@ -75,18 +67,6 @@ static_assert([] {
     return true;
 }(), "raise max_name");
 
-// ASCII lowercase of 8 (or 4) bytes at once: exact, bytes >= 0x80 untouched (SWAR:
-// bit 7 of each byte says "in 'A'..'Z'" after two biased adds on the low 7 bits).
-template <typename Word>
-inline Word lower_word(Word x) {
-    constexpr Word ones = static_cast<Word>(~Word{0}) / 0xff;
-    const Word low7 = x & static_cast<Word>(0x7f * ones);
-    const Word ge_a = low7 + static_cast<Word>((0x80 - 'A') * ones);
-    const Word gt_z = low7 + static_cast<Word>((0x7f - 'Z') * ones);
-    const Word upper = ge_a & ~gt_z & ~x & static_cast<Word>(0x80 * ones);
-    return x | (upper >> 2);
-}
-
 template <typename Word>
 inline Word load(const char* p) {
     Word w;
@@ -94,28 +74,31 @@ inline Word load(const char* p) {
     return w;
 }
 
-// Case-insensitive equality of name and ref (lowercase), both n bytes, 2 <= n <= 24,
-// with overlapping word loads instead of a byte loop.
-inline bool equal_lowered(const char* name, const char* ref, std::size_t n) {
+// Bits in which `name` differs from row `id` at offset o, ignoring the case bit of
+// the row's letters: zero exactly when the bytes match case-insensitively (a
+// non-letter must be equal; a letter may differ only in 0x20, i.e. be its other
+// case -- nothing else differs from a letter in that bit alone).
+template <typename Word>
+inline Word differs(const char* name, std::size_t id, std::size_t o) {
+    return (load<Word>(name + o) ^ load<Word>(table.lowered[id] + o)) &
+           ~load<Word>(table.letters[id] + o);
+}
+
+// Case-insensitive equality of name with row id, both n bytes, 2 <= n <= 24, with
+// overlapping word loads instead of a byte loop.
+inline bool equal_row(const char* name, std::size_t id, std::size_t n) {
     if (n >= 8) {
-        std::uint64_t diff = lower_word(load<std::uint64_t>(name + n - 8)) ^
-                             load<std::uint64_t>(ref + n - 8);
-        for (std::size_t i = 0; i + 8 < n; i += 8) {
-            diff |= lower_word(load<std::uint64_t>(name + i)) ^ load<std::uint64_t>(ref + i);
+        std::uint64_t diff = differs<std::uint64_t>(name, id, n - 8);
+        for (std::size_t o = 0; o + 8 < n; o += 8) {
+            diff |= differs<std::uint64_t>(name, id, o);
         }
         return diff == 0;
     }
     if (n >= 4) {
-        const std::uint32_t diff =
-            (lower_word(load<std::uint32_t>(name)) ^ load<std::uint32_t>(ref)) |
-            (lower_word(load<std::uint32_t>(name + n - 4)) ^ load<std::uint32_t>(ref + n - 4));
-        return diff == 0;
+        return (differs<std::uint32_t>(name, id, 0) | differs<std::uint32_t>(name, id, n - 4)) ==
+               0;
     }
-    unsigned diff = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        diff |= static_cast<unsigned>(lo(name[i]) ^ static_cast<std::uint8_t>(ref[i]));
-    }
-    return diff == 0;
+    return (differs<std::uint16_t>(name, id, 0) | differs<std::uint16_t>(name, id, n - 2)) == 0;
 }
 
 } // namespace
@@ -132,7 +115,7 @@ header_id lookup_header_id(std::string_view name) {
     std::size_t h = hash_name(n, static_cast<std::uint8_t>(name.front()),
                               static_cast<std::uint8_t>(name.back()));
     for (slot s = table.slots[h]; s.id != 0; s = table.slots[h]) {
-        if (s.length == n && equal_lowered(name.data(), table.lowered[s.id], n)) {
+        if (s.length == n && equal_row(name.data(), s.id, n)) {
             return static_cast<header_id>(s.id);
         }
         h = (h + 1) & (table_size - 1);

@@ -224,6 +224,30 @@ TEST(message_parser, error_names_are_all_set) {
     EXPECT_EQ(error_name(parse_error_code::unterminated_headers), "unterminated_headers");
 }
 
+// The Request-URI control-character check runs eight bytes at a time: every
+// position (word-aligned or in the tail) must still be caught, with its offset;
+// bytes >= 0x80 are left to the URI parser.
+TEST(message_parser, request_uri_control_characters_at_every_position) {
+    const message_parser parser;
+    sip::message_view v;
+    const std::string uri = "sip:alice@atlanta.example.com;transport=udp"; // 43 bytes
+    for (std::size_t k = 4; k < uri.size(); ++k) {
+        for (char bad : {'\x01', '\x1f', '\x7f'}) {
+            std::string u = uri;
+            u[k] = bad;
+            testing::padded m("OPTIONS " + u + " SIP/2.0\r\nContent-Length: 0\r\n\r\n");
+            const auto r = parser.parse(m.view(), m.readable(), v);
+            ASSERT_FALSE(r.ok()) << k;
+            EXPECT_EQ(r.code, parse_error_code::invalid_request_uri) << k;
+            EXPECT_EQ(r.error_offset, 8 + k) << k;
+        }
+        std::string u = uri;
+        u[k] = '\x80';
+        testing::padded m("OPTIONS " + u + " SIP/2.0\r\nContent-Length: 0\r\n\r\n");
+        EXPECT_TRUE(parser.parse(m.view(), m.readable(), v).ok()) << k;
+    }
+}
+
 TEST(message_parser, view_reuse_clears_previous_message) {
     const message_parser parser;
     sip::message_view v;

@@ -24,6 +24,26 @@ TEST(header_id, every_full_name_round_trips_in_any_case) {
     }
 }
 
+// The lookup compares words and ignores only the case bit of letters: a byte that
+// differs from a non-letter by that same bit (e.g. CR for '-') must not match, and
+// every single-byte change elsewhere must not either.
+TEST(header_id, only_letter_case_is_ignored) {
+    for (std::size_t i = 1; i < header_id_count; ++i) {
+        const auto id = static_cast<header_id>(i);
+        const std::string name(header_name(id));
+        for (std::size_t k = 0; k < name.size(); ++k) {
+            std::string flipped = name;
+            flipped[k] = static_cast<char>(flipped[k] ^ 0x20);
+            const bool letter = std::isalpha(static_cast<unsigned char>(name[k])) != 0;
+            EXPECT_EQ(lookup_header_id(flipped), letter ? id : header_id::unknown)
+                << name << " byte " << k;
+            std::string other = name;
+            other[k] = static_cast<char>(other[k] ^ 0x01);
+            EXPECT_NE(lookup_header_id(other), id) << name << " byte " << k;
+        }
+    }
+}
+
 TEST(header_id, compact_forms) {
     const std::pair<const char*, header_id> compact[] = {
         {"v", header_id::via},          {"i", header_id::call_id},
