@@ -33,11 +33,22 @@ struct view_builder {
         v._start_line_length = n;
     }
     static std::uint16_t header_count(const sip::message_view& v) { return v._header_count; }
-    static void add_header(sip::message_view& v, const sip::header_field& f) {
+    // Appends a header to the index, built in place.
+    static void add_header(sip::message_view& v, std::uint32_t name_offset,
+                           std::uint32_t name_length, std::uint32_t value_offset,
+                           std::uint32_t value_length, std::uint32_t line_end, sip::header_id hid,
+                           bool folded) {
         const std::uint16_t index = v._header_count++;
-        v._headers[index] = f;
-        v._headers[index].next_same = sip::no_header;
-        const auto id = static_cast<std::size_t>(f.id);
+        sip::header_field& h = v._headers[index];
+        h.name_offset = name_offset;
+        h.value_offset = value_offset;
+        h.value_length = value_length;
+        h.line_end = line_end;
+        h.name_length = static_cast<std::uint16_t>(name_length);
+        h.next_same = sip::no_header;
+        h.id = hid;
+        h.folded = folded;
+        const auto id = static_cast<std::size_t>(hid);
         if (v._first[id] == sip::no_header) {
             v._first[id] = index;
         } else {
@@ -321,29 +332,32 @@ bool parse_length_value(std::string_view value, std::uint64_t& n) {
     return i == value.size();
 }
 
-// The state of the header-section walk.
+// The state of the header-section walk. Plain scalars, local to run() and never
+// passed to an out-of-line function, so that they live in registers.
 struct walker {
     const char* base; // first byte of the start line
-    std::uint32_t size; // bytes available from base (scan bound)
-    const parser_limits* limits;
     sip::message_view* view;
-    bool start_done = false;
-    bool has_pending = false;
-    sip::header_field pending{};
-    std::uint32_t pending_colon = 0;
-    std::uint32_t pending_value_end = 0;
+    std::uint32_t max_line;    // parser_limits::max_line_length
+    std::uint32_t max_headers; // parser_limits::max_headers, clamped to the view's capacity
     std::uint32_t line_start = 0;
     std::uint32_t body_offset = npos;
-    bool has_deferred = false;
-    failure deferred{};
-    std::uint64_t content_length = 0;
+    bool start_done = false;
+    // The header being read: it may still continue on folded lines.
+    bool has_pending = false;
+    bool pending_folded = false;
+    sip::header_id pending_id = sip::header_id::unknown;
+    std::uint32_t pending_name = 0; // name offset
+    std::uint32_t pending_name_length = 0;
+    std::uint32_t pending_colon = 0;
+    std::uint32_t pending_value_end = 0; // end of the last physical line, CR excluded
+    std::uint32_t pending_line_end = 0;  // just past its LF
     bool has_content_length = false;
+    std::uint64_t content_length = 0;
 };
 
-// Closes the pending header: trims the value, resolves the id, indexes it.
+// Closes the pending header: trims the value, checks the limits, indexes it.
 SIPEDGE_ALWAYS_INLINE bool finish_header(walker& w, failure& f) {
     w.has_pending = false;
-    sip::header_field h = w.pending;
     std::uint32_t vb = w.pending_colon + 1;
     std::uint32_t ve = w.pending_value_end;
     while (vb < ve && detail::is_lws(w.base[vb])) {
@@ -352,53 +366,38 @@ SIPEDGE_ALWAYS_INLINE bool finish_header(walker& w, failure& f) {
     while (ve > vb && detail::is_lws(w.base[ve - 1])) {
         --ve;
     }
-    h.value_offset = vb;
-    h.value_length = ve - vb;
-    if (h.line_end - h.name_offset > w.limits->max_line_length) {
-        f = {parse_error_code::line_too_long, h.name_offset, "header line longer than the limit"};
+    if (w.pending_line_end - w.pending_name > w.max_line) {
+        f = {parse_error_code::line_too_long, w.pending_name, "header line longer than the limit"};
         return false;
     }
-    if (view_builder::header_count(*w.view) >=
-        std::min<std::size_t>(w.limits->max_headers, sip::message_view::capacity)) {
-        f = {parse_error_code::too_many_headers, h.name_offset, "more header lines than the limit"};
+    if (view_builder::header_count(*w.view) >= w.max_headers) {
+        f = {parse_error_code::too_many_headers, w.pending_name,
+             "more header lines than the limit"};
         return false;
     }
-    if (h.id == sip::header_id::content_length) {
+    if (w.pending_id == sip::header_id::content_length) {
         std::uint64_t n = 0;
         if (!parse_length_value(std::string_view(w.base + vb, ve - vb), n)) {
             f = {parse_error_code::invalid_content_length, vb, "Content-Length is not 1*DIGIT"};
             return false;
         }
         if (w.has_content_length && n != w.content_length) {
-            f = {parse_error_code::conflicting_content_length, h.name_offset,
+            f = {parse_error_code::conflicting_content_length, w.pending_name,
                  "several Content-Length values disagree"};
             return false;
         }
         w.has_content_length = true;
         w.content_length = n;
     }
-    view_builder::add_header(*w.view, h);
+    view_builder::add_header(*w.view, w.pending_name, w.pending_name_length, vb, ve - vb,
+                             w.pending_line_end, w.pending_id, w.pending_folded);
     return true;
 }
 
-// Handles one physical line [w.line_start, lf) terminated by the LF at `lf`.
-// colon: first ':' in the line or npos.
-SIPEDGE_ALWAYS_INLINE bool on_line(walker& w, std::uint32_t lf, std::uint32_t colon, failure& f) {
-    const std::uint32_t ls = w.line_start;
-    std::uint32_t le = lf; // line end without CR
-    if (le > ls && w.base[le - 1] == '\r') {
-        --le;
-    }
-    w.line_start = lf + 1;
-    if (!w.start_done) {
-        w.start_done = true;
-        if (le - ls > w.limits->max_line_length) {
-            f = {parse_error_code::line_too_long, ls, "start line longer than the limit"};
-            return false;
-        }
-        view_builder::set_start_line_length(*w.view, le);
-        return parse_start_line(w.base, le, *w.view, f, w.deferred, w.has_deferred);
-    }
+// Handles one header-section line [w.line_start, lf) terminated by the LF at `lf`
+// (the start line is handled by the caller). colon: first ':' in the line or npos.
+SIPEDGE_ALWAYS_INLINE bool on_header_line(walker& w, std::uint32_t ls, std::uint32_t le,
+                                          std::uint32_t lf, std::uint32_t colon, failure& f) {
     if (le == ls) {
         // The empty line: end of the header section.
         if (w.has_pending && !finish_header(w, f)) {
@@ -413,11 +412,11 @@ SIPEDGE_ALWAYS_INLINE bool on_line(walker& w, std::uint32_t lf, std::uint32_t co
             f = {parse_error_code::invalid_header_name, ls, "folded line without a header"};
             return false;
         }
-        w.pending.folded = true;
+        w.pending_folded = true;
         w.pending_value_end = le;
-        w.pending.line_end = lf + 1;
-        if (w.pending.line_end - w.pending.name_offset > w.limits->max_line_length) {
-            f = {parse_error_code::line_too_long, w.pending.name_offset,
+        w.pending_line_end = lf + 1;
+        if (w.pending_line_end - w.pending_name > w.max_line) {
+            f = {parse_error_code::line_too_long, w.pending_name,
                  "header line longer than the limit"};
             return false;
         }
@@ -426,11 +425,11 @@ SIPEDGE_ALWAYS_INLINE bool on_line(walker& w, std::uint32_t lf, std::uint32_t co
     if (w.has_pending && !finish_header(w, f)) {
         return false;
     }
-    if (le - ls > w.limits->max_line_length) {
+    if (le - ls > w.max_line) {
         f = {parse_error_code::line_too_long, ls, "header line longer than the limit"};
         return false;
     }
-    if (colon == npos || colon >= le) {
+    if (colon >= le) { // also npos
         f = {parse_error_code::missing_colon, ls, "header line without a colon"};
         return false;
     }
@@ -459,11 +458,11 @@ SIPEDGE_ALWAYS_INLINE bool on_line(walker& w, std::uint32_t lf, std::uint32_t co
         }
     }
     w.has_pending = true;
-    w.pending = sip::header_field{};
-    w.pending.id = id;
-    w.pending.name_offset = ls;
-    w.pending.name_length = static_cast<std::uint16_t>(ne - ls);
-    w.pending.line_end = lf + 1;
+    w.pending_folded = false;
+    w.pending_id = id;
+    w.pending_name = ls;
+    w.pending_name_length = ne - ls;
+    w.pending_line_end = lf + 1;
     w.pending_colon = colon;
     w.pending_value_end = le;
     return true;
@@ -542,10 +541,14 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
     view_builder::begin(out, base);
     walker w{};
     w.base = base;
-    w.size = size;
-    w.limits = &_limits;
     w.view = &out;
+    w.max_line = _limits.max_line_length;
+    w.max_headers = static_cast<std::uint32_t>(
+        std::min<std::size_t>(_limits.max_headers, sip::message_view::capacity));
     failure f{};
+    // unsupported_version is reported only once the rest is indexed (505).
+    bool has_deferred = false;
+    failure deferred{};
 
     line_masks masks[chunk_blocks];
     for (std::uint32_t chunk = 0; chunk < size && w.body_offset == npos;
@@ -589,7 +592,26 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
                         cm = masks[cb].colon;
                     }
                 }
-                if (!on_line(w, pos, colon, f)) {
+                const std::uint32_t ls = w.line_start;
+                std::uint32_t le = pos; // line end without CR
+                if (le > ls && base[le - 1] == '\r') {
+                    --le;
+                }
+                w.line_start = pos + 1;
+                bool ok;
+                if (w.start_done) [[likely]] {
+                    ok = on_header_line(w, ls, le, pos, colon, f);
+                } else {
+                    w.start_done = true;
+                    if (le - ls > w.max_line) {
+                        f = {parse_error_code::line_too_long, ls, "start line longer than the limit"};
+                        ok = false;
+                    } else {
+                        view_builder::set_start_line_length(out, le);
+                        ok = parse_start_line(base, le, out, f, deferred, has_deferred);
+                    }
+                }
+                if (!ok) {
                     return make_error(f.code, skip + f.offset, f.reason);
                 }
                 if (w.body_offset != npos) {
@@ -646,8 +668,8 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
         length = available; // body runs to the end of the datagram (RFC 3261 18.3)
     }
     view_builder::finish(out, body_offset, static_cast<std::uint32_t>(length));
-    if (w.has_deferred) {
-        return make_error(w.deferred.code, skip + w.deferred.offset, w.deferred.reason);
+    if (has_deferred) {
+        return make_error(deferred.code, skip + deferred.offset, deferred.reason);
     }
     parse_result r;
     r.status = parse_status::complete;
