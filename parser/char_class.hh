@@ -2,7 +2,10 @@
 // Character classes shared by the parser files (internal header).
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string_view>
 
 namespace sipedge::parser::detail {
 
@@ -137,6 +140,27 @@ inline bool iequal(std::string_view a, std::string_view b) {
     }
     return true;
 }
+// Whether [p, p + n) holds a byte below 0x21 (CTL, SP; LWS included), eight bytes
+// at a time: (x - 0x21..) & ~x & 0x80.. is non-zero iff some byte is below 0x21
+// (bytes >= 0x80 never count). Existence only.
+inline bool has_byte_below_0x21(const char* p, std::size_t n) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t highs = 0x8080808080808080ull;
+    std::uint64_t hit = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, p + i, 8);
+        hit |= (x - 0x21 * ones) & ~x & highs;
+    }
+    if (i < n) {
+        std::uint64_t x = 0x6161616161616161ull; // 'a' fill: never a hit
+        std::memcpy(&x, p + i, n - i);
+        hit |= (x - 0x21 * ones) & ~x & highs;
+    }
+    return hit != 0;
+}
+
 // Decimal digits at s[i..] into n; returns the end index; sets overflow when the
 // value exceeds max (digits are still consumed).
 inline std::size_t parse_decimal(std::string_view s, std::size_t i, std::uint64_t max,

@@ -138,33 +138,12 @@ bool valid_version(std::string_view v) {
     return i > minor && i == v.size();
 }
 
-// Whether s holds a byte <= 0x20 or 0x7f (bytes >= 0x80 are not counted), eight
-// bytes at a time: (x - 0x21..) & ~x & 0x80.. is non-zero iff some byte below 0x80
-// is below 0x21, and the same on x ^ 0x7f.. finds a 0x7f. Existence only; the
-// caller finds the position the slow way when there is one.
+// Whether s holds a byte <= 0x20 or 0x7f (bytes >= 0x80 are not counted), a word
+// or a vector at a time. Existence only: the caller finds the position the slow
+// way when there is one.
 bool has_control_char(std::string_view s) {
-    constexpr std::uint64_t ones = 0x0101010101010101ull;
-    constexpr std::uint64_t highs = 0x8080808080808080ull;
-    const auto below_21 = [](std::uint64_t x) { return (x - 0x21 * ones) & ~x & highs; };
-    const auto is_7f = [](std::uint64_t x) {
-        const std::uint64_t y = x ^ (0x7f * ones);
-        return (y - ones) & ~y & highs;
-    };
-    std::size_t i = 0;
-    std::uint64_t hit = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-        std::uint64_t x;
-        std::memcpy(&x, s.data() + i, 8);
-        hit |= below_21(x) | is_7f(x);
-    }
-    if (i < s.size()) {
-        // The last 1..7 bytes, in a word padded with 'a' (harmless) on the left.
-        std::uint64_t x = 0x6161616161616161ull;
-        std::memcpy(reinterpret_cast<char*>(&x) + (8 - (s.size() - i)), s.data() + i,
-                    s.size() - i);
-        hit |= below_21(x) | is_7f(x);
-    }
-    return hit != 0;
+    return detail::has_byte_below_0x21(s.data(), s.size()) ||
+           std::memchr(s.data(), 0x7f, s.size()) != nullptr;
 }
 
 bool is_sip20(std::string_view v) { return v.size() == 7 && v.substr(4) == "2.0"; }

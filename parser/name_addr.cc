@@ -1,5 +1,7 @@
 #include "parser/name_addr.hh"
 
+#include <cstring>
+
 #include "parser/char_class.hh"
 #include "parser/params.hh"
 #include "sip/value_list.hh"
@@ -84,7 +86,7 @@ bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& ha
         return false;
     }
     // <URI>: no LWS inside, a scheme and ':' first, up to the first '>'.
-    const std::size_t ub = ++i;
+    ++i;
     if (i == n || !has_class(p[i], cc_alpha)) {
         return false;
     }
@@ -94,16 +96,17 @@ bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& ha
     if (i == n || p[i] != ':') {
         return false;
     }
-    while (i < n && p[i] != '>') {
-        if (is_lws(p[i])) {
-            return false;
-        }
-        ++i;
-    }
-    if (i == n || i == ub) {
+    // The first '>' (memchr), and no LWS before it: any byte below 0x21 there
+    // sends the value to the general parser, which tells LWS from other controls.
+    const void* gt = std::memchr(p + i, '>', n - i);
+    if (gt == nullptr) {
         return false;
     }
-    ++i;
+    const std::size_t close = static_cast<std::size_t>(static_cast<const char*>(gt) - p);
+    if (has_byte_below_0x21(p + i, close - i)) {
+        return false;
+    }
+    i = close + 1;
     while (i < n && is_lws(p[i])) {
         ++i;
     }
