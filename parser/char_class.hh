@@ -140,6 +140,25 @@ inline bool iequal(std::string_view a, std::string_view b) {
     }
     return true;
 }
+// Case-insensitive equality with a literal of 1..8 letters (transport names,
+// parameter names, URI schemes), as one masked word compare: a byte may differ from
+// the literal's letter only in the case bit 0x20, and only the other case of that
+// letter does. The literal may be written in either case.
+template <std::size_t N>
+inline bool iequal_letters(std::string_view s, const char (&literal)[N]) {
+    constexpr std::size_t n = N - 1;
+    static_assert(n >= 1 && n <= 8, "1 to 8 letters");
+    if (s.size() != n) {
+        return false;
+    }
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, s.data(), n);
+    std::memcpy(&y, literal, n);
+    constexpr std::uint64_t used = n == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
+    return ((x ^ y) & (0xdfdfdfdfdfdfdfdfull & used)) == 0;
+}
+
 // Whether [p, p + n) holds a byte below 0x21 (CTL, SP; LWS included), eight bytes
 // at a time: (x - 0x21..) & ~x & 0x80.. is non-zero iff some byte is below 0x21
 // (bytes >= 0x80 never count). Existence only.

@@ -42,7 +42,7 @@ value_result<bool> take_params(std::string_view rest, name_addr& out) {
     param_cursor c(rest.substr(i)); // from the ';' so that ";;x" fails
     param p;
     while (c.next(p)) {
-        if (iequal(p.name, "tag")) {
+        if (iequal_letters(p.name, "tag")) {
             if (!p.has_value) {
                 return value_error{parse_error_code::invalid_param, "tag without a value"};
             }
@@ -121,7 +121,7 @@ bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& ha
     param_cursor c(std::string_view(p + i, n - i));
     param pr;
     while (c.next(pr)) {
-        if (pr.name.size() == 3 && iequal(pr.name, "tag")) {
+        if (iequal_letters(pr.name, "tag")) {
             if (!pr.has_value) {
                 return false;
             }

@@ -97,11 +97,11 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
         return value_error{e, e == parse_error_code::invalid_escape ? "bad %-escape in URI"
                                                                     : "invalid character in URI"};
     }
-    if (iequal(u.scheme_text, "sip")) {
+    if (iequal_letters(u.scheme_text, "sip")) {
         u.scheme = uri_scheme::sip;
-    } else if (iequal(u.scheme_text, "sips")) {
+    } else if (iequal_letters(u.scheme_text, "sips")) {
         u.scheme = uri_scheme::sips;
-    } else if (iequal(u.scheme_text, "tel")) {
+    } else if (iequal_letters(u.scheme_text, "tel")) {
         u.scheme = uri_scheme::tel;
     } else {
         u.scheme = uri_scheme::other; // absoluteURI, kept opaque

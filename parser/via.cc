@@ -12,20 +12,20 @@ namespace {
 via_transport transport_of(std::string_view t) {
     switch (t.size()) {
     case 2:
-        return iequal(t, "WS") ? via_transport::ws : via_transport::other;
+        return iequal_letters(t, "WS") ? via_transport::ws : via_transport::other;
     case 3:
-        if (iequal(t, "UDP")) {
+        if (iequal_letters(t, "UDP")) {
             return via_transport::udp;
         }
-        if (iequal(t, "TCP")) {
+        if (iequal_letters(t, "TCP")) {
             return via_transport::tcp;
         }
-        if (iequal(t, "TLS")) {
+        if (iequal_letters(t, "TLS")) {
             return via_transport::tls;
         }
-        return iequal(t, "WSS") ? via_transport::wss : via_transport::other;
+        return iequal_letters(t, "WSS") ? via_transport::wss : via_transport::other;
     case 4:
-        return iequal(t, "SCTP") ? via_transport::sctp : via_transport::other;
+        return iequal_letters(t, "SCTP") ? via_transport::sctp : via_transport::other;
     default:
         return via_transport::other;
     }
@@ -152,7 +152,7 @@ sipedge::status<parse_error_code> via_core(std::string_view element, via& out, b
         // Dispatch on the name's length first: most parameters compare nothing.
         switch (pr.name.size()) {
         case 3:
-            if (iequal(pr.name, "ttl")) {
+            if (iequal_letters(pr.name, "ttl")) {
                 std::uint64_t v = 0;
                 if (!pr.has_value || !whole_decimal(pr.value, 255, v)) {
                     return value_error{parse_error_code::invalid_param, "malformed ttl"};
@@ -161,7 +161,7 @@ sipedge::status<parse_error_code> via_core(std::string_view element, via& out, b
             }
             break;
         case 5:
-            if (iequal(pr.name, "rport")) {
+            if (iequal_letters(pr.name, "rport")) {
                 out.has_rport = true;
                 if (pr.has_value) {
                     std::uint64_t v = 0;
@@ -170,7 +170,7 @@ sipedge::status<parse_error_code> via_core(std::string_view element, via& out, b
                     }
                     out.rport = static_cast<std::int32_t>(v);
                 }
-            } else if (iequal(pr.name, "maddr")) {
+            } else if (iequal_letters(pr.name, "maddr")) {
                 if (!pr.has_value) {
                     return value_error{parse_error_code::invalid_param, "maddr without a value"};
                 }
@@ -178,7 +178,7 @@ sipedge::status<parse_error_code> via_core(std::string_view element, via& out, b
             }
             break;
         case 6:
-            if (iequal(pr.name, "branch")) {
+            if (iequal_letters(pr.name, "branch")) {
                 if (!pr.has_value) {
                     return value_error{parse_error_code::invalid_param, "branch without a value"};
                 }
@@ -187,7 +187,7 @@ sipedge::status<parse_error_code> via_core(std::string_view element, via& out, b
             }
             break;
         case 8:
-            if (iequal(pr.name, "received")) {
+            if (iequal_letters(pr.name, "received")) {
                 if (!pr.has_value) {
                     return value_error{parse_error_code::invalid_param,
                                        "received without a value"};

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "parser/auth.hh"
+#include "parser/char_class.hh"
 #include "parser/contact.hh"
 #include "parser/cseq.hh"
 #include "parser/name_addr.hh"
@@ -298,6 +299,24 @@ TEST(auth, digest_challenge_and_errors) {
     EXPECT_EQ(parse_credentials("Digest username=\"a").error_code(),
               parse_error_code::invalid_param);
     EXPECT_EQ(parse_credentials("Digest username").error_code(), parse_error_code::invalid_param);
+}
+
+// The masked-word compare accepts exactly the two cases of each letter.
+TEST(char_class, iequal_letters_is_exact) {
+    using detail::iequal_letters;
+    EXPECT_TRUE(iequal_letters("branch", "branch"));
+    EXPECT_TRUE(iequal_letters("BrAnCh", "branch"));
+    EXPECT_TRUE(iequal_letters("received", "RECEIVED"));
+    EXPECT_FALSE(iequal_letters("branc", "branch"));
+    EXPECT_FALSE(iequal_letters("branchx", "branch"));
+    for (int c = 0; c < 256; ++c) {
+        const std::string s(1, static_cast<char>(c));
+        const bool expected = c == 't' || c == 'T';
+        EXPECT_EQ(iequal_letters(s, "t"), expected) << c;
+        std::string word = "Tag";
+        word[1] = static_cast<char>(c);
+        EXPECT_EQ(iequal_letters(word, "tag"), c == 'a' || c == 'A') << c;
+    }
 }
 
 TEST(params, cursor) {
