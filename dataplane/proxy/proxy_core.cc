@@ -223,6 +223,10 @@ void proxy_core::on_message(const incoming_message& in, txn::outbox& out) {
         count_status(_counters, _view.status_code());
         handle_response(out);
     }
+    // _view points into the caller's bytes, valid only during this call: nothing
+    // may build from it later (timers, transport errors).
+    _current_server = txn::no_txn;
+    _ess_valid = false;
 }
 
 void proxy_core::on_tick(timer::tick_t now, txn::outbox& out) {
