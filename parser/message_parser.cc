@@ -6,6 +6,7 @@
 
 #include "common/compiler.hh"
 #include "parser/char_class.hh"
+#include "sip/header_lookup.hh"
 
 namespace sipedge::parser {
 
@@ -427,7 +428,7 @@ SIPEDGE_ALWAYS_INLINE bool on_header_line(walker& w, std::uint32_t ls, std::uint
     }
     // A name that matches a known header (case-insensitively) is a token already;
     // only unknown names need the byte-by-byte check.
-    const sip::header_id id = sip::lookup_header_id(std::string_view(w.base + ls, ne - ls));
+    const sip::header_id id = sip::detail::lookup_header_name(std::string_view(w.base + ls, ne - ls));
     if (id == sip::header_id::unknown) {
         for (std::uint32_t i = ls; i < ne; ++i) {
             if (!is_token_char(w.base[i])) {
