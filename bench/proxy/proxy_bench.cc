@@ -5,17 +5,16 @@
 // and the table holds a steady state of ~16k calls' worth of transactions.
 // Reports proxied messages/s (messages handed to on_message) and the state kept.
 
-#include <array>
-#include <cstring>
-#include <string>
-#include <vector>
-
-#include <benchmark/benchmark.h>
-
 #include "dataplane/proxy/branch.hh"
 #include "dataplane/proxy/proxy_core.hh"
 #include "parser/essentials.hh"
 #include "parser/message_parser.hh"
+
+#include <array>
+#include <benchmark/benchmark.h>
+#include <cstring>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -51,29 +50,40 @@ struct call_templates {
         "v=0\no=alice 2890844526 2890844526 IN IP4 192.0.2.10\ns=-\nc=IN IP4 192.0.2.10\nt=0 0\n"
         "m=audio 49172 RTP/AVP 0\na=rtpmap:0 PCMU/8000\n");
     std::string response(int code, const char* reason, const char* method, int cseq) {
-        return crlf(std::string("SIP/2.0 ") + std::to_string(code) + " " + reason + "\n"
-                    "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=" + branch_ph + "\n"
-                    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKuacCCCCCCCC;received=192.0.2.10\n"
-                    "Record-Route: <sip:198.51.100.1;lr>\n"
-                    "From: Alice <sip:alice@example.org>;tag=a1\n"
-                    "To: Bob <sip:bob@example.com>;tag=b1\n"
-                    "Call-ID: CCCCCCCC@192.0.2.10\n"
-                    "CSeq: " + std::to_string(cseq) + " " + method + "\n"
-                    "Contact: <sip:bob@192.0.2.21>\n"
-                    "Content-Length: 0\n\n");
+        return crlf(
+            std::string("SIP/2.0 ") + std::to_string(code) + " " + reason +
+            "\n"
+            "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=" +
+            branch_ph +
+            "\n"
+            "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKuacCCCCCCCC;received=192.0.2.10\n"
+            "Record-Route: <sip:198.51.100.1;lr>\n"
+            "From: Alice <sip:alice@example.org>;tag=a1\n"
+            "To: Bob <sip:bob@example.com>;tag=b1\n"
+            "Call-ID: CCCCCCCC@192.0.2.10\n"
+            "CSeq: " +
+            std::to_string(cseq) + " " + method +
+            "\n"
+            "Contact: <sip:bob@192.0.2.21>\n"
+            "Content-Length: 0\n\n");
     }
     std::string ringing = response(180, "Ringing", "INVITE", 1);
     std::string ok = response(200, "OK", "INVITE", 1);
     std::string bye_ok = response(200, "OK", "BYE", 2);
     std::string in_dialog(const char* method, int cseq, const char* b) {
-        return crlf(std::string(method) + " sip:bob@192.0.2.21 SIP/2.0\n"
-                    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK" + b + "CCCCCCCC\n"
+        return crlf(std::string(method) +
+                    " sip:bob@192.0.2.21 SIP/2.0\n"
+                    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK" +
+                    b +
+                    "CCCCCCCC\n"
                     "Max-Forwards: 70\n"
                     "Route: <sip:198.51.100.1;lr>\n"
                     "From: Alice <sip:alice@example.org>;tag=a1\n"
                     "To: Bob <sip:bob@example.com>;tag=b1\n"
                     "Call-ID: CCCCCCCC@192.0.2.10\n"
-                    "CSeq: " + std::to_string(cseq) + " " + method + "\n"
+                    "CSeq: " +
+                    std::to_string(cseq) + " " + method +
+                    "\n"
                     "Content-Length: 0\n\n");
     }
     std::string ack = in_dialog("ACK", 1, "ack");
@@ -88,8 +98,7 @@ struct patchable {
     std::size_t length;
     std::vector<std::size_t> call_at;
     std::size_t branch_at = std::string::npos;
-    explicit patchable(std::string s)
-        : bytes(std::move(s)), length(bytes.size()) {
+    explicit patchable(std::string s) : bytes(std::move(s)), length(bytes.size()) {
         bytes.resize(length + parser::parser_padding, '\0');
         const std::string_view m(bytes.data(), length);
         for (std::size_t p = m.find("CCCCCCCC"); p != std::string::npos;
@@ -189,21 +198,22 @@ void BM_proxy_calls(benchmark::State& state) {
         out.clear();
         core.on_tick(now, out);
     }
-    state.counters["msgs/s"] = benchmark::Counter(static_cast<double>(messages),
-                                                  benchmark::Counter::kIsRate);
-    state.counters["bytes_in/s"] = benchmark::Counter(static_cast<double>(bytes_in),
-                                                      benchmark::Counter::kIsRate);
+    state.counters["msgs/s"] =
+        benchmark::Counter(static_cast<double>(messages), benchmark::Counter::kIsRate);
+    state.counters["bytes_in/s"] =
+        benchmark::Counter(static_cast<double>(bytes_in), benchmark::Counter::kIsRate);
     state.counters["live_txns"] = core.transactions();
     state.counters["live_contexts"] = core.contexts_in_use();
     state.counters["store_B/txn"] =
-        core.transactions() ? 256.0 * static_cast<double>(core.message_store_chunks_used()) /
-                                  core.transactions()
-                            : 0.0;
+        core.transactions()
+            ? 256.0 * static_cast<double>(core.message_store_chunks_used()) / core.transactions()
+            : 0.0;
     state.counters["txn_B"] = sizeof(txn::transaction);
     state.counters["ctx_B"] = sizeof(proxy::response_context);
-    state.counters["fwd"] = static_cast<double>(counters.get(counter_id::proxy_requests_forwarded) +
-                                                counters.get(counter_id::proxy_acks_forwarded) +
-                                                counters.get(counter_id::proxy_responses_forwarded));
+    state.counters["fwd"] =
+        static_cast<double>(counters.get(counter_id::proxy_requests_forwarded) +
+                            counters.get(counter_id::proxy_acks_forwarded) +
+                            counters.get(counter_id::proxy_responses_forwarded));
     state.counters["stray"] = static_cast<double>(counters.get(counter_id::drop_stray_response));
     state.SetItemsProcessed(static_cast<std::int64_t>(messages));
 }
@@ -235,8 +245,8 @@ void BM_parse_floor(benchmark::State& state) {
             ++messages;
         }
     }
-    state.counters["msgs/s"] = benchmark::Counter(static_cast<double>(messages),
-                                                  benchmark::Counter::kIsRate);
+    state.counters["msgs/s"] =
+        benchmark::Counter(static_cast<double>(messages), benchmark::Counter::kIsRate);
     state.SetItemsProcessed(static_cast<std::int64_t>(messages));
 }
 BENCHMARK(BM_parse_floor)->MinTime(2.0);

@@ -1,10 +1,10 @@
 #include "dataplane/proxy/branch.hh"
 
-#include <array>
-#include <cstring>
-
 #include "dataplane/transaction/hash.hh"
 #include "parser/via.hh"
+
+#include <array>
+#include <cstring>
 
 namespace sipedge::proxy {
 

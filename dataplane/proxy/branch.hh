@@ -6,12 +6,12 @@
 //  - a request that comes back with the same loop hash is a loop (§16.3 step 4),
 //  - every client transaction's branch is unique.
 
+#include "parser/essentials.hh"
+#include "sip/message_view.hh"
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
-#include "parser/essentials.hh"
-#include "sip/message_view.hh"
 
 namespace sipedge::proxy {
 

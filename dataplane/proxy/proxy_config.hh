@@ -2,20 +2,20 @@
 // Configuration of one lcore's proxy core. Filled at start-up (from the control
 // process's configuration); read-only afterwards.
 
+#include "dataplane/timer/sip_timers.hh"
+#include "dataplane/transaction/types.hh"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "dataplane/timer/sip_timers.hh"
-#include "dataplane/transaction/types.hh"
 
 namespace sipedge::proxy {
 
 // A domain (or a suffix ".example.com") whose requests go to a fixed next hop
 // when the domain is not ours (§16.5 "local policy").
 struct static_route {
-    std::string domain;      // "biloxi.example.com", or ".example.com" for a suffix
+    std::string domain; // "biloxi.example.com", or ".example.com" for a suffix
     txn::endpoint next_hop;
     txn::transport tp = txn::transport::udp;
 };

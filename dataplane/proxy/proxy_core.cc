@@ -1,12 +1,5 @@
 #include "dataplane/proxy/proxy_core.hh"
 
-#include <algorithm>
-#include <array>
-#include <cstdio>
-#include <cctype>
-#include <cstring>
-#include <string>
-
 #include "dataplane/proxy/branch.hh"
 #include "dataplane/proxy/local_response.hh"
 #include "dataplane/transaction/hash.hh"
@@ -18,6 +11,13 @@
 #include "parser/params.hh"
 #include "parser/response_builder.hh"
 #include "sip/status_code.hh"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <string>
 
 namespace sipedge::proxy {
 
@@ -137,9 +137,9 @@ std::size_t put(char* out, std::size_t at, std::size_t cap, std::string_view s) 
 struct proxy_core::route_plan {
     std::array<std::string_view, max_route_elements> elements{};
     std::array<std::uint16_t, max_route_elements> header_of{};
-    std::size_t count = 0; // Route elements in the request
-    std::size_t lo = 0;    // first remaining element (after removing ours)
-    std::size_t hi = 0;    // one past the last remaining one (after strict-router fix)
+    std::size_t count = 0;        // Route elements in the request
+    std::size_t lo = 0;           // first remaining element (after removing ours)
+    std::size_t hi = 0;           // one past the last remaining one (after strict-router fix)
     std::string_view request_uri; // after the strict-router fix
     parser::uri ruri;
     std::string_view next_text; // the first remaining Route value's URI (lo < hi)...
@@ -151,17 +151,16 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
                        timer::timer_wheel& wheel, counter_block& counters)
     : _config(config), _router(config), _location(location), _wheel(wheel), _counters(counters),
       _timer_c_ticks(timer::tick_scale(config.tick).ticks_ceil(config.timers.timer_c)),
-      _txns(
-          txn::transaction_layer_config{config.transaction_capacity, 0, config.timers, config.tick,
-                                        config.timer_kind_base, config.seed},
-          wheel, counters,
-          txn::tu_hooks{this, &proxy_core::hook_client_failed, &proxy_core::hook_terminated}),
-      _contexts(new response_context[config.transaction_capacity == 0 ? 1
-                                                                       : config.transaction_capacity]),
+      _txns(txn::transaction_layer_config{config.transaction_capacity, 0, config.timers,
+                                          config.tick, config.timer_kind_base, config.seed},
+            wheel, counters,
+            txn::tu_hooks{this, &proxy_core::hook_client_failed, &proxy_core::hook_terminated}),
+      _contexts(
+          new response_context[config.transaction_capacity == 0 ? 1 : config.transaction_capacity]),
       _context_capacity(config.transaction_capacity == 0 ? 1 : config.transaction_capacity),
       _replay_view(new sip::message_view()),
-      _replay(new char[buffer_size + parser::parser_padding]),
-      _tx(new char[buffer_size]), _aux(new char[buffer_size]) {
+      _replay(new char[buffer_size + parser::parser_padding]), _tx(new char[buffer_size]),
+      _aux(new char[buffer_size]) {
     for (std::uint32_t i = 0; i < _context_capacity; ++i) {
         _contexts[i].next_free = i + 1 < _context_capacity ? i + 1 : no_context;
     }
@@ -178,8 +177,8 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
             std::transform(param.begin(), param.end(), param.begin(),
                            [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
         }
-        _record_route[i] = "<sip:" + config.host + (config.port == 5060 ? "" : ":" + port) +
-                           param + ";lr>";
+        _record_route[i] =
+            "<sip:" + config.host + (config.port == 5060 ? "" : ":" + port) + param + ";lr>";
     }
     _free_context = 0;
     (void)_wheel.set_handler(static_cast<std::uint16_t>(config.timer_kind_base + 1),
@@ -202,10 +201,9 @@ void proxy_core::on_message(const incoming_message& in, txn::outbox& out) {
     _out = &out;
     _ess_valid = false;
     _current_server = txn::no_txn;
-    const parser::parse_result r =
-        in.readable >= in.bytes.size() + parser::parser_padding
-            ? _parser.parse(in.bytes, in.readable, _view)
-            : _parser.parse_unpadded(in.bytes, _view);
+    const parser::parse_result r = in.readable >= in.bytes.size() + parser::parser_padding
+                                       ? _parser.parse(in.bytes, in.readable, _view)
+                                       : _parser.parse_unpadded(in.bytes, _view);
     if (!r.ok()) {
         if (r.code == parser::parse_error_code::unsupported_version && _view.is_request()) {
             respond_stateless(in, sip::status::version_not_supported, {}, out);
@@ -432,8 +430,8 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
         return;
     } else if (_router.owns_domain(plan.ruri.host)) {
         char aor_buf[512];
-        const std::string_view aor = make_aor(plan.ruri.user, plan.ruri.host, aor_buf,
-                                              sizeof(aor_buf));
+        const std::string_view aor =
+            make_aor(plan.ruri.user, plan.ruri.host, aor_buf, sizeof(aor_buf));
         for (const contact_binding& b : _location(aor)) {
             if (target_count == max_targets) {
                 break;
@@ -464,9 +462,9 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
     if (first_group_end < target_count) {
         std::size_t len = 0;
         for (std::size_t i = first_group_end; i < target_count; ++i) {
-            const int n = std::snprintf(_aux.get() + len, buffer_size - len, "%d %.*s\n",
-                                        targets[i].q, static_cast<int>(targets[i].uri.size()),
-                                        targets[i].uri.data());
+            const int n =
+                std::snprintf(_aux.get() + len, buffer_size - len, "%d %.*s\n", targets[i].q,
+                              static_cast<int>(targets[i].uri.size()), targets[i].uri.data());
             len += static_cast<std::size_t>(n);
         }
         c.targets = _txns.store().store(std::string_view(_aux.get(), len));
@@ -668,13 +666,13 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     // generation), so that its responses find it without a hash-index probe.
     const txn_id next = _txns.next_id();
     char branch[branch_length];
-    format_branch({_config.lcore_id, plan.loop, next,
-                   next != txn::no_txn ? _txns.get(next).generation : 0},
-                  branch);
+    format_branch(
+        {_config.lcore_id, plan.loop, next, next != txn::no_txn ? _txns.get(next).generation : 0},
+        branch);
     const std::string_view branch_view(branch, branch_length);
     const bool rr = _config.record_route && dialog_creating(msg.method_id()) && !e.to_has_tag;
     const std::string_view request = build_forwarded(msg, e, plan, target_uri, *hop, branch_view,
-                                                      rr, _txns.get(c.server).peer, out);
+                                                     rr, _txns.get(c.server).peer, out);
     if (request.empty()) {
         b.status = sip::status::server_internal_error;
         return false;
@@ -697,8 +695,9 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     _counters.add(counter_id::proxy_requests_forwarded);
     if (invite) {
         // §16.6 step 11: timer C, reset by every provisional response.
-        auto h = _wheel.start(_timer_c_ticks, static_cast<std::uint16_t>(_config.timer_kind_base + 1),
-                              (std::uint64_t{_txns.get(client).generation} << 32) | client);
+        auto h =
+            _wheel.start(_timer_c_ticks, static_cast<std::uint16_t>(_config.timer_kind_base + 1),
+                         (std::uint64_t{_txns.get(client).generation} << 32) | client);
         if (h) {
             _txns.get(client).tu_timer = h.value();
         }
@@ -726,8 +725,8 @@ void proxy_core::forward_ack(const incoming_message& in, txn::outbox& out) {
         hop_uri = plan.next;
     } else if (_router.owns_domain(plan.ruri.host) && plan.ruri.has_user) {
         char aor_buf[512];
-        const auto contacts = _location(make_aor(plan.ruri.user, plan.ruri.host, aor_buf,
-                                                 sizeof(aor_buf)));
+        const auto contacts =
+            _location(make_aor(plan.ruri.user, plan.ruri.host, aor_buf, sizeof(aor_buf)));
         if (contacts.empty()) {
             _counters.add(counter_id::drop_stray_ack);
             return;
@@ -745,7 +744,8 @@ void proxy_core::forward_ack(const incoming_message& in, txn::outbox& out) {
         return;
     }
     char branch[branch_length];
-    const std::uint64_t h = txn::hasher(0x41434b).add(_ess.top_via.branch).add(_ess.call_id).value();
+    const std::uint64_t h =
+        txn::hasher(0x41434b).add(_ess.top_via.branch).add(_ess.call_id).value();
     format_branch({_config.lcore_id, loop_hash(_view, _ess), static_cast<std::uint32_t>(h),
                    static_cast<std::uint32_t>(h >> 32)},
                   branch);
@@ -759,8 +759,7 @@ void proxy_core::forward_ack(const incoming_message& in, txn::outbox& out) {
     _counters.add(counter_id::proxy_acks_forwarded);
 }
 
-void proxy_core::handle_cancel(const incoming_message& in, txn_id invite_server,
-                               txn::outbox& out) {
+void proxy_core::handle_cancel(const incoming_message& in, txn_id invite_server, txn::outbox& out) {
     // §16.10: the CANCEL gets its own server transaction and a 200 at once.
     const txn::txn_key key = _txns.keys().server_key(_view, _ess);
     const txn_id cancel = _txns.create_server(key, false, in.tp, in.source);
@@ -789,7 +788,8 @@ void proxy_core::handle_cancel(const incoming_message& in, txn_id invite_server,
     c.cancelled = true;
     bool any_provisional = false;
     for (std::uint16_t i = 0; i < c.branch_count; ++i) {
-        any_provisional = any_provisional || (c.branches[i].status == 0 && c.branches[i].provisional);
+        any_provisional =
+            any_provisional || (c.branches[i].status == 0 && c.branches[i].provisional);
     }
     cancel_pending(ctx, -1, out);
     if (!any_provisional) {
@@ -835,7 +835,8 @@ bool proxy_core::response_essentials() {
     // Matching (§17.1.3) needs the top Via's branch and the CSeq method; the other
     // mandatory headers (§8.1.1) need only be there once to be passed on. Cheaper
     // than extract_essentials, which also parses From, To and Call-ID.
-    for (const header_id id : {header_id::from, header_id::to, header_id::call_id, header_id::cseq}) {
+    for (const header_id id :
+         {header_id::from, header_id::to, header_id::call_id, header_id::cseq}) {
         if (_view.count(id) != 1) {
             return false;
         }
@@ -1006,7 +1007,8 @@ void proxy_core::forward_response(std::uint32_t ctx, const sip::message_view& ms
         // §16.7 step 6: a 503 is not passed on as such (it would mean *we* are down).
         sent_status = sip::status::server_internal_error;
         ok = ok && w.replace(0, static_cast<std::uint32_t>(msg.start_line().size()),
-                             "SIP/2.0 500 Server Internal Error").ok();
+                             "SIP/2.0 500 Server Internal Error")
+                       .ok();
     }
     if (aggregate_challenges && !c.challenges.empty()) {
         for (const header_id id : {header_id::www_authenticate, header_id::proxy_authenticate}) {
@@ -1066,9 +1068,9 @@ void proxy_core::cancel_branch(std::uint32_t ctx, std::uint16_t slot, txn::outbo
     if (!v) {
         return;
     }
-    const txn_id cancel = _txns.create_client(
-        _txns.keys().client_key(v.value().branch, "CANCEL"), false, t.tp, t.peer,
-        std::string_view(_tx.get(), n.value()), no_context, 0, out);
+    const txn_id cancel =
+        _txns.create_client(_txns.keys().client_key(v.value().branch, "CANCEL"), false, t.tp,
+                            t.peer, std::string_view(_tx.get(), n.value()), no_context, 0, out);
     if (cancel != txn::no_txn) {
         _txns.get(cancel).tu_flags = flag_cancel_txn;
         _counters.add(counter_id::proxy_cancels_sent);
@@ -1155,9 +1157,8 @@ std::string_view proxy_core::response_skeleton(txn_id server, char* buf) {
         parser::message_essentials e;
         if (_parser.parse(req, req.size() + parser::parser_padding, *_replay_view).ok() &&
             parser::extract_essentials(*_replay_view, e)) {
-            const std::size_t n = build_local_response(*_replay_view, &e, st.peer,
-                                                       sip::status::trying, "", {}, buf,
-                                                       buffer_size);
+            const std::size_t n = build_local_response(
+                *_replay_view, &e, st.peer, sip::status::trying, "", {}, buf, buffer_size);
             return {buf, n};
         }
     }
@@ -1170,8 +1171,8 @@ void proxy_core::respond_stateless(const incoming_message& in, std::uint16_t sta
         return; // never answer an ACK
     }
     const std::size_t n =
-        build_local_response(_view, _ess_valid ? &_ess : nullptr, in.source, status,
-                             "sEstateless", extra, _tx.get(), buffer_size);
+        build_local_response(_view, _ess_valid ? &_ess : nullptr, in.source, status, "sEstateless",
+                             extra, _tx.get(), buffer_size);
     if (n == 0) {
         _counters.add(counter_id::drop_sip_unparsable);
         return;
@@ -1266,9 +1267,9 @@ void proxy_core::on_timer_c(void* self_ptr, timer::timer_wheel& wheel,
         // CANCEL the branch is given up, so timer C is armed once more for that.
         b.timed_out = true;
         self->cancel_branch(t.owner, t.owner_slot, *self->_out);
-        auto h = wheel.start(self->_txns.ticks().initial(timer::sip_timer::b,
-                                                         timer::sip_transport::unreliable),
-                             ev.kind, ev.data);
+        auto h = wheel.start(
+            self->_txns.ticks().initial(timer::sip_timer::b, timer::sip_transport::unreliable),
+            ev.kind, ev.data);
         if (h) {
             t.tu_timer = h.value();
             return;

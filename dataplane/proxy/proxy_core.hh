@@ -19,13 +19,6 @@
 // The outbox must be cleared by the caller between bursts; a full outbox drops the
 // message (counted, and retransmission timers cover UDP).
 
-#include <array>
-#include <cstdint>
-#include <memory>
-#include <string>
-#include <span>
-#include <string_view>
-
 #include "common/counters.hh"
 #include "dataplane/proxy/location.hh"
 #include "dataplane/proxy/proxy_config.hh"
@@ -38,6 +31,13 @@
 #include "parser/message_parser.hh"
 #include "parser/response_builder.hh"
 #include "sip/message_view.hh"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
 
 namespace sipedge::proxy {
 
@@ -92,8 +92,7 @@ private:
 
     // requests
     void handle_request(const incoming_message& in, txn::outbox& out);
-    void handle_new_request(const incoming_message& in, const txn::txn_key& key,
-                            txn::outbox& out);
+    void handle_new_request(const incoming_message& in, const txn::txn_key& key, txn::outbox& out);
     void handle_cancel(const incoming_message& in, txn::txn_id invite_server, txn::outbox& out);
     void forward_ack(const incoming_message& in, txn::outbox& out);
     std::uint16_t validate(const sip::message_view& msg, const parser::message_essentials& e,
@@ -160,7 +159,7 @@ private:
     std::uint32_t _contexts_used = 0;
     std::array<std::string, 4> _via_prefix;   // by transport: "SIP/2.0/UDP host:port;branch="
     std::array<std::string, 4> _record_route; // by transport: "<sip:host[:port][;transport=x];lr>"
-    txn::outbox* _out = nullptr; // for hooks called from timers
+    txn::outbox* _out = nullptr;              // for hooks called from timers
 
     // Per-message scratch (one lcore, one message at a time). Replayed messages
     // (stored requests and responses) are copied into _replay and parsed into

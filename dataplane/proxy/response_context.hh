@@ -4,11 +4,11 @@
 // response so far and the 401/407 challenges to aggregate. One per server
 // transaction, in a pool the size of the transaction table.
 
-#include <array>
-#include <cstdint>
-
 #include "dataplane/transaction/message_store.hh"
 #include "dataplane/transaction/transaction.hh"
+
+#include <array>
+#include <cstdint>
 
 namespace sipedge::proxy {
 
@@ -21,26 +21,26 @@ struct branch_state {
     bool provisional = false; // a 1xx arrived: a CANCEL may be sent (§9.1)
     bool cancel_wanted = false;
     bool cancel_sent = false;
-    bool timed_out = false;   // timer C fired: its final response counts as 408 (§16.8)
+    bool timed_out = false; // timer C fired: its final response counts as 408 (§16.8)
     bool used = false;
 };
 
 struct response_context {
     txn::txn_id server = txn::no_txn;
     std::uint32_t next_free = no_context;
-    std::uint16_t refs = 0;          // server + live client transactions
+    std::uint16_t refs = 0; // server + live client transactions
     std::uint8_t branch_count = 0;
     bool invite = false;
-    bool final_sent = false;         // a final response went upstream
+    bool final_sent = false; // a final response went upstream
     bool got_6xx = false;
-    bool cancelled = false;          // CANCEL from upstream
+    bool cancelled = false; // CANCEL from upstream
     bool in_use = false;
-    std::uint16_t best_status = 0;   // 0: none yet
+    std::uint16_t best_status = 0; // 0: none yet
     std::uint16_t best_rank = 0xffff;
-    txn::stored_message best;        // the best response as received (empty: synthetic)
-    txn::stored_message challenges;  // "Name: value\r\n" lines from every 401/407
-    txn::stored_message request;     // original request, kept only while targets wait
-    txn::stored_message targets;     // waiting targets: "q uri\n" lines, q-descending
+    txn::stored_message best;       // the best response as received (empty: synthetic)
+    txn::stored_message challenges; // "Name: value\r\n" lines from every 401/407
+    txn::stored_message request;    // original request, kept only while targets wait
+    txn::stored_message targets;    // waiting targets: "q uri\n" lines, q-descending
     std::array<branch_state, max_branches> branches{};
 };
 

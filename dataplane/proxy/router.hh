@@ -4,12 +4,12 @@
 // address and transport) without DNS: IP literals, configured host names and
 // static routes. Built once from proxy_config; lookups do not allocate.
 
-#include <optional>
-#include <string_view>
-
 #include "dataplane/proxy/proxy_config.hh"
 #include "dataplane/transaction/types.hh"
 #include "parser/uri.hh"
+
+#include <optional>
+#include <string_view>
 
 namespace sipedge::proxy {
 

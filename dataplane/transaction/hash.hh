@@ -49,8 +49,7 @@ public:
 
 private:
     void mix(std::uint64_t w) {
-        const unsigned __int128 m =
-            static_cast<unsigned __int128>(w ^ _h) * 0x9fb21c651e98df25ull;
+        const unsigned __int128 m = static_cast<unsigned __int128>(w ^ _h) * 0x9fb21c651e98df25ull;
         _h = static_cast<std::uint64_t>(m) ^ static_cast<std::uint64_t>(m >> 64) ^ (_h >> 7);
         _h += 0x2d358dccaa6c78a5ull;
     }

@@ -1,14 +1,14 @@
 #include "dataplane/transaction/message_store.hh"
 
-#include <cstring>
-
 #include "common/compiler.hh"
+
+#include <cstring>
 
 namespace sipedge::txn {
 
 message_store::message_store(std::uint32_t chunks)
-    : _chunks(new chunk[chunks == 0 ? 1 : chunks]), _count(chunks == 0 ? 1 : chunks),
-      _free_head(0), _free_count(_count) {
+    : _chunks(new chunk[chunks == 0 ? 1 : chunks]), _count(chunks == 0 ? 1 : chunks), _free_head(0),
+      _free_count(_count) {
     for (std::uint32_t i = 0; i < _count; ++i) {
         _chunks[i].next = i + 1 < _count ? i + 1 : stored_message::none;
     }
@@ -29,8 +29,8 @@ stored_message message_store::store(std::string_view bytes) {
         if (i + 1 < needed) {
             prefetch_chunk(next);
         }
-        const std::size_t n = bytes.size() - off < payload_per_chunk ? bytes.size() - off
-                                                                     : payload_per_chunk;
+        const std::size_t n =
+            bytes.size() - off < payload_per_chunk ? bytes.size() - off : payload_per_chunk;
         std::memcpy(_chunks[c].payload, bytes.data() + off, n);
         off += n;
         if (i + 1 == needed) {

@@ -1,9 +1,9 @@
 #include "dataplane/transaction/request_builder.hh"
 
+#include "parser/essentials.hh"
+
 #include <cstring>
 #include <string_view>
-
-#include "parser/essentials.hh"
 
 namespace sipedge::txn {
 

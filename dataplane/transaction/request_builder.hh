@@ -4,11 +4,11 @@
 // Request-URI, top Via, Route set, From, Call-ID and CSeq number from the original;
 // the ACK takes To from the response (it carries the UAS tag). Caller buffers only.
 
-#include <cstddef>
-
 #include "common/result.hh"
 #include "parser/message_writer.hh"
 #include "sip/message_view.hh"
+
+#include <cstddef>
 
 namespace sipedge::txn {
 

@@ -3,11 +3,11 @@
 // the per-lcore transaction table. Plain data: the state machines live in
 // transaction_layer.cc. Sized to stay within two cache lines.
 
-#include <cstdint>
-
 #include "dataplane/timer/timer_wheel.hh"
 #include "dataplane/transaction/message_store.hh"
 #include "dataplane/transaction/types.hh"
+
+#include <cstdint>
 
 namespace sipedge::txn {
 
@@ -50,9 +50,9 @@ struct transaction {
     timer::timer_handle retransmit_timer; // A, E, G
     timer::timer_handle timeout_timer;    // B, D, F, H, I, J, K, L, M
     timer::timer_handle tu_timer;         // owned by the TU (the proxy's timer C)
-    endpoint peer;            // client: where the request goes; server: where responses go
-    stored_message message;   // client: the request; server: the last response sent
-    stored_message ack;       // ICT: the ACK for a non-2xx final response
+    endpoint peer;          // client: where the request goes; server: where responses go
+    stored_message message; // client: the request; server: the last response sent
+    stored_message ack;     // ICT: the ACK for a non-2xx final response
     std::uint32_t retransmit_interval = 0; // ticks
     std::uint32_t next_in_bucket = 0;
     std::uint32_t generation = 0;

@@ -8,7 +8,9 @@ namespace {
 
 constexpr std::uint64_t second_seed = 0x6a09e667f3bcc909ull;
 
-txn_key key_of(const hasher128& h) { return {h.high(), h.low()}; }
+txn_key key_of(const hasher128& h) {
+    return {h.high(), h.low()};
+}
 
 } // namespace
 
@@ -19,7 +21,8 @@ std::string_view match_method(const sip::message_view& msg) {
     return msg.method();
 }
 
-txn_key key_maker::server_key(const sip::message_view& msg, const parser::message_essentials& e) const {
+txn_key key_maker::server_key(const sip::message_view& msg,
+                              const parser::message_essentials& e) const {
     return server_key(msg, e, match_method(msg));
 }
 

@@ -5,12 +5,12 @@
 // compares; equal fields give equal keys, and the 128 bits make an accidental
 // collision negligible.
 
-#include <cstdint>
-#include <string_view>
-
 #include "dataplane/transaction/transaction.hh"
 #include "parser/essentials.hh"
 #include "sip/message_view.hh"
+
+#include <cstdint>
+#include <string_view>
 
 namespace sipedge::txn {
 

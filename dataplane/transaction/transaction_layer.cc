@@ -26,8 +26,7 @@ transaction_layer::transaction_layer(const transaction_layer_config& config,
       _ticks(config.timers, timer::tick_scale(config.tick)), _timer_kind(config.timer_kind),
       _keys(config.seed), _table(config.capacity),
       _store(config.store_chunks != 0 ? config.store_chunks : config.capacity * 8),
-      _scratch(new char[scratch_size + parser::parser_padding]),
-      _scratch2(new char[scratch_size]) {
+      _scratch(new char[scratch_size + parser::parser_padding]), _scratch2(new char[scratch_size]) {
     (void)_wheel.set_handler(_timer_kind, &transaction_layer::on_timer, this);
 }
 
@@ -111,8 +110,7 @@ server_disposition transaction_layer::on_request(txn_id id, bool is_ack, outbox&
                 stop_timer(t.retransmit_timer);
                 t.state = txn_state::confirmed;
                 _store.release(t.message);
-                if (!start_timer(id, which::i,
-                                 _ticks.initial(sip_timer::i, timer_transport(t.tp)),
+                if (!start_timer(id, which::i, _ticks.initial(sip_timer::i, timer_transport(t.tp)),
                                  t.timeout_timer)) {
                     terminate(id);
                 }
@@ -372,9 +370,8 @@ void transaction_layer::on_transport_error(txn_id id) {
     _counters.add(counter_id::txn_transport_errors);
     const transaction& t = _table[id];
     // §17.1.4 / §17.2.4: inform the TU; a failed client transaction reads as 503.
-    if (is_client(t.kind) &&
-        (t.state == txn_state::calling || t.state == txn_state::trying ||
-         t.state == txn_state::proceeding)) {
+    if (is_client(t.kind) && (t.state == txn_state::calling || t.state == txn_state::trying ||
+                              t.state == txn_state::proceeding)) {
         fail_client(id, 503);
         return;
     }

@@ -15,11 +15,6 @@
 // packet): a client transaction failed (timer B/F: 408, transport error: 503),
 // and a transaction is being destroyed.
 
-#include <chrono>
-#include <cstdint>
-#include <memory>
-#include <string_view>
-
 #include "common/counters.hh"
 #include "dataplane/timer/sip_timers.hh"
 #include "dataplane/timer/timer_wheel.hh"
@@ -31,6 +26,11 @@
 #include "parser/message_parser.hh"
 #include "sip/message_view.hh"
 
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
 namespace sipedge::txn {
 
 struct transaction_layer_config {
@@ -38,7 +38,7 @@ struct transaction_layer_config {
     std::uint32_t store_chunks = 0; // 256-byte chunks for stored messages; 0: 8 per transaction
     timer::sip_timer_config timers{};
     std::chrono::nanoseconds tick = std::chrono::milliseconds(1); // the wheel's tick
-    std::uint16_t timer_kind = 0; // wheel kind this layer registers its handler for
+    std::uint16_t timer_kind = 0;               // wheel kind this layer registers its handler for
     std::uint64_t seed = 0x5eed5eed12345678ull; // key hash seed (per lcore is fine)
 };
 

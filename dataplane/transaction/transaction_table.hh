@@ -4,10 +4,10 @@
 // index on the 128-bit match key. No allocation after construction; a full table
 // is reported to the caller (an overload: the proxy answers 503).
 
+#include "dataplane/transaction/transaction.hh"
+
 #include <cstdint>
 #include <memory>
-
-#include "dataplane/transaction/transaction.hh"
 
 namespace sipedge::txn {
 

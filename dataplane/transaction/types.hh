@@ -15,7 +15,9 @@ namespace sipedge::txn {
 enum class transport : std::uint8_t { udp, tcp, tls, sctp };
 
 // RFC 3261 §17: retransmission timers run only over unreliable transports.
-constexpr bool is_reliable(transport t) { return t != transport::udp; }
+constexpr bool is_reliable(transport t) {
+    return t != transport::udp;
+}
 
 std::string_view transport_name(transport t); // "UDP", "TCP", ...
 
@@ -87,8 +89,7 @@ public:
         return _bytes.data() + _used;
     }
     // Precondition: the last reserve() returned non-null and length <= its size.
-    void commit(const endpoint& dst, transport tp, std::size_t length,
-                std::uint32_t txn = no_txn) {
+    void commit(const endpoint& dst, transport tp, std::size_t length, std::uint32_t txn = no_txn) {
         _messages[_count++] = {dst, tp, static_cast<std::uint32_t>(_used),
                                static_cast<std::uint32_t>(length), txn};
         _used += length;

@@ -2,10 +2,10 @@
 // indented message. Indentation (2 spaces) is stripped and LF becomes CRLF. A
 // header-only message missing its final empty line gets one (corpus README).
 
+#include "tests/dataplane/proxy/proxy_harness.hh"
+
 #include <fstream>
 #include <sstream>
-
-#include "tests/dataplane/proxy/proxy_harness.hh"
 
 #ifndef SIPEDGE_CORPUS_DIR
 #error "SIPEDGE_CORPUS_DIR must point at tests/corpus"

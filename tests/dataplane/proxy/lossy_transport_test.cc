@@ -27,7 +27,9 @@ struct lossy_case {
     unsigned min_normal_percent; // calls that must complete as planned
 };
 
-void PrintTo(const lossy_case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const lossy_case& c, std::ostream* os) {
+    *os << c.name;
+}
 
 constexpr std::size_t call_count = 160;
 const txn::endpoint proxy_at = txn::endpoint::ipv4(198, 51, 100, 1, 5060);

@@ -1,12 +1,11 @@
 // Proxy core behaviour outside the RFC 3665 scripts: RFC 6026 cases, request
 // validation (§16.3 incl. RFC 4475 §3.3 messages), overload, forking and CANCEL races.
 
-#include <fstream>
-#include <iterator>
-
-#include <gtest/gtest.h>
-
 #include "tests/dataplane/proxy/single_proxy.hh"
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <iterator>
 
 namespace sipedge::proxy::test {
 namespace {
@@ -28,7 +27,8 @@ protected:
     std::uint16_t local_status(const std::string& request) {
         auto out = p.deliver(request, uac);
         for (const sent_message& m : out) {
-            if (m.to == uac && m.bytes.starts_with("SIP/2.0 ") && !m.bytes.starts_with("SIP/2.0 100")) {
+            if (m.to == uac && m.bytes.starts_with("SIP/2.0 ") &&
+                !m.bytes.starts_with("SIP/2.0 100")) {
                 return static_cast<std::uint16_t>(std::stoi(m.bytes.substr(8, 3)));
             }
         }
@@ -40,12 +40,13 @@ protected:
 // ---------------------------------------------------------------- RFC 6026
 
 TEST_F(behaviour_test, stray_2xx_is_dropped_and_counted) {
-    const std::string stray = wire("SIP/2.0 200 OK\n"
-                                   "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKsE0000ffffffffffffffff0000000100000000\n"
-                                   "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKuac1\n"
-                                   "From: <sip:alice@example.org>;tag=a1\n"
-                                   "To: <sip:bob@example.com>;tag=b\n"
-                                   "Call-ID: x@y\nCSeq: 1 INVITE\nContent-Length: 0\n\n");
+    const std::string stray = wire(
+        "SIP/2.0 200 OK\n"
+        "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKsE0000ffffffffffffffff0000000100000000\n"
+        "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKuac1\n"
+        "From: <sip:alice@example.org>;tag=a1\n"
+        "To: <sip:bob@example.com>;tag=b\n"
+        "Call-ID: x@y\nCSeq: 1 INVITE\nContent-Length: 0\n\n");
     EXPECT_TRUE(p.deliver(stray, uas1).empty());
     EXPECT_EQ(p.count(counter_id::drop_stray_response), 1u);
     // Not even our branch format: dropped too.
@@ -66,7 +67,7 @@ TEST_F(behaviour_test, second_2xx_from_another_fork_reaches_the_uac) {
     // The other branches got no provisional, so no CANCEL yet (§9.1).
     EXPECT_FALSE(find_sent(r1, uas2, "CANCEL"));
     auto r2 = p.deliver(uas_response(b2->bytes, 180, "t2"), uas2);
-    EXPECT_TRUE(find_sent(r2, uas2, "CANCEL")); // the wanted CANCEL goes once a 1xx came
+    EXPECT_TRUE(find_sent(r2, uas2, "CANCEL"));      // the wanted CANCEL goes once a 1xx came
     EXPECT_FALSE(find_sent(r2, uac, "SIP/2.0 180")); // no provisional after a final
     auto r3 = p.deliver(uas_response(b2->bytes, 200, "t2"), uas2);
     const sent_message* second = find_sent(r3, uac, "SIP/2.0 200");
@@ -94,7 +95,8 @@ TEST_F(behaviour_test, timer_l_ends_the_accepted_server_transaction) {
 
 TEST_F(behaviour_test, validation_statuses) {
     EXPECT_EQ(local_status(invite("tel:+15551234567", "z9hG4bKv1")), 416);
-    EXPECT_EQ(local_status(invite("sip:bob@example.com", "z9hG4bKv2", "Proxy-Require: foo\n")), 420);
+    EXPECT_EQ(local_status(invite("sip:bob@example.com", "z9hG4bKv2", "Proxy-Require: foo\n")),
+              420);
     std::string zero = invite("sip:bob@example.com", "z9hG4bKv3");
     zero.replace(zero.find("Max-Forwards: 70"), 16, "Max-Forwards: 0");
     EXPECT_EQ(local_status(zero), 483);
@@ -112,7 +114,8 @@ TEST_F(behaviour_test, validation_statuses) {
 }
 
 TEST_F(behaviour_test, unsupported_lists_the_proxy_require_tags) {
-    auto out = p.deliver(invite("sip:bob@example.com", "z9hG4bKv7", "Proxy-Require: foo, bar\n"), uac);
+    auto out =
+        p.deliver(invite("sip:bob@example.com", "z9hG4bKv7", "Proxy-Require: foo, bar\n"), uac);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].parsed().first(header_id::unsupported), "foo, bar");
 }
@@ -175,9 +178,8 @@ TEST_F(behaviour_test, rfc4475_application_layer_cases) {
         int status;
     };
     for (const expect_case& c : {expect_case{"zeromf.dat", 483}, expect_case{"bext01.dat", 420},
-                                 expect_case{"unkscm.dat", 416},
-                                 expect_case{"insuf.dat", 400}, expect_case{"multi01.dat", 400},
-                                 expect_case{"mcl01.dat", 400}}) {
+                                 expect_case{"unkscm.dat", 416}, expect_case{"insuf.dat", 400},
+                                 expect_case{"multi01.dat", 400}, expect_case{"mcl01.dat", 400}}) {
         const std::string msg = load(c.file);
         ASSERT_FALSE(msg.empty()) << c.file;
         auto out = q.deliver(msg, uac);

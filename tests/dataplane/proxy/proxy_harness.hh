@@ -3,16 +3,15 @@
 // and look at what it sends; and a UAS helper that answers a request the way a
 // user agent would (Vias, From, To + tag, Call-ID, CSeq, Record-Route, Contact).
 
-#include <array>
-#include <memory>
-#include <string>
-#include <vector>
-
-#include <gtest/gtest.h>
-
 #include "dataplane/proxy/proxy_core.hh"
 #include "parser/response_builder.hh"
 #include "tests/dataplane/transaction/sip_test_util.hh"
+
+#include <array>
+#include <gtest/gtest.h>
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace sipedge::proxy::test {
 
@@ -61,8 +60,8 @@ private:
     std::vector<sent_message> drain() {
         std::vector<sent_message> v;
         for (std::size_t i = 0; i < _out.size(); ++i) {
-            v.push_back({_out[i].destination, _out[i].tp, std::string(_out.bytes(_out[i])),
-                         _out[i].txn});
+            v.push_back(
+                {_out[i].destination, _out[i].tp, std::string(_out.bytes(_out[i])), _out[i].txn});
         }
         return v;
     }
@@ -114,8 +113,8 @@ inline std::string uas_response(const std::string& request, std::uint16_t status
         }
     }
     std::string out(65536, '\0');
-    auto n = parser::build_response(*req, status, "", status > 100 ? to_tag : "", extra,
-                                    out.data(), out.size());
+    auto n = parser::build_response(*req, status, "", status > 100 ? to_tag : "", extra, out.data(),
+                                    out.size());
     EXPECT_TRUE(n.ok());
     out.resize(n ? n.value() : 0);
     return out;

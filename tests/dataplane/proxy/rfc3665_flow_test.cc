@@ -4,11 +4,11 @@
 // forwarded message: Via stack, Record-Route, Max-Forwards, Route, Request-URI,
 // destination; and that retransmissions are absorbed.
 
-#include <gtest/gtest.h>
-
 #include "dataplane/proxy/branch.hh"
 #include "tests/dataplane/proxy/rfc3665_setup.hh"
 #include "tests/dataplane/proxy/rfc_compare.hh"
+
+#include <gtest/gtest.h>
 
 namespace sipedge::proxy::test {
 namespace {
@@ -29,7 +29,6 @@ protected:
                                               : "sip:bob@client.biloxi.example.com",
                          1000});
     }
-
 
     // Runs the INVITE of a flow through P1 and P2 and returns what reached Bob.
     std::string invite_to_bob(const std::string& invite) {
@@ -90,7 +89,9 @@ TEST_F(rfc3665_test, flow_3_02_session_through_two_proxies) {
     const auto via5 = f5.values(header_id::via);
     ASSERT_EQ(via5.size(), 2u);
     EXPECT_TRUE(via5[0].starts_with("SIP/2.0/TCP ss1.atlanta.example.com:5060;branch=z9hG4bKsE"));
-    EXPECT_EQ(via5[1], "SIP/2.0/TCP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101");
+    EXPECT_EQ(
+        via5[1],
+        "SIP/2.0/TCP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101");
     EXPECT_EQ(f5.values(header_id::record_route),
               std::vector<std::string>{"<sip:ss1.atlanta.example.com;transport=tcp;lr>"});
     EXPECT_EQ(f5->body(), parse(f4)->body());
@@ -116,15 +117,16 @@ TEST_F(rfc3665_test, flow_3_02_session_through_two_proxies) {
     EXPECT_TRUE(again[0].bytes.starts_with("SIP/2.0 100"));
 
     // F9-F11: 180 back to Alice with one Via and the full Record-Route set.
-    const std::string f11 = response_to_alice(uas_response(at_bob, 180, "314159",
-                                                           "<sip:bob@client.biloxi.example.com;transport=tcp>"));
+    const std::string f11 = response_to_alice(
+        uas_response(at_bob, 180, "314159", "<sip:bob@client.biloxi.example.com;transport=tcp>"));
     auto r180 = parse(f11);
     EXPECT_TRUE(f11.starts_with("SIP/2.0 180"));
     EXPECT_EQ(r180.values(header_id::via), std::vector<std::string>{via5[1]});
     EXPECT_EQ(r180.values(header_id::record_route).size(), 2u);
 
     // F12-F14: 200 OK.
-    const std::string ok = uas_response(at_bob, 200, "314159", "<sip:bob@client.biloxi.example.com;transport=tcp>");
+    const std::string ok =
+        uas_response(at_bob, 200, "314159", "<sip:bob@client.biloxi.example.com;transport=tcp>");
     const std::string f14 = response_to_alice(ok);
     auto r200 = parse(f14);
     EXPECT_TRUE(f14.starts_with("SIP/2.0 200"));
@@ -142,7 +144,8 @@ TEST_F(rfc3665_test, flow_3_02_session_through_two_proxies) {
     const sent_message& f16 = only_to(a1, ss2);
     auto ack16 = f16.parsed();
     EXPECT_EQ(ack16->method(), "ACK");
-    EXPECT_EQ(ack16.values(header_id::route), std::vector<std::string>{"<sip:ss2.biloxi.example.com;lr>"});
+    EXPECT_EQ(ack16.values(header_id::route),
+              std::vector<std::string>{"<sip:ss2.biloxi.example.com;lr>"});
     EXPECT_EQ(ack16.first(header_id::max_forwards), "69");
     EXPECT_EQ(ack16.values(header_id::via).size(), 2u);
     EXPECT_TRUE(ack16.values(header_id::record_route).empty());
@@ -162,7 +165,8 @@ TEST_F(rfc3665_test, flow_3_02_session_through_two_proxies) {
     auto b2 = p2.deliver(flow[17], bob, transport::tcp);
     const sent_message& f19 = only_to(b2, ss1);
     auto bye19 = f19.parsed();
-    EXPECT_EQ(bye19.values(header_id::route), std::vector<std::string>{"<sip:ss1.atlanta.example.com;lr>"});
+    EXPECT_EQ(bye19.values(header_id::route),
+              std::vector<std::string>{"<sip:ss1.atlanta.example.com;lr>"});
     EXPECT_EQ(bye19.values(header_id::via).size(), 2u);
     EXPECT_TRUE(bye19.values(header_id::record_route).empty());
     auto b1 = p1.deliver(f19.bytes, ss2, transport::tcp);
@@ -203,7 +207,7 @@ TEST_F(rfc3665_test, flow_3_09_busy) {
     EXPECT_EQ(ack->request_uri(), parse(at_bob)->request_uri());
     auto r1 = p1.deliver(busy8->bytes, ss2, transport::tcp);
     ASSERT_EQ(r1.size(), 2u);
-    EXPECT_TRUE(find_sent(r1, ss2, "ACK"));                // F9
+    EXPECT_TRUE(find_sent(r1, ss2, "ACK"));                           // F9
     const sent_message* busy10 = find_sent(r1, alice, "SIP/2.0 486"); // F10
     ASSERT_TRUE(busy10);
     EXPECT_EQ(busy10->parsed().values(header_id::via).size(), 1u);
@@ -237,7 +241,8 @@ TEST_F(rfc3665_test, flow_3_08_no_answer_cancel) {
     const sent_message* cancel_p2 = find_sent(c1, ss2, "CANCEL");
     ASSERT_TRUE(cancel_p2);
     auto cp = cancel_p2->parsed();
-    EXPECT_EQ(cp.values(header_id::via), std::vector<std::string>{parse(inv_at_p2).values(header_id::via)[0]});
+    EXPECT_EQ(cp.values(header_id::via),
+              std::vector<std::string>{parse(inv_at_p2).values(header_id::via)[0]});
     EXPECT_EQ(cp.first(header_id::cseq), "1 CANCEL");
     auto c2 = p2.deliver(cancel_p2->bytes, ss1, transport::tcp);
     ASSERT_EQ(c2.size(), 2u);
@@ -247,7 +252,8 @@ TEST_F(rfc3665_test, flow_3_08_no_answer_cancel) {
     EXPECT_EQ(cancel_bob->parsed()->request_uri(), parse(at_bob)->request_uri());
     // The 200 for the CANCELs end there.
     EXPECT_TRUE(p1.deliver(uas_response(cancel_p2->bytes, 200, "x"), ss2, transport::tcp).empty());
-    EXPECT_TRUE(p2.deliver(uas_response(cancel_bob->bytes, 200, "314159"), bob, transport::tcp).empty());
+    EXPECT_TRUE(
+        p2.deliver(uas_response(cancel_bob->bytes, 200, "314159"), bob, transport::tcp).empty());
     // 487 from Bob travels back, ACKed on each hop.
     auto r2 = p2.deliver(uas_response(at_bob, 487, "314159"), bob, transport::tcp);
     ASSERT_EQ(r2.size(), 2u);
@@ -294,11 +300,13 @@ TEST_F(rfc3665_udp_test, flow_3_11_temporarily_unavailable) {
     ASSERT_FALSE(at_bob.empty());
     // The proxies pass Alice's Proxy-Authorization on (checking credentials for
     // their own realm, and taking them off, belongs to the auth issue).
-    const compare_options passes_credentials{.our_vias = 1, .ignore = {header_id::proxy_authorization}};
+    const compare_options passes_credentials{.our_vias = 1,
+                                             .ignore = {header_id::proxy_authorization}};
     expect_equivalent("F2", inv_at_p2, flow[1], passes_credentials);
     EXPECT_EQ(normalised_values(inv_at_p2, header_id::proxy_authorization),
               normalised_values(f1, header_id::proxy_authorization));
-    expect_equivalent("F4", at_bob, flow[3], {.our_vias = 2, .ignore = {header_id::proxy_authorization}});
+    expect_equivalent("F4", at_bob, flow[3],
+                      {.our_vias = 2, .ignore = {header_id::proxy_authorization}});
     const std::string branch = top_branch(at_bob);
 
     const auto at_p1 = p2.deliver(as_response_to(flow[5], at_bob), bob, tp);
@@ -306,7 +314,8 @@ TEST_F(rfc3665_udp_test, flow_3_11_temporarily_unavailable) {
     expect_equivalent("F7", f7.bytes, flow[6], {.our_vias = 1});
     const auto at_alice = p1.deliver(f7.bytes, ss2, tp);
     // The RFC's F8 lacks the Content-Length: 0 of F6 and F7 (no meaning over UDP).
-    expect_equivalent("F8", only_to(at_alice, alice).bytes, flow[7], {.ignore = {header_id::content_length}});
+    expect_equivalent("F8", only_to(at_alice, alice).bytes, flow[7],
+                      {.ignore = {header_id::content_length}});
 
     const std::string f9 = as_response_to(flow[8], at_bob);
     auto r2 = p2.deliver(f9, bob, tp);

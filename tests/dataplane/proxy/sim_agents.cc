@@ -321,8 +321,9 @@ void sim_uas::receive(const txn::endpoint& from, const std::string& bytes) {
 }
 
 void sim_uas::respond(server_txn& t, int status) {
-    t.last_response = uas_response(t.request, static_cast<std::uint16_t>(status),
-                                   "u" + std::to_string(t.call), bob_contact);
+    std::string tag = "u"; // (not "u" + to_string(): GCC 12 -Wrestrict false positive)
+    tag += std::to_string(t.call);
+    t.last_response = uas_response(t.request, static_cast<std::uint16_t>(status), tag, bob_contact);
     const bool first_final = status >= 200 && t.final_status == 0;
     if (status >= 200) {
         t.final_status = status;

@@ -1,8 +1,7 @@
-#include <string>
+#include "dataplane/transaction/message_store.hh"
 
 #include <gtest/gtest.h>
-
-#include "dataplane/transaction/message_store.hh"
+#include <string>
 
 namespace sipedge::txn {
 namespace {

@@ -2,14 +2,14 @@
 // Test helpers shared by the transaction and proxy tests: message text with LF or
 // CRLF line ends -> wire bytes, parsing into an owned view, header lookups.
 
+#include "parser/essentials.hh"
+#include "parser/message_parser.hh"
+#include "sip/message_view.hh"
+
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "parser/essentials.hh"
-#include "parser/message_parser.hh"
-#include "sip/message_view.hh"
 
 namespace sipedge::test {
 

@@ -1,12 +1,11 @@
 // §17.2.3 server matching (RFC 3261 branch and the RFC 2543 fallback) and §17.1.3
 // client matching, through the keys.
 
-#include <string>
-
-#include <gtest/gtest.h>
-
 #include "dataplane/transaction/transaction_key.hh"
 #include "tests/dataplane/transaction/sip_test_util.hh"
+
+#include <gtest/gtest.h>
+#include <string>
 
 namespace sipedge::txn {
 namespace {
@@ -16,13 +15,20 @@ using test::wire;
 
 std::string request(std::string_view method, std::string_view via, std::string_view to_tag = "",
                     std::string_view ruri = "sip:bob@biloxi.example.com", int cseq = 1) {
-    return wire(std::string(method) + " " + std::string(ruri) + " SIP/2.0\n"
-                "Via: " + std::string(via) + "\n"
+    return wire(std::string(method) + " " + std::string(ruri) +
+                " SIP/2.0\n"
+                "Via: " +
+                std::string(via) +
+                "\n"
                 "Max-Forwards: 70\n"
                 "From: <sip:alice@atlanta.example.com>;tag=1\n"
-                "To: <sip:bob@biloxi.example.com>" + (to_tag.empty() ? "" : ";tag=" + std::string(to_tag)) + "\n"
+                "To: <sip:bob@biloxi.example.com>" +
+                (to_tag.empty() ? "" : ";tag=" + std::string(to_tag)) +
+                "\n"
                 "Call-ID: c@a\n"
-                "CSeq: " + std::to_string(cseq) + " " + std::string(method) + "\n"
+                "CSeq: " +
+                std::to_string(cseq) + " " + std::string(method) +
+                "\n"
                 "Content-Length: 0\n\n");
 }
 
@@ -36,18 +42,21 @@ TEST(transaction_key, rfc3261_ack_matches_invite_cancel_does_not) {
     key_maker k(42);
     const std::string via = "SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds";
     const txn_key invite = key(k, request("INVITE", via));
-    EXPECT_EQ(key(k, request("INVITE", via)), invite);       // retransmission
-    EXPECT_EQ(key(k, request("ACK", via, "xyz")), invite);   // ACK for a non-2xx
-    EXPECT_NE(key(k, request("CANCEL", via)), invite);       // own transaction
+    EXPECT_EQ(key(k, request("INVITE", via)), invite);     // retransmission
+    EXPECT_EQ(key(k, request("ACK", via, "xyz")), invite); // ACK for a non-2xx
+    EXPECT_NE(key(k, request("CANCEL", via)), invite);     // own transaction
     auto cancel = parse(request("CANCEL", via));
     EXPECT_EQ(k.server_key(*cancel, cancel.essentials(), "INVITE"), invite); // what it cancels
     // sent-by is part of the key (host case-insensitively, and port)
-    EXPECT_EQ(key(k, request("INVITE", "SIP/2.0/UDP PC33.atlanta.example.com;branch=z9hG4bK776asdhds")),
+    EXPECT_EQ(
+        key(k, request("INVITE", "SIP/2.0/UDP PC33.atlanta.example.com;branch=z9hG4bK776asdhds")),
+        invite);
+    EXPECT_NE(key(k, request("INVITE",
+                             "SIP/2.0/UDP pc33.atlanta.example.com:5070;branch=z9hG4bK776asdhds")),
               invite);
-    EXPECT_NE(key(k, request("INVITE", "SIP/2.0/UDP pc33.atlanta.example.com:5070;branch=z9hG4bK776asdhds")),
-              invite);
-    EXPECT_NE(key(k, request("INVITE", "SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhdt")),
-              invite);
+    EXPECT_NE(
+        key(k, request("INVITE", "SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhdt")),
+        invite);
     EXPECT_NE(key_maker(43).server_key(*cancel, cancel.essentials(), "INVITE"), invite); // seeded
 }
 

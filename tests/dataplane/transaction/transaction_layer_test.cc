@@ -1,15 +1,14 @@
 // Transaction state machines (RFC 3261 §17 + RFC 6026), driven with parsed
 // messages and a manually advanced timer wheel (1 ms ticks, T1 = 500 ms).
 
-#include <algorithm>
-#include <array>
-#include <string>
-#include <vector>
-
-#include <gtest/gtest.h>
-
 #include "dataplane/transaction/transaction_layer.hh"
 #include "tests/dataplane/transaction/sip_test_util.hh"
+
+#include <algorithm>
+#include <array>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
 
 namespace sipedge::txn {
 namespace {
@@ -19,25 +18,39 @@ using test::wire;
 
 std::string invite_text(std::string_view branch = "z9hG4bKabc", std::string_view method = "INVITE",
                         std::string_view to_tag = "") {
-    std::string s = std::string(method) + " sip:bob@biloxi.example.com SIP/2.0\n"
-                    "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=" + std::string(branch) + "\n"
+    std::string s = std::string(method) +
+                    " sip:bob@biloxi.example.com SIP/2.0\n"
+                    "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=" +
+                    std::string(branch) +
+                    "\n"
                     "Max-Forwards: 70\n"
                     "From: <sip:alice@atlanta.example.com>;tag=1\n"
-                    "To: <sip:bob@biloxi.example.com>" + (to_tag.empty() ? "" : ";tag=" + std::string(to_tag)) + "\n"
+                    "To: <sip:bob@biloxi.example.com>" +
+                    (to_tag.empty() ? "" : ";tag=" + std::string(to_tag)) +
+                    "\n"
                     "Call-ID: call1@atlanta.example.com\n"
-                    "CSeq: 1 " + std::string(method == "ACK" ? "ACK" : method) + "\n"
+                    "CSeq: 1 " +
+                    std::string(method == "ACK" ? "ACK" : method) +
+                    "\n"
                     "Content-Length: 0\n\n";
     return wire(s);
 }
 
 std::string response_text(int status, std::string_view method = "INVITE",
-                           std::string_view branch = "z9hG4bKabc", std::string_view tag = "b1") {
-    return wire("SIP/2.0 " + std::to_string(status) + " Whatever\n"
-                "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=" + std::string(branch) + "\n"
+                          std::string_view branch = "z9hG4bKabc", std::string_view tag = "b1") {
+    return wire("SIP/2.0 " + std::to_string(status) +
+                " Whatever\n"
+                "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=" +
+                std::string(branch) +
+                "\n"
                 "From: <sip:alice@atlanta.example.com>;tag=1\n"
-                "To: <sip:bob@biloxi.example.com>;tag=" + std::string(tag) + "\n"
+                "To: <sip:bob@biloxi.example.com>;tag=" +
+                std::string(tag) +
+                "\n"
                 "Call-ID: call1@atlanta.example.com\n"
-                "CSeq: 1 " + std::string(method) + "\n"
+                "CSeq: 1 " +
+                std::string(method) +
+                "\n"
                 "Content-Length: 0\n\n");
 }
 
@@ -98,8 +111,9 @@ protected:
 
     txn_id client(bool invite, transport tp = transport::udp) {
         const std::string req = invite_text("z9hG4bKabc", invite ? "INVITE" : "OPTIONS");
-        return layer.create_client(layer.keys().client_key("z9hG4bKabc", invite ? "INVITE" : "OPTIONS"),
-                                   invite, tp, endpoint::ipv4(192, 0, 2, 9, 5060), req, 7, 1, out);
+        return layer.create_client(
+            layer.keys().client_key("z9hG4bKabc", invite ? "INVITE" : "OPTIONS"), invite, tp,
+            endpoint::ipv4(192, 0, 2, 9, 5060), req, 7, 1, out);
     }
     client_disposition respond(txn_id id, int status, std::string_view method = "INVITE",
                                std::string_view tag = "b1") {
@@ -304,7 +318,7 @@ TEST_F(server_test, invite_server_non_2xx_timer_g_until_ack_then_timer_i) {
         EXPECT_EQ(sent(i), busy);
     }
     EXPECT_EQ(layer.on_request(id, false, out), server_disposition::retransmitted); // INVITE again
-    EXPECT_EQ(layer.on_request(id, true, out), server_disposition::absorbed);      // ACK
+    EXPECT_EQ(layer.on_request(id, true, out), server_disposition::absorbed);       // ACK
     EXPECT_EQ(layer.get(id).state, txn_state::confirmed);
     const std::size_t n = out.size();
     advance_to(20000);
