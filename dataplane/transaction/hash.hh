@@ -10,6 +10,9 @@
 
 namespace sipedge::txn {
 
+// 64x64->128 multiplies; __extension__ keeps -Wpedantic quiet in every includer.
+__extension__ typedef unsigned __int128 hash_u128;
+
 class hasher {
 public:
     explicit hasher(std::uint64_t seed = 0x9e3779b97f4a7c15ull) : _h(seed) {}
@@ -49,7 +52,7 @@ public:
 
 private:
     void mix(std::uint64_t w) {
-        const unsigned __int128 m = static_cast<unsigned __int128>(w ^ _h) * 0x9fb21c651e98df25ull;
+        const hash_u128 m = static_cast<hash_u128>(w ^ _h) * 0x9fb21c651e98df25ull;
         _h = static_cast<std::uint64_t>(m) ^ static_cast<std::uint64_t>(m >> 64) ^ (_h >> 7);
         _h += 0x2d358dccaa6c78a5ull;
     }
@@ -104,7 +107,7 @@ public:
 
 private:
     static std::uint64_t lane(std::uint64_t w, std::uint64_t h, std::uint64_t k) {
-        const unsigned __int128 m = static_cast<unsigned __int128>(w ^ h) * k;
+        const hash_u128 m = static_cast<hash_u128>(w ^ h) * k;
         return (static_cast<std::uint64_t>(m) ^ static_cast<std::uint64_t>(m >> 64) ^ (h >> 7)) +
                0x2d358dccaa6c78a5ull;
     }
