@@ -69,7 +69,7 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
     out.max_forwards = -1;
     out.first_route = {};
     if (msg.kind() != sip::message_kind::request) {
-        out.request_uri = uri{};
+        reset(out.request_uri);
     }
     if (msg.kind() == sip::message_kind::none) {
         return value_error{parse_error_code::missing_header, "message not parsed"};

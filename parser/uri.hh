@@ -32,6 +32,9 @@ struct uri {
 };
 
 value_result<uri> parse_uri(std::string_view text);
+
+// Back to the default state (what parse_uri starts from).
+void reset(uri& u);
 // Same, into a caller-owned struct (no copy of the result on the fast path).
 sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& out);
 
