@@ -160,6 +160,44 @@ TEST(rfc3665_peer_test, flow_3_04_retransmissions_absorbed_by_a_live_proxy_1) {
     EXPECT_EQ(p.count(counter_id::txn_retransmits_sent), 6u);
 }
 
+// 3.5 Session Through a SIP ALG: sipedge as Proxy 2 behind the RFC's ALG, which
+// record-routes; Proxy 2 does not (so the ACK and BYE go from the ALG to Bob).
+TEST(rfc3665_peer_test, flow_3_05_as_proxy_2_behind_an_alg) {
+    const auto flow = load_flow("3.05_session-through-a-sip-alg.yaml");
+    ASSERT_EQ(flow.size(), 17u);
+    const endpoint alg = endpoint::ipv4(192, 0, 2, 128, 5060);
+    proxy_config cfg = proxy2_config();
+    cfg.record_route = false;
+    proxy_node p(cfg);
+    register_bob(p);
+    const invite_step f2 = send_invite(p, flow[1], alg, bob);
+    expect_equivalent("F4", f2.forwarded, flow[3], passes_credentials);
+    EXPECT_EQ(credentials(f2.forwarded), credentials(flow[1]));
+    expect_equivalent("F5", f2.trying, flow[4]);
+    const auto out6 = p.deliver(as_response_to(flow[5], f2.forwarded), bob, udp);
+    expect_equivalent("F7", only_to(out6, alg).bytes, flow[6]);
+    const auto out9 = p.deliver(as_response_to(flow[8], f2.forwarded), bob, udp);
+    expect_equivalent("F10", only_to(out9, alg).bytes, flow[9]);
+}
+
+// 3.7 Session with re-INVITE (IP Address Change): sipedge as Proxy 2, which does
+// not record-route; everything after F7 goes between Alice and Bob directly.
+TEST(rfc3665_peer_test, flow_3_07_as_proxy_2_without_record_route) {
+    const auto flow = load_flow("3.07_session-with-re-invite-ip-address-change.yaml");
+    ASSERT_EQ(flow.size(), 13u);
+    proxy_config cfg = proxy2_config();
+    cfg.record_route = false;
+    proxy_node p(cfg);
+    register_bob(p);
+    const invite_step f1 = send_invite(p, flow[0], alice, bob);
+    expect_equivalent("F2", f1.forwarded, flow[1], {.our_vias = 1});
+    expect_equivalent("F3", f1.trying, flow[2]);
+    const auto out4 = p.deliver(as_response_to(flow[3], f1.forwarded), bob, udp);
+    expect_equivalent("F5", only_to(out4, alice).bytes, flow[4]);
+    const auto out6 = p.deliver(as_response_to(flow[5], f1.forwarded), bob, udp);
+    expect_equivalent("F7", only_to(out6, alice).bytes, flow[6]);
+}
+
 // 3.6 Session via Redirect and Proxy Servers with SDP in ACK: sipedge as Proxy 3
 // (after Alice followed the redirect), over TCP.
 TEST(rfc3665_peer_test, flow_3_06_as_proxy_3) {
