@@ -51,6 +51,23 @@ bool valid_call_id(std::string_view s) {
     return sum <= 1;
 }
 
+// From/To: only the tag is needed. The one-pass path answers for the common form;
+// the general parser runs for the unusual ones (addr-spec, odd display names) and
+// gives the precise error.
+sipedge::status<parse_error_code> tag_of(std::string_view value, std::string_view& tag,
+                                         bool& has_tag) {
+    if (parse_name_addr_tag(value, tag, has_tag)) {
+        return {};
+    }
+    name_addr na;
+    if (auto r = parse_name_addr(value, na); !r) {
+        return r;
+    }
+    tag = na.tag;
+    has_tag = na.has_tag;
+    return {};
+}
+
 } // namespace
 
 value_result<message_essentials> extract_essentials(const sip::message_view& msg) {
@@ -118,25 +135,11 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
                            "CSeq method differs from the request method"};
     }
 
-    // From/To: only the tags are needed; the general parser runs only for the
-    // unusual forms (addr-spec, odd display names) and for errors.
-    const std::string_view from = *msg.first_value(header_id::from);
-    if (!parse_name_addr_tag(from, out.from_tag, out.from_has_tag)) {
-        name_addr na;
-        if (auto r = parse_name_addr(from, na); !r) {
-            return r;
-        }
-        out.from_tag = na.tag;
-        out.from_has_tag = na.has_tag;
+    if (auto r = tag_of(*msg.first_value(header_id::from), out.from_tag, out.from_has_tag); !r) {
+        return r;
     }
-    const std::string_view to = *msg.first_value(header_id::to);
-    if (!parse_name_addr_tag(to, out.to_tag, out.to_has_tag)) {
-        name_addr na;
-        if (auto r = parse_name_addr(to, na); !r) {
-            return r;
-        }
-        out.to_tag = na.tag;
-        out.to_has_tag = na.has_tag;
+    if (auto r = tag_of(*msg.first_value(header_id::to), out.to_tag, out.to_has_tag); !r) {
+        return r;
     }
 
     if (const auto mf = msg.first_value(header_id::max_forwards)) {
