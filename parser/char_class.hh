@@ -2,6 +2,7 @@
 // Character classes shared by the parser files (internal header).
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -140,10 +141,38 @@ inline bool iequal(std::string_view a, std::string_view b) {
     }
     return true;
 }
+template <typename Word>
+inline Word load_word(const char* p) {
+    Word w;
+    std::memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+// The literal's bytes [o, o + sizeof(Word)) as a Word, at compile time, in the byte
+// order a load would give.
+template <typename Word, std::size_t N>
+constexpr Word literal_word(const char (&literal)[N], std::size_t o) {
+    Word w = 0;
+    for (std::size_t k = 0; k < sizeof(Word); ++k) {
+        const auto byte = static_cast<Word>(static_cast<unsigned char>(literal[o + k]));
+        w |= static_cast<Word>(byte << (8 * (std::endian::native == std::endian::little
+                                                 ? k
+                                                 : sizeof(Word) - 1 - k)));
+    }
+    return w;
+}
+
+// Equal but for the case bit 0x20 of each byte: for letters, the same letter in
+// either case (nothing else differs from a letter in that bit alone).
+template <typename Word>
+constexpr bool same_but_case(Word x, Word y) {
+    return static_cast<Word>((x ^ y) & static_cast<Word>(0xdfdfdfdfdfdfdfdfull)) == 0;
+}
+
 // Case-insensitive equality with a literal of 1..8 letters (transport names,
-// parameter names, URI schemes), as one masked word compare: a byte may differ from
-// the literal's letter only in the case bit 0x20, and only the other case of that
-// letter does. The literal may be written in either case.
+// parameter names, URI schemes), as one or two masked word compares of loads of
+// the literal's exact size (no partial copy through memory: that would stall on
+// store forwarding). The literal may be written in either case.
 template <std::size_t N>
 inline bool iequal_letters(std::string_view s, const char (&literal)[N]) {
     constexpr std::size_t n = N - 1;
@@ -151,33 +180,54 @@ inline bool iequal_letters(std::string_view s, const char (&literal)[N]) {
     if (s.size() != n) {
         return false;
     }
-    std::uint64_t x = 0;
-    std::uint64_t y = 0;
-    std::memcpy(&x, s.data(), n);
-    std::memcpy(&y, literal, n);
-    constexpr std::uint64_t used = n == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
-    return ((x ^ y) & (0xdfdfdfdfdfdfdfdfull & used)) == 0;
+    const char* p = s.data();
+    if constexpr (n == 8) {
+        return same_but_case(load_word<std::uint64_t>(p), literal_word<std::uint64_t>(literal, 0));
+    } else if constexpr (n >= 4) {
+        return same_but_case(load_word<std::uint32_t>(p),
+                             literal_word<std::uint32_t>(literal, 0)) &&
+               same_but_case(load_word<std::uint32_t>(p + n - 4),
+                             literal_word<std::uint32_t>(literal, n - 4));
+    } else if constexpr (n >= 2) {
+        return same_but_case(load_word<std::uint16_t>(p),
+                             literal_word<std::uint16_t>(literal, 0)) &&
+               same_but_case(load_word<std::uint16_t>(p + n - 2),
+                             literal_word<std::uint16_t>(literal, n - 2));
+    } else {
+        return same_but_case(static_cast<std::uint8_t>(p[0]),
+                             static_cast<std::uint8_t>(literal[0]));
+    }
 }
 
 // Whether [p, p + n) holds a byte below 0x21 (CTL, SP; LWS included), eight bytes
 // at a time: (x - 0x21..) & ~x & 0x80.. is non-zero iff some byte is below 0x21
-// (bytes >= 0x80 never count). Existence only.
+// (bytes >= 0x80 never count). Existence only. The last partial word is read as
+// overlapping loads of real bytes (no variable-length copy).
 inline bool has_byte_below_0x21(const char* p, std::size_t n) {
     constexpr std::uint64_t ones = 0x0101010101010101ull;
     constexpr std::uint64_t highs = 0x8080808080808080ull;
-    std::uint64_t hit = 0;
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        std::uint64_t x;
-        std::memcpy(&x, p + i, 8);
-        hit |= (x - 0x21 * ones) & ~x & highs;
+    const auto below = [](std::uint64_t x) { return (x - 0x21 * ones) & ~x & highs; };
+    if (n >= 8) {
+        std::uint64_t hit = below(load_word<std::uint64_t>(p + n - 8));
+        for (std::size_t i = 0; i + 8 < n; i += 8) {
+            hit |= below(load_word<std::uint64_t>(p + i));
+        }
+        return hit != 0;
     }
-    if (i < n) {
-        std::uint64_t x = 0x6161616161616161ull; // 'a' fill: never a hit
-        std::memcpy(&x, p + i, n - i);
-        hit |= (x - 0x21 * ones) & ~x & highs;
+    std::uint64_t x;
+    if (n >= 4) {
+        x = load_word<std::uint32_t>(p) |
+            (std::uint64_t{load_word<std::uint32_t>(p + n - 4)} << 32);
+    } else if (n >= 2) {
+        const std::uint64_t pair = load_word<std::uint16_t>(p) |
+                                   (std::uint64_t{load_word<std::uint16_t>(p + n - 2)} << 16);
+        x = pair | (pair << 32);
+    } else if (n == 1) {
+        x = static_cast<std::uint8_t>(p[0]) * ones;
+    } else {
+        return false;
     }
-    return hit != 0;
+    return below(x) != 0;
 }
 
 // Decimal digits at s[i..] into n; returns the end index; sets overflow when the

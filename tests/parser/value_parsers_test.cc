@@ -319,6 +319,23 @@ TEST(char_class, iequal_letters_is_exact) {
     }
 }
 
+// The word-at-a-time control check: every length (whole words, overlapping tails,
+// short spans) and every position, against the byte-by-byte answer.
+TEST(char_class, has_byte_below_0x21_every_length_and_position) {
+    for (std::size_t n = 0; n <= 20; ++n) {
+        std::string s(n, 'a');
+        EXPECT_FALSE(detail::has_byte_below_0x21(s.data(), n)) << n;
+        for (std::size_t k = 0; k < n; ++k) {
+            for (int c : {0x00, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xa0, 0xff}) {
+                std::string t = s;
+                t[k] = static_cast<char>(c);
+                EXPECT_EQ(detail::has_byte_below_0x21(t.data(), n), c < 0x21)
+                    << n << " " << k << " " << c;
+            }
+        }
+    }
+}
+
 TEST(params, cursor) {
     param_cursor c(" ;a=1 ; b ;c=\"x;y\"");
     param p;
