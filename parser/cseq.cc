@@ -8,6 +8,14 @@ using namespace detail;
 
 value_result<cseq> parse_cseq(std::string_view value) {
     cseq out;
+    const auto s = parse_cseq(value, out);
+    if (!s) {
+        return value_error{s.error_code(), s.message()};
+    }
+    return out;
+}
+
+sipedge::status<parse_error_code> parse_cseq(std::string_view value, cseq& out) {
     std::size_t i = skip_lws(value, 0);
     const std::size_t nb = i;
     std::uint64_t n = 0;
@@ -36,7 +44,7 @@ value_result<cseq> parse_cseq(std::string_view value) {
     if (skip_lws(value, i) != value.size()) {
         return value_error{parse_error_code::trailing_garbage, "text after the CSeq method"};
     }
-    return out;
+    return {};
 }
 
 } // namespace sipedge::parser

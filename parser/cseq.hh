@@ -17,5 +17,7 @@ struct cseq {
 
 // value_out_of_range when the number does not fit 32 bits (RFC 4475 scalar02).
 value_result<cseq> parse_cseq(std::string_view value);
+// Same, into a caller-owned struct.
+sipedge::status<parse_error_code> parse_cseq(std::string_view value, cseq& out);
 
 } // namespace sipedge::parser

@@ -44,9 +44,20 @@ bool valid_call_id(std::string_view s) {
     if (s.empty() || s.front() == '@' || s.back() == '@') {
         return false;
     }
+    // Eight bytes per step into one sum; the exit test once per step keeps gcc from
+    // "vectorising" the table lookups through the stack, which is slower.
     std::uint64_t sum = 0;
-    for (char c : s) {
-        sum += call_id_weights[static_cast<std::uint8_t>(c)];
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        for (std::size_t k = 0; k < 8; ++k) {
+            sum += call_id_weights[static_cast<std::uint8_t>(s[i + k])];
+        }
+        if (sum > 1) {
+            return false;
+        }
+    }
+    for (; i < s.size(); ++i) {
+        sum += call_id_weights[static_cast<std::uint8_t>(s[i])];
     }
     return sum <= 1;
 }
@@ -125,11 +136,9 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
         return value_error{parse_error_code::invalid_value, "malformed Call-ID"};
     }
 
-    auto cs = parse_cseq(*msg.first_value(header_id::cseq));
-    if (!cs) {
-        return cs.err();
+    if (auto cs = parse_cseq(*msg.first_value(header_id::cseq), out.cseq_value); !cs) {
+        return cs;
     }
-    out.cseq_value = cs.value();
     if (msg.is_request() && out.cseq_value.method != msg.method()) {
         return value_error{parse_error_code::cseq_method_mismatch,
                            "CSeq method differs from the request method"};
