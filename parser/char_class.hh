@@ -26,6 +26,7 @@ enum : std::uint16_t {
     cc_pvalue_stop = 1024, // ends an unquoted parameter value: ; LWS " , < >
     cc_scheme = 2048,  // URI scheme characters after the first: alphanum "+" "-" "."
     cc_at = 4096,      // @
+    cc_question = 8192, // ?
 };
 
 constexpr std::array<std::uint16_t, 256> build_classes() {
@@ -82,6 +83,9 @@ constexpr std::array<std::uint16_t, 256> build_classes() {
         }
         if (c == '@') {
             v |= cc_at;
+        }
+        if (c == '?') {
+            v |= cc_question;
         }
         t[static_cast<std::size_t>(c)] = v;
     }

@@ -50,13 +50,14 @@ struct view_builder {
         h.id = hid;
         h.folded = folded;
         const auto id = static_cast<std::size_t>(hid);
-        if (v._first[id] == sip::no_header) {
-            v._first[id] = index;
+        auto& slot = v._ids[id];
+        if (slot.first == sip::no_header) {
+            slot.first = index;
         } else {
-            v._headers[v._last[id]].next_same = index;
+            v._headers[slot.last].next_same = index;
         }
-        v._last[id] = index;
-        ++v._count[id];
+        slot.last = index;
+        ++slot.count;
     }
     static void set_content_length(sip::message_view& v, std::uint32_t n) {
         v._has_content_length = true;

@@ -20,36 +20,45 @@ int hex_value(char c) {
     return -1;
 }
 
-// Every byte is a visible ASCII character and every '%' starts a valid escape.
-// Returns the error code or count_ when fine.
-parse_error_code check_chars(std::string_view s) {
+// What the character check learns on its way, so that no later pass looks again.
+struct char_scan {
+    parse_error_code error = parse_error_code::count_; // count_: fine
+    std::size_t first_at = std::string_view::npos;
+    unsigned ats = 0;
+    // First '?' after the last '@' (or in the whole text without one).
+    std::size_t question = std::string_view::npos;
+};
+
+// Every byte is a visible ASCII character and every '%' starts a valid escape;
+// '@' and '?' are noted.
+char_scan check_chars(std::string_view s) {
+    char_scan r;
     for (std::size_t i = 0; i < s.size(); ++i) {
         const std::uint16_t cls = classes_of(s[i]);
-        if ((cls & (cc_uri_stop | cc_percent)) == 0) {
+        if ((cls & (cc_uri_stop | cc_percent | cc_at | cc_question)) == 0) {
             continue;
         }
         if ((cls & cc_uri_stop) != 0) {
-            return parse_error_code::invalid_uri;
+            r.error = parse_error_code::invalid_uri;
+            return r;
+        }
+        if ((cls & cc_at) != 0) {
+            r.first_at = r.ats++ == 0 ? i : r.first_at;
+            r.question = std::string_view::npos;
+            continue;
+        }
+        if ((cls & cc_question) != 0) {
+            r.question = r.question == std::string_view::npos ? i : r.question;
+            continue;
         }
         // '%' HEXDIG HEXDIG
         if (i + 2 >= s.size() || !has_class(s[i + 1], cc_hex) || !has_class(s[i + 2], cc_hex)) {
-            return parse_error_code::invalid_escape;
+            r.error = parse_error_code::invalid_escape;
+            return r;
         }
         i += 2;
     }
-    return parse_error_code::count_;
-}
-
-bool valid_hostname(std::string_view h) {
-    if (h.empty()) {
-        return false;
-    }
-    for (char c : h) {
-        if (!has_class(c, cc_host)) {
-            return false;
-        }
-    }
-    return true;
+    return r;
 }
 
 bool valid_ipv6_reference(std::string_view h) {
@@ -111,7 +120,8 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
     if (u.opaque.empty()) {
         return value_error{parse_error_code::invalid_uri, "nothing after the URI scheme"};
     }
-    if (const auto e = check_chars(u.opaque); e != parse_error_code::count_) {
+    const char_scan scan = check_chars(u.opaque);
+    if (const auto e = scan.error; e != parse_error_code::count_) {
         return value_error{e, e == parse_error_code::invalid_escape ? "bad %-escape in URI"
                                                                     : "invalid character in URI"};
     }
@@ -145,9 +155,10 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
 
     // sip / sips. '@' cannot appear unescaped outside userinfo (RFC 3261 25.1), so
     // the first '@' separates userinfo, whatever ';' '?' ':' the user part holds.
-    const std::size_t at = rest.find('@');
+    const std::size_t at = scan.first_at;
+    std::size_t question = scan.question; // in `rest` coordinates from here on
     if (at != std::string_view::npos) {
-        if (rest.find('@', at + 1) != std::string_view::npos) {
+        if (scan.ats > 1) {
             return value_error{parse_error_code::invalid_uri, "several '@' in URI"};
         }
         const std::string_view userinfo = rest.substr(0, at);
@@ -162,6 +173,9 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
             return value_error{parse_error_code::invalid_uri, "empty user part before '@'"};
         }
         rest = rest.substr(at + 1);
+        if (question != std::string_view::npos) {
+            question -= at + 1;
+        }
     }
     std::size_t end_host = 0;
     if (!rest.empty() && rest[0] == '[') {
@@ -171,15 +185,21 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
         }
         ++end_host;
         u.host_is_ipv6 = true;
+        u.host = rest.substr(0, end_host);
+        if (!valid_ipv6_reference(u.host)) {
+            return value_error{parse_error_code::invalid_host, "malformed host"};
+        }
     } else {
-        while (end_host < rest.size() && rest[end_host] != ':' && rest[end_host] != ';' &&
-               rest[end_host] != '?') {
+        // Host characters up to ':' ';' '?' or the end, in one pass; anything else
+        // (or nothing) is a malformed host.
+        while (end_host < rest.size() && has_class(rest[end_host], cc_host)) {
             ++end_host;
         }
-    }
-    u.host = rest.substr(0, end_host);
-    if (u.host_is_ipv6 ? !valid_ipv6_reference(u.host) : !valid_hostname(u.host)) {
-        return value_error{parse_error_code::invalid_host, "malformed host"};
+        if (end_host == 0 || (end_host < rest.size() && rest[end_host] != ':' &&
+                              rest[end_host] != ';' && rest[end_host] != '?')) {
+            return value_error{parse_error_code::invalid_host, "malformed host"};
+        }
+        u.host = rest.substr(0, end_host);
     }
     std::size_t i2 = end_host;
     if (i2 < rest.size() && rest[i2] == ':') {
@@ -193,7 +213,9 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
         u.port_text = rest.substr(pb, i2 - pb);
         u.port = static_cast<std::uint16_t>(port);
     }
-    const std::size_t q = rest.find('?', i2);
+    // The first '?' after the host (host and port hold none, so it is the first
+    // after the '@').
+    const std::size_t q = question;
     if (i2 < rest.size() && rest[i2] == ';') {
         u.params = rest.substr(i2 + 1, q == std::string_view::npos ? std::string_view::npos
                                                                     : q - i2 - 1);

@@ -4,9 +4,7 @@ namespace sipedge::sip {
 
 message_view::message_view() {
     _header_count = 0;
-    _first.fill(no_header);
-    _last.fill(no_header);
-    _count.fill(0);
+    _ids.fill(no_instances);
     clear();
 }
 
@@ -15,10 +13,7 @@ void message_view::clear() {
     // per-id tables in step with _headers[0, _header_count) at every step, also
     // after a failed parse): a dozen stores instead of three whole tables.
     for (std::size_t i = 0; i < _header_count; ++i) {
-        const auto id = static_cast<std::size_t>(_headers[i].id);
-        _first[id] = no_header;
-        _last[id] = no_header;
-        _count[id] = 0;
+        _ids[static_cast<std::size_t>(_headers[i].id)] = no_instances;
     }
     _base = nullptr;
     _length = 0;

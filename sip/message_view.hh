@@ -90,9 +90,11 @@ public:
 
     // O(1): index of the first header with this id, or no_header. For
     // header_id::unknown this is the first unknown header.
-    std::uint16_t first_index(header_id id) const { return _first[static_cast<std::size_t>(id)]; }
+    std::uint16_t first_index(header_id id) const {
+        return _ids[static_cast<std::size_t>(id)].first;
+    }
     bool has(header_id id) const { return first_index(id) != no_header; }
-    std::size_t count(header_id id) const { return _count[static_cast<std::size_t>(id)]; }
+    std::size_t count(header_id id) const { return _ids[static_cast<std::size_t>(id)].count; }
     header_ref first(header_id id) const;
     std::optional<std::string_view> first_value(header_id id) const;
     // Next header with the same id after `index`, or an empty header_ref.
@@ -169,9 +171,16 @@ private:
     std::string_view _request_uri;
     std::string_view _version;
     std::string_view _reason;
-    std::array<std::uint16_t, header_id_count> _first;
-    std::array<std::uint16_t, header_id_count> _last;
-    std::array<std::uint16_t, header_id_count> _count;
+    // Per header id: first and last instance in the index, and how many. One 8-byte
+    // entry per id, so that clear() resets an id with a single store.
+    struct id_slot {
+        std::uint16_t first;
+        std::uint16_t last;
+        std::uint16_t count;
+        std::uint16_t unused;
+    };
+    static constexpr id_slot no_instances{no_header, no_header, 0, 0};
+    std::array<id_slot, header_id_count> _ids;
     std::array<header_field, capacity> _headers;
 };
 
