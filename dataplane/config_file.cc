@@ -278,10 +278,8 @@ void read_file(const toml::table& root, options& o) {
                 if (c.aor.find('@') == std::string::npos) {
                     r.fail_key("aor", "must be user@host");
                 }
-                c.binding.uri = required_text(e, r, "uri");
-                std::int64_t q = c.binding.q;
-                r.integer("q", q, 0, 1000);
-                c.binding.q = static_cast<std::int16_t>(q);
+                c.uri = required_text(e, r, "uri");
+                r.integer("q", c.q, 0, 1000);
                 o.contacts.push_back(std::move(c));
             });
         }

@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
 
     proxy::static_location location;
     for (const static_contact& c : opts.contacts) {
-        location.add(c.aor, c.binding);
+        location.add(c.aor, {c.uri, c.q});
     }
     std::unique_ptr<dispatch_mesh> mesh =
         workers > 1 ? std::make_unique<dispatch_mesh>(workers, mesh_ring_size) : nullptr;

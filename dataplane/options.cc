@@ -234,7 +234,7 @@ parse_outcome parse_options(int argc, char** argv) {
                 eq + 1 == value.size()) {
                 return fail(program, "--contact takes USER@HOST=URI");
             }
-            o.contacts.push_back({std::string(value.substr(0, eq)), {std::string(value.substr(eq + 1))}});
+            o.contacts.push_back({std::string(value.substr(0, eq)), std::string(value.substr(eq + 1))});
         } else if (arg == "--transactions") {
             if (!parse_unsigned(value, 1u << 22, v) || v < 64) {
                 return fail(program, "--transactions takes a count (64-4194304)");

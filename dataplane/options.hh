@@ -20,7 +20,8 @@ enum class hugepage_mode { automatic, required, disabled };
 // A contact known at start-up (until the registrar publishes bindings).
 struct static_contact {
     std::string aor; // "user@host"
-    proxy::contact_binding binding;
+    std::string uri; // "sip:bob@198.51.100.3:5060"
+    std::int16_t q = 1000;
 };
 
 struct options {

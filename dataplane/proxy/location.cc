@@ -28,7 +28,8 @@ void static_location::add(std::string_view aor, contact_binding binding) {
                            return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
                        });
     }
-    _table[key].push_back(std::move(binding));
+    binding.uri = _uris.emplace_back(binding.uri);
+    _table[key].push_back(binding);
 }
 
 std::span<const contact_binding> static_location::find(std::string_view aor) const {

@@ -6,6 +6,7 @@
 // snapshot type can plug in without a virtual interface.
 
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,8 +15,11 @@
 
 namespace sipedge::proxy {
 
+// A view: the text lives in the table that returned it (static_location's own
+// strings, or the control process's published snapshot) and stays valid while
+// the lookup's result is in use (for a snapshot: until the lcore's next pass).
 struct contact_binding {
-    std::string uri;     // e.g. "sip:bob@192.0.2.4:5060"
+    std::string_view uri; // e.g. "sip:bob@192.0.2.4:5060"
     std::int16_t q = 1000; // thousandths; higher is tried first (§16.6 forking by q)
 };
 
@@ -28,10 +32,11 @@ struct location_lookup {
     }
 };
 
-// In-memory table for tests and for the dataplane until the registrar exists.
+// In-memory table filled at start-up (static contacts, tests). Owns its text.
 class static_location {
 public:
-    // aor: "user@host"; the host part is lowercased here and at lookup.
+    // aor: "user@host"; the host part is lowercased here and at lookup. The
+    // binding's uri is copied.
     void add(std::string_view aor, contact_binding binding);
     std::span<const contact_binding> find(std::string_view aor) const;
     location_lookup lookup() const { return {this, &static_location::thunk}; }
@@ -46,6 +51,7 @@ private:
     };
     std::unordered_map<std::string, std::vector<contact_binding>, string_hash, std::equal_to<>>
         _table;
+    std::deque<std::string> _uris; // what the bindings' views point into (stable addresses)
 };
 
 // "user@host" with the host lowercased, into buf (capacity >= user + host + 1);

@@ -229,7 +229,7 @@ TEST(options, worker_lists_are_checked) {
                            "bob@example.com=sip:bob@198.51.100.3"});
     ASSERT_TRUE(r.opts) << r.message;
     EXPECT_EQ(r.opts->proxy.routes.at(0).next_hop.port, 5080);
-    EXPECT_EQ(r.opts->contacts.at(0).binding.uri, "sip:bob@198.51.100.3");
+    EXPECT_EQ(r.opts->contacts.at(0).uri, "sip:bob@198.51.100.3");
 }
 
 TEST(eal_setup, lcores_beyond_the_cpus_share_them) {
