@@ -154,6 +154,7 @@ const toml::table& table_at(const toml::node& n, const std::string& key) {
 void read_dataplane(const toml::table& t, options& o) {
     table_reader r(t, "dataplane.");
     r.text("instance", o.instance);
+    r.text("control_link", o.control_link);
     r.text("port", o.port_device);
     if (const toml::node* n = r.get("address")) {
         if (!n->is_string()) {

@@ -5,6 +5,7 @@
 // shuts down cleanly on SIGINT/SIGTERM.
 
 #include "common/counters.hh"
+#include "common/ipc/link.hh"
 #include "dataplane/dispatch.hh"
 #include "dataplane/eal_setup.hh"
 #include "dataplane/io/port.hh"
@@ -128,6 +129,20 @@ int main(int argc, char** argv) {
     for (const static_contact& c : opts.contacts) {
         location.add(c.aor, {c.uri, c.q});
     }
+    std::unique_ptr<ipc::dataplane_link> link;
+    if (!opts.control_link.empty()) {
+        auto created = ipc::dataplane_link::create(opts.control_link, workers);
+        if (!created) {
+            std::fprintf(stderr, "sipedge: control link %s: %s\n", opts.control_link.c_str(),
+                         created.message());
+            close_port(port.value());
+            rte_eal_cleanup();
+            return 1;
+        }
+        link = std::move(created).value();
+        std::printf("sipedge: control link %s ready for sipedge-control\n",
+                    opts.control_link.c_str());
+    }
     std::unique_ptr<dispatch_mesh> mesh =
         workers > 1 ? std::make_unique<dispatch_mesh>(workers, mesh_ring_size) : nullptr;
 
@@ -154,6 +169,7 @@ int main(int argc, char** argv) {
         ss.location = location.lookup();
         ss.lcore_index = w;
         ss.mesh = mesh.get();
+        ss.link = link.get();
         ss.tsc_hz = rte_get_tsc_hz();
         ss.start_tsc = start_tsc;
         auto stage = sip_stage::create(ss, *counters[w]);

@@ -77,6 +77,9 @@ std::string usage_text(const char* program) {
            "  --config FILE          read settings from FILE first\n"
            "  --instance NAME        name of this dataplane (DPDK file prefix; telemetry at\n"
            "                         /var/run/dpdk/NAME/dpdk_telemetry.v2; default sipedge)\n"
+           "  --control-link PATH    shared-memory link to sipedge-control (e.g. /dev/shm/sipedge):\n"
+           "                         REGISTERs for our domains go to control, registered\n"
+           "                         contacts come back (default: none)\n"
            "  --port DEVICE          the port: a DPDK virtual device (net_tap0,iface=dtap0) or\n"
            "                         the PCI address of a NIC bound to vfio-pci (0000:3b:00.0)\n"
            "  --ip ADDR              IPv4 address the dataplane answers on (ARP, ICMP, SIP)\n"
@@ -173,7 +176,7 @@ parse_outcome parse_options(int argc, char** argv) {
         }
         // Every other option takes exactly one value.
         static constexpr const char* with_value[] = {
-            "--config",  "--instance", "--port",         "--ip",           "--sip-port",     "--main-lcore",
+            "--config",  "--instance", "--control-link", "--port",         "--ip",           "--sip-port",     "--main-lcore",
             "--workers", "--worker-lcore", "--record-route", "--domain",       "--route",
             "--contact", "--transactions", "--hugepages",    "--memory",       "--stats-interval",
             "--log-level"};
@@ -191,6 +194,8 @@ parse_outcome parse_options(int argc, char** argv) {
         unsigned v = 0;
         if (arg == "--config") {
             // Read above.
+        } else if (arg == "--control-link") {
+            o.control_link = value;
         } else if (arg == "--instance") {
             o.instance = value;
         } else if (arg == "--port") {

@@ -29,6 +29,9 @@ struct options {
     // DPDK --file-prefix: names the runtime directory /var/run/dpdk/<instance>,
     // where the telemetry socket lives; distinct per process on one machine.
     std::string instance = "sipedge";
+    // Shared-memory file of the link to sipedge-control; empty: run without it
+    // (REGISTERs are then proxied like any request).
+    std::string control_link;
     std::string port_device;         // DPDK vdev spec, e.g. "net_tap0,iface=dtap0"
     std::uint32_t ipv4_address = 0;  // our address, network byte order
     std::uint16_t sip_port = 5060;   // UDP port we listen on

@@ -4,6 +4,8 @@
 #include "dataplane/net/udp_output.hh"
 
 #include <array>
+#include <string>
+#include <vector>
 #include <cstring>
 #include <rte_byteorder.h>
 
@@ -19,6 +21,15 @@ constexpr std::size_t drain_batch = 32;
 txn::endpoint endpoint_of(rte_be32_t ip, rte_be16_t port) {
     txn::endpoint e = txn::endpoint::ipv4(rte_be_to_cpu_32(ip), rte_be_to_cpu_16(port));
     return e;
+}
+
+// A REGISTER is for control when its Request-URI names one of our domains or
+// this proxy itself (RFC 3261 §10.2: UAs may send it to the proxy's address).
+std::vector<std::string> register_hosts(const proxy::proxy_config& p) {
+    std::vector<std::string> hosts = p.domains;
+    hosts.push_back(p.host);
+    hosts.insert(hosts.end(), p.aliases.begin(), p.aliases.end());
+    return hosts;
 }
 
 } // namespace
@@ -55,9 +66,15 @@ sip_stage::sip_stage(const settings& s, counter_block& counters, timer::timer_wh
     if (_tsc_per_tick == 0) {
         _tsc_per_tick = 1;
     }
+    proxy::location_lookup location = _settings.location;
+    if (_settings.link != nullptr) {
+        _control = std::make_unique<control_port>(
+            *_settings.link, static_cast<std::uint16_t>(_settings.lcore_index), _settings.location,
+            register_hosts(_settings.proxy), _counters);
+        location = _control->lookup();
+    }
     // The core keeps a reference to its configuration: ours lives as long as it.
-    _core = std::make_unique<proxy::proxy_core>(_settings.proxy, _settings.location, _wheel,
-                                                _counters);
+    _core = std::make_unique<proxy::proxy_core>(_settings.proxy, location, _wheel, _counters);
 }
 
 void sip_stage::on_datagram(packet_context& ctx, rte_mbuf* m, const udp_delivery& where) {
@@ -153,14 +170,30 @@ void sip_stage::process(packet_context& ctx, rte_mbuf* m, const udp_delivery& wh
         readable = length + parser::parser_padding;
         _counters.add(counter_id::sip_copied_for_parsing);
     }
-    _core->on_message({{bytes, length}, readable, endpoint_of(where.src_ip, where.src_port),
-                       txn::transport::udp},
-                      _out);
+    const txn::endpoint source = endpoint_of(where.src_ip, where.src_port);
+    if (_control != nullptr &&
+        _control->take_register({bytes, length}, source,
+                                endpoint_of(ctx.ifc.ipv4, ctx.ifc.sip_port))) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    _core->on_message({{bytes, length}, readable, source, txn::transport::udp}, _out);
     rte_pktmbuf_free(m);
     transmit(ctx);
 }
 
 void sip_stage::on_pass(packet_context& ctx) {
+    if (_control != nullptr) {
+        _control->begin_pass();
+        _control->drain(drain_batch, [&](std::string_view bytes, const txn::endpoint& to) {
+            rte_be32_t ip;
+            std::memcpy(&ip, to.addr.data() + 12, sizeof ip);
+            if (!to.is_ipv4() ||
+                !udp_send(ctx, ip, rte_cpu_to_be_16(to.port), {bytes.data(), bytes.size()})) {
+                _counters.add(counter_id::drop_sip_transport_unavailable);
+            }
+        });
+    }
     const timer::tick_t now = (ctx.now_tsc - _settings.start_tsc) / _tsc_per_tick;
     _core->on_tick(now, _out);
     if (!_out.empty()) {

@@ -10,6 +10,8 @@
 // Everything is preallocated at start-up; nothing here allocates per message.
 
 #include "common/result.hh"
+#include "common/ipc/link.hh"
+#include "dataplane/control_port.hh"
 #include "dataplane/dispatch.hh"
 #include "dataplane/net/packet_context.hh"
 #include "dataplane/proxy/proxy_core.hh"
@@ -30,6 +32,7 @@ public:
         proxy::location_lookup location;    // read-only while the loops run
         unsigned lcore_index = 0;           // 0..lcores-1: this lcore's place in the mesh
         dispatch_mesh* mesh = nullptr;      // null or one lcore: no hand-over
+        ipc::dataplane_link* link = nullptr; // null: no sipedge-control (REGISTERs are proxied)
         std::uint64_t tsc_hz = 0;
         std::uint64_t start_tsc = 0;
     };
@@ -58,6 +61,7 @@ private:
     settings _settings;
     counter_block& _counters;
     timer::timer_wheel _wheel;
+    std::unique_ptr<control_port> _control; // null without sipedge-control
     std::unique_ptr<proxy::proxy_core> _core;
     std::uint64_t _tsc_per_tick;
     // Dispatch only needs the message's identity: a view parsed here, then the

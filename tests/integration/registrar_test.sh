@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Integration (issue 7): sipedge with sipedge-control attached over the shared-
+# memory link, in the lab. A sipp UA registers alice@example.com with digest
+# (401, then 200 with its Contact); a wrong password never gets a binding;
+# sipedgectl shows the binding; sipp calls to sip:alice@example.com through
+# sipedge reach the sipp UAS at the registered contact; an AOR nobody
+# registered is answered 404/480 and reaches no one.
+#
+# usage: registrar_test.sh SIPEDGE SCRIPTS_DIR SIPEDGE_CONTROL SIPEDGECTL
+set -euo pipefail
+sipedge=${1:?sipedge binary}
+scripts=${2:?scripts dir}
+control_bin=${3:?sipedge-control binary}
+ctl_bin=${4:?sipedgectl binary}
+TEST_NAME="registrar"
+source "$(dirname "$0")/sip_lab.sh"
+
+ctl() { "$ctl_bin" --socket "$lab_dir/control.sock" "$@"; }
+cfg="$lab_dir/sipedge.toml"
+cat >"$cfg" <<TOML
+[control]
+socket = "$lab_dir/control.sock"
+shm = "$lab_dir/link"
+sqlite = "$lab_dir/location.sqlite"
+nonce_secret = "integration-test-secret-0123456789"
+
+[registrar]
+min_expires = 60
+max_contacts = 5
+
+[[domains]]
+name = "example.com"
+
+[auth]
+register = true
+invite = false
+algorithms = ["MD5"]   # sipp's [authentication] speaks MD5 only
+TOML
+
+start_sipedge --workers 1 --domain example.com --control-link "$lab_dir/link"
+"$control_bin" --config "$cfg" >"$lab_dir/control.out" 2>&1 &
+control_pid=$!
+trap 'kill -TERM $control_pid 2>/dev/null || true; lab_cleanup' EXIT
+for _ in $(seq 1 100); do
+    ctl status >/dev/null 2>&1 && break
+    sleep 0.1
+done
+ctl status >/dev/null || fail "sipedge-control did not come up: $(cat "$lab_dir/control.out")"
+printf 'alice-secret\n' | ctl users add alice@example.com >/dev/null || fail "users add alice failed"
+printf 'bob-secret\n' | ctl users add bob@example.com >/dev/null || fail "users add bob failed"
+
+# REGISTER, 401, REGISTER with credentials, then the expected final status.
+register_scenario() { # USER PASSWORD FINAL_STATUS
+    cat <<XML
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="register with digest">
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+Max-Forwards: 70
+From: <sip:$1@example.com>;tag=[call_number]reg
+To: <sip:$1@example.com>
+Call-ID: [call_id]
+CSeq: 1 REGISTER
+Contact: <sip:$1@$UAS_IP:5060>
+Expires: 600
+Content-Length: 0
+
+]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+Max-Forwards: 70
+From: <sip:$1@example.com>;tag=[call_number]reg
+To: <sip:$1@example.com>
+Call-ID: [call_id]
+CSeq: 2 REGISTER
+Contact: <sip:$1@$UAS_IP:5060>
+[authentication username=$1 password=$2]
+Expires: 600
+Content-Length: 0
+
+]]></send>
+  <recv response="$3"/>
+</scenario>
+XML
+}
+register() { # USER PASSWORD FINAL_STATUS
+    register_scenario "$@" >"$lab_dir/register_$1.xml"
+    (cd "$lab_dir" && in_lab timeout 60 sipp "$DP_IP:5060" -i "$UAS_IP" -p 5070 -m 1 -nostdin \
+        -sf "$lab_dir/register_$1.xml" -timeout 30 -timeout_error -trace_msg -message_file "$lab_dir/register_$1_msgs.log" \
+        -trace_err -error_file "$lab_dir/register_$1_errors.log" >"$lab_dir/register_$1.out" 2>&1)
+}
+register alice alice-secret 200 || fail "alice's REGISTER with digest did not end in 200"
+register bob wrong-password 401 || fail "bob's REGISTER with a wrong password was not refused with 401"
+
+regs=$(ctl --json registrations)
+echo "$TEST_NAME: registrations: $regs"
+echo "$regs" | grep -q "sip:alice@$UAS_IP:5060" || fail "alice's contact is not listed"
+echo "$regs" | grep -q "bob@example.com" && fail "bob got a binding with a wrong password"
+
+# Calls to the AOR: sipp's built-in uac with the Request-URI and To of alice@example.com.
+derive_uac() { # AOR-USER
+    { sipp -sd uac || true; } | sed -e "s/sip:\[service\]@\[remote_ip\]:\[remote_port\]/sip:$1@example.com/g"
+}
+derive_uac alice >"$lab_dir/uac_alice.xml"
+grep -q "sip:alice@example.com" "$lab_dir/uac_alice.xml" || fail "could not derive the uac scenario"
+start_uas
+run_uac 100 20 -sf "$lab_dir/uac_alice.xml"
+echo "$TEST_NAME: calls to alice@example.com: $uac_ok successful, $uac_failed failed"
+[ "$uac_ok" = "100" ] || fail "calls to the registered AOR: $uac_ok of 100 succeeded"
+
+# Nobody registered carol: the call must fail with 404 or 480 from sipedge.
+derive_uac carol >"$lab_dir/uac_carol.xml"
+run_uac 1 1 -sf "$lab_dir/uac_carol.xml" -trace_msg -message_file "$lab_dir/carol_msgs.log"
+[ "$uac_ok" = "0" ] || fail "a call to an unregistered AOR succeeded"
+grep -qE "SIP/2.0 (404|480)" "$lab_dir/carol_msgs.log" || fail "no 404/480 for the unregistered AOR"
+stop_uas
+stop_sipedge
+
+to_control=$(counter sip_to_control)
+from_control=$(counter sip_from_control)
+echo "$TEST_NAME: sipedge: $to_control REGISTERs to control, $from_control answers from control"
+[ "$to_control" -ge 4 ] || fail "only $to_control REGISTERs reached control"
+[ "$from_control" -ge 4 ] || fail "only $from_control answers came back from control"
+echo "$TEST_NAME: PASS"
