@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
                  daemon.bindings().binding_count());
 
     bool was_attached = false;
+    std::uint64_t attaches_seen = 0;
     int idle_wait_ms = 1;
     while (!stop_requested.load()) {
         const std::int64_t now = std::time(nullptr);
@@ -146,8 +147,11 @@ int main(int argc, char** argv) {
         // Busy rings: poll again at once; idle: sleep in poll() up to 1 ms (the
         // REGISTER latency bound) — control owns no dataplane core.
         idle_wait_ms = handled != 0 ? 0 : 1;
-        if (daemon.attached() != was_attached) {
+        // Attach count too: a restarted dataplane is detached and re-attached
+        // within one poll, so attached() alone never shows the change.
+        if (daemon.attached() != was_attached || daemon.stats().attaches != attaches_seen) {
             was_attached = daemon.attached();
+            attaches_seen = daemon.stats().attaches;
             std::fprintf(stderr, "sipedge-control: %s the dataplane link %s\n",
                          was_attached ? "attached to" : "lost", cfg.config.shm_path.c_str());
         }

@@ -549,6 +549,12 @@ publish_result control_link::publish_credentials(const credential_table_builder&
 }
 
 bool control_link::dataplane_replaced() const {
+    // The file we mapped was unlinked (the dataplane stopped): replaced even when
+    // a new file at the path got the same inode number, which file systems reuse.
+    struct stat mapped {};
+    if (_m.fd() >= 0 && ::fstat(_m.fd(), &mapped) == 0 && mapped.st_nlink == 0) {
+        return true;
+    }
     struct stat st {};
     if (::stat(_path.c_str(), &st) != 0) {
         return true;

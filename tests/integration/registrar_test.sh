@@ -4,7 +4,8 @@
 # (401, then 200 with its Contact); a wrong password never gets a binding;
 # sipedgectl shows the binding; sipp calls to sip:alice@example.com through
 # sipedge reach the sipp UAS at the registered contact; an AOR nobody
-# registered is answered 404/480 and reaches no one.
+# registered is answered 404/480 and reaches no one; calls keep routing while
+# control is down, after control restarts, and after the dataplane restarts.
 #
 # usage: registrar_test.sh SIPEDGE SCRIPTS_DIR SIPEDGE_CONTROL SIPEDGECTL
 set -euo pipefail
@@ -116,11 +117,51 @@ derive_uac carol >"$lab_dir/uac_carol.xml"
 run_uac 1 1 -sf "$lab_dir/uac_carol.xml" -trace_msg -message_file "$lab_dir/carol_msgs.log"
 [ "$uac_ok" = "0" ] || fail "a call to an unregistered AOR succeeded"
 grep -qE "SIP/2.0 (404|480)" "$lab_dir/carol_msgs.log" || fail "no 404/480 for the unregistered AOR"
+
+# Restarts: control goes away (the dataplane keeps routing to known contacts),
+# comes back (bindings from SQLite), then the dataplane restarts (control
+# re-attaches to the new link file and republishes).
+start_control() {
+    "$control_bin" --config "$cfg" >>"$lab_dir/control.out" 2>&1 &
+    control_pid=$!
+    for _ in $(seq 1 100); do
+        ctl status >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    fail "sipedge-control did not come back: $(tail -5 "$lab_dir/control.out")"
+}
+kill -TERM "$control_pid"
+wait "$control_pid" || fail "sipedge-control did not exit cleanly"
+run_uac 20 20 -sf "$lab_dir/uac_alice.xml"
+[ "$uac_ok" = "20" ] || fail "with control down, $uac_ok of 20 calls to alice succeeded"
+start_control
+ctl --json registrations | grep -q "sip:alice@$UAS_IP:5060" || fail "alice's binding did not survive the control restart"
+stop_uas
+stop_sipedge
+first_to_control=$(counter sip_to_control)
+first_from_control=$(counter sip_from_control)
+cp "$dp_log" "$lab_dir/sipedge-first.log"
+
+start_sipedge --workers 1 --domain example.com --control-link "$lab_dir/link"
+start_uas
+attached=0
+for _ in $(seq 1 200); do # control re-checks the link file once a second
+    if [ "$(grep -c "attached to the dataplane link" "$lab_dir/control.out")" -ge 3 ]; then
+        attached=1
+        break
+    fi
+    sleep 0.1
+done
+[ "$attached" -eq 1 ] || fail "sipedge-control did not re-attach to the restarted dataplane"
+sleep 1 # one publication interval and a pass of the lcore
+run_uac 20 20 -sf "$lab_dir/uac_alice.xml"
+[ "$uac_ok" = "20" ] || fail "after the dataplane restart, $uac_ok of 20 calls to alice succeeded"
 stop_uas
 stop_sipedge
 
-to_control=$(counter sip_to_control)
-from_control=$(counter sip_from_control)
+# REGISTERs went through the first dataplane only.
+to_control=$first_to_control
+from_control=$first_from_control
 echo "$TEST_NAME: sipedge: $to_control REGISTERs to control, $from_control answers from control"
 [ "$to_control" -ge 4 ] || fail "only $to_control REGISTERs reached control"
 [ "$from_control" -ge 4 ] || fail "only $from_control answers came back from control"
