@@ -151,17 +151,62 @@ const toml::table& table_at(const toml::node& n, const std::string& key) {
     return *t;
 }
 
+// The keys of one port: device (or "port" in the one-port shorthand), address
+// "A.B.C.D[/N]" and gateway.
+void read_port_keys(table_reader& r, std::string_view device_key, port_spec& p) {
+    r.text(device_key, p.device);
+    if (const toml::node* n = r.get("address")) {
+        if (!n->is_string() || !parse_address_prefix(*n->value<std::string>(), p)) {
+            r.fail_key("address", "must be an IPv4 address, \"A.B.C.D\" or \"A.B.C.D/N\"");
+        }
+    }
+    if (const toml::node* n = r.get("gateway")) {
+        if (!n->is_string()) {
+            r.fail_key("gateway", "must be a string");
+        }
+        p.gateway = ipv4_of(r, "gateway", *n->value<std::string>());
+    }
+}
+
+// Either one port (port, address, gateway in [dataplane]) or [[dataplane.ports]].
+void read_port(table_reader& r, options& o) {
+    port_spec single;
+    read_port_keys(r, "port", single);
+    const toml::node* list = r.get("ports");
+    if (list == nullptr) {
+        if (!single.device.empty() || single.ipv4 != 0) {
+            o.ports = {single};
+        }
+        return;
+    }
+    const toml::array* a = list->as_array();
+    if (a == nullptr || a->empty() || !a->is_array_of_tables()) {
+        r.fail_key("ports", "must be a non-empty array of tables ([[dataplane.ports]])");
+    }
+    if (!single.device.empty() || single.ipv4 != 0 || single.gateway != 0) {
+        r.fail_key("ports", "give either port/address/gateway or [[dataplane.ports]], not both");
+    }
+    o.ports.clear();
+    for (std::size_t i = 0; i < a->size(); ++i) {
+        table_reader pr(*(*a)[i].as_table(), r.name("ports[" + std::to_string(i) + "]."));
+        port_spec p;
+        read_port_keys(pr, "device", p);
+        if (p.device.empty()) {
+            pr.fail_key("device", "is required");
+        }
+        if (p.ipv4 == 0) {
+            pr.fail_key("address", "is required");
+        }
+        pr.reject_unknown();
+        o.ports.push_back(std::move(p));
+    }
+}
+
 void read_dataplane(const toml::table& t, options& o) {
     table_reader r(t, "dataplane.");
     r.text("instance", o.instance);
     r.text("control_link", o.control_link);
-    r.text("port", o.port_device);
-    if (const toml::node* n = r.get("address")) {
-        if (!n->is_string()) {
-            r.fail_key("address", "must be a string");
-        }
-        o.ipv4_address = ipv4_of(r, "address", *n->value<std::string>());
-    }
+    read_port(r, o);
     r.integer("sip_port", o.sip_port, 1, 65535);
     r.integer("mtu", o.mtu, 576, 9000);
     r.integer("main_lcore", o.main_lcore, 0, 1023);

@@ -25,6 +25,7 @@ struct dispatched_datagram {
 struct learnt_neighbour {
     rte_be32_t ip;
     rte_ether_addr mac;
+    std::uint8_t port_index; // the port whose link it is on
 };
 
 class dispatch_mesh {

@@ -85,10 +85,18 @@ eal_plan plan_eal(const options& o, const hugepage_info& huge, const char* progr
               o.log_level};
     // A PCI address (0000:3b:00.0) names a physical port bound to vfio-pci;
     // anything else is a virtual device spec (net_tap0,iface=...).
-    if (is_pci_address(o.port_device)) {
-        p.args.insert(p.args.end(), {"-a", o.port_device});
-    } else {
-        p.args.insert(p.args.end(), {"--no-pci", "--vdev", o.port_device});
+    // PCI is probed only for the ports listed (-a); none listed: no PCI at all.
+    bool any_pci = false;
+    for (const port_spec& port : o.ports) {
+        if (is_pci_address(port.device)) {
+            p.args.insert(p.args.end(), {"-a", port.device});
+            any_pci = true;
+        } else {
+            p.args.insert(p.args.end(), {"--vdev", port.device});
+        }
+    }
+    if (!any_pci) {
+        p.args.emplace_back("--no-pci");
     }
     // Enough for the mbuf pool and the port's rings with headroom.
     const unsigned long needed_mb = 64;

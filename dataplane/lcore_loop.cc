@@ -7,6 +7,8 @@
 #include "dataplane/sip_stage.hh"
 
 #include <array>
+#include <memory>
+#include <optional>
 #include <rte_cycles.h>
 #include <rte_prefetch.h>
 
@@ -40,19 +42,27 @@ void expire_arp(packet_context& packet) {
 
 int lcore_loop(void* arg) {
     lcore_context& ctx = *static_cast<lcore_context*>(arg);
-    packet_context& packet = ctx.packet;
-    counter_block& counters = *packet.counters;
+    const unsigned ports = ctx.port_count;
+    counter_block& counters = *ctx.packets[0].counters;
 
-    // The TX buffer lives in this lcore's stack frame: staged packets never
-    // outlive the loop, which flushes before returning.
-    alignas(RTE_CACHE_LINE_SIZE) std::array<std::uint8_t, RTE_ETH_TX_BUFFER_SIZE(burst_size)>
-        tx_storage{};
-    auto* tx_buffer = reinterpret_cast<rte_eth_dev_tx_buffer*>(tx_storage.data());
-    rte_eth_tx_buffer_init(tx_buffer, burst_size);
-    tx_stage tx(ctx.port_id, ctx.tx_queue, tx_buffer, counters);
-    packet.tx = &tx;
-    arp_cache arp(arp_cache::config{}, rte_get_tsc_hz());
-    packet.arp = &arp;
+    // TX buffers and ARP caches per port, made before the loop starts. The TX
+    // buffers live in this lcore's stack frame: staged packets never outlive
+    // the loop, which flushes before returning.
+    using tx_storage_t = std::array<std::uint8_t, RTE_ETH_TX_BUFFER_SIZE(burst_size)>;
+    alignas(RTE_CACHE_LINE_SIZE) std::array<tx_storage_t, max_local_ports> tx_storage{};
+    std::array<std::optional<tx_stage>, max_local_ports> tx;
+    std::array<std::unique_ptr<arp_cache>, max_local_ports> arp;
+    for (unsigned p = 0; p < ports; ++p) {
+        auto* buffer = reinterpret_cast<rte_eth_dev_tx_buffer*>(tx_storage[p].data());
+        rte_eth_tx_buffer_init(buffer, burst_size);
+        tx[p].emplace(ctx.ports[p].port_id, ctx.ports[p].tx_queue, buffer, counters);
+        arp[p] = std::make_unique<arp_cache>(arp_cache::config{}, rte_get_tsc_hz());
+        ctx.packets[p].tx = &*tx[p];
+        ctx.packets[p].arp = arp[p].get();
+    }
+    if (ctx.sip != nullptr) {
+        ctx.sip->bind_ports({ctx.packets.data(), ports});
+    }
 
     const std::uint64_t drain_tsc = (rte_get_tsc_hz() + 1'000'000 - 1) / 1'000'000 * tx_drain_us;
     const std::uint64_t arp_tsc = rte_get_tsc_hz() / 1000 * arp_expire_ms;
@@ -62,67 +72,80 @@ int lcore_loop(void* arg) {
 
     while (!ctx.stop->load(std::memory_order_relaxed)) {
         const std::uint64_t pass_start = rte_rdtsc();
-        packet.now_tsc = pass_start;
+        for (unsigned p = 0; p < ports; ++p) {
+            ctx.packets[p].now_tsc = pass_start;
+        }
         if (pass_start - last_drain > drain_tsc) [[unlikely]] {
-            tx.flush();
+            for (unsigned p = 0; p < ports; ++p) {
+                tx[p]->flush();
+            }
             last_drain = pass_start;
         }
         if (pass_start - last_arp > arp_tsc) [[unlikely]] {
-            expire_arp(packet);
+            for (unsigned p = 0; p < ports; ++p) {
+                expire_arp(ctx.packets[p]);
+            }
             last_arp = pass_start;
         }
 
         const std::uint64_t handed_over = counters.get(counter_id::sip_dispatched_in);
         if (ctx.sip != nullptr) {
-            ctx.sip->drain_mesh(packet);
+            ctx.sip->drain_mesh();
         }
-        const std::uint16_t n =
-            rte_eth_rx_burst(ctx.port_id, ctx.rx_queue, pkts.data(), burst_size);
-        counters.add(counter_id::rx_packets, n);
-        for (unsigned i = 0; i < n && i < prefetch_ahead; ++i) {
-            rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
-        }
-        for (unsigned i = 0; i < n; ++i) {
-            if (i + prefetch_ahead < n) {
-                rte_prefetch0(rte_pktmbuf_mtod(pkts[i + prefetch_ahead], void*));
+        unsigned received = 0;
+        for (unsigned p = 0; p < ports; ++p) {
+            packet_context& packet = ctx.packets[p];
+            const std::uint16_t n = rte_eth_rx_burst(ctx.ports[p].port_id, ctx.ports[p].rx_queue,
+                                                     pkts.data(), burst_size);
+            received += n;
+            counters.add(counter_id::rx_packets, n);
+            for (unsigned i = 0; i < n && i < prefetch_ahead; ++i) {
+                rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
             }
-            rte_mbuf* m = pkts[i];
-            counters.add(counter_id::rx_bytes, rte_pktmbuf_pkt_len(m));
-            udp_delivery datagram;
-            switch (ether_input(m, packet, datagram)) {
-            case verdict::transmit:
-                tx.send(m);
-                break;
-            case verdict::deliver_udp:
-                if (ctx.sip != nullptr) {
-                    ctx.sip->on_datagram(packet, m, datagram);
-                } else {
-                    counters.add(counter_id::drop_sip_no_stage);
-                    rte_pktmbuf_free(m);
+            for (unsigned i = 0; i < n; ++i) {
+                if (i + prefetch_ahead < n) {
+                    rte_prefetch0(rte_pktmbuf_mtod(pkts[i + prefetch_ahead], void*));
                 }
-                break;
-            case verdict::consumed:
-                break;
-            case verdict::drop:
-                rte_pktmbuf_free(m);
-                break;
+                rte_mbuf* m = pkts[i];
+                counters.add(counter_id::rx_bytes, rte_pktmbuf_pkt_len(m));
+                udp_delivery datagram;
+                switch (ether_input(m, packet, datagram)) {
+                case verdict::transmit:
+                    packet.tx->send(m);
+                    break;
+                case verdict::deliver_udp:
+                    if (ctx.sip != nullptr) {
+                        ctx.sip->on_datagram(m, datagram);
+                    } else {
+                        counters.add(counter_id::drop_sip_no_stage);
+                        rte_pktmbuf_free(m);
+                    }
+                    break;
+                case verdict::consumed:
+                    break;
+                case verdict::drop:
+                    rte_pktmbuf_free(m);
+                    break;
+                }
             }
-        }
-        if (n > 0 && packet.reassembly != nullptr) {
-            packet.reassembly->flush(counters);
+            if (n > 0 && packet.reassembly != nullptr) {
+                packet.reassembly->flush(counters);
+            }
         }
         if (ctx.sip != nullptr) {
-            ctx.sip->on_pass(packet);
+            ctx.sip->on_pass();
         }
-        if (n == 0 && counters.get(counter_id::sip_dispatched_in) == handed_over) {
+        if (received == 0 && counters.get(counter_id::sip_dispatched_in) == handed_over) {
             counters.add(counter_id::loop_idle_cycles, rte_rdtsc() - pass_start);
             continue;
         }
         counters.add(counter_id::loop_busy_cycles, rte_rdtsc() - pass_start);
     }
-    tx.flush();
-    packet.tx = nullptr;
-    packet.arp = nullptr; // the cache frees what still waits when it goes out of scope
+    for (unsigned p = 0; p < ports; ++p) {
+        tx[p]->flush();
+        ctx.packets[p].tx = nullptr;
+        ctx.packets[p].arp = nullptr; // the cache frees what still waits when it goes
+    }
     return 0;
 }
 

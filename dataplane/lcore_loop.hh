@@ -2,12 +2,15 @@
 // The per-lcore polling loop (STYLE.md, l2fwd/l3fwd shape): burst RX, prefetch
 // ahead, handle each packet to a verdict, hand SIP datagrams to the SIP stage
 // (parse, dispatch, transactions, proxy), advance the timer wheel once per pass,
-// stage TX and flush it on size or on a TSC deadline. The lcore owns everything
-// it touches; other lcores reach it only through SPSC rings. No locks.
+// stage TX and flush it on size or on a TSC deadline. With several ports the
+// lcore polls its RX queue of each in turn and sends on its TX queue of each.
+// The lcore owns everything it touches; other lcores reach it only through
+// SPSC rings. No locks.
 
 #include "common/counters.hh"
 #include "dataplane/net/packet_context.hh"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <rte_ethdev.h>
@@ -16,11 +19,19 @@ namespace sipedge::dataplane {
 
 class sip_stage;
 
-struct lcore_context {
+// This lcore's queues on one port.
+struct port_queues {
     std::uint16_t port_id = 0;
     std::uint16_t rx_queue = 0;
     std::uint16_t tx_queue = 0;
-    packet_context packet;                   // counters inside: owned here, read by others
+};
+
+struct lcore_context {
+    unsigned port_count = 1;
+    std::array<port_queues, max_local_ports> ports{};
+    // One per port (its interface, ARP cache and TX); counters, reassembly table
+    // and pool are this lcore's, the same in each. Counters are read by others.
+    std::array<packet_context, max_local_ports> packets{};
     sip_stage* sip = nullptr;                // null: SIP datagrams are dropped, counted
     const std::atomic<bool>* stop = nullptr; // set by the signal handler
 };

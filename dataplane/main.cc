@@ -1,5 +1,5 @@
 // sipedge: the DPDK dataplane process. Reads its settings (file and command
-// line), starts EAL with or without hugepages, opens the port with one RX/TX
+// line), starts EAL with or without hugepages, opens each port with one RX/TX
 // queue pair per worker lcore, runs a polling loop with its own SIP stage on
 // each worker and housekeeping (signals, stats, telemetry) on the main lcore;
 // shuts down cleanly on SIGINT/SIGTERM.
@@ -86,39 +86,62 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    static_assert(max_ports == max_local_ports);
     const unsigned workers = static_cast<unsigned>(opts.worker_lcores.size());
-    // Pool: every RX and TX descriptor, each lcore's cache and bursts, mbufs in
-    // hand-over rings, reassembly and ARP holds, with headroom for bursts of
-    // originated packets.
+    const unsigned nports = static_cast<unsigned>(opts.ports.size());
+    // Pool: every RX and TX descriptor of every port, each lcore's cache and
+    // bursts, mbufs in hand-over rings, reassembly and ARP holds, with headroom
+    // for bursts of originated packets.
     constexpr std::size_t mesh_ring_size = 1024;
     port_config pcfg;
     pcfg.queues = static_cast<std::uint16_t>(workers);
     pcfg.rx_descriptors = opts.rx_descriptors;
     pcfg.tx_descriptors = opts.tx_descriptors;
-    pcfg.mbufs = opts.mbufs != 0
-                     ? opts.mbufs
-                     : static_cast<unsigned>(
-                           workers * (opts.rx_descriptors + opts.tx_descriptors + 256 + 2 * 32 +
-                                      4096) +
-                           (workers > 1 ? workers * workers * mesh_ring_size : 0) + 4096);
+    const unsigned mbufs =
+        opts.mbufs != 0
+            ? opts.mbufs
+            : static_cast<unsigned>(
+                  workers * (nports * (opts.rx_descriptors + opts.tx_descriptors + 2 * 32) + 256 +
+                             4096) +
+                  (workers > 1 ? workers * workers * mesh_ring_size : 0) + 4096);
 
     int exit_code = 0;
-    auto port = open_first_port(pcfg, rte_socket_id());
-    if (!port) {
-        std::fprintf(stderr, "sipedge: port set-up failed: %s\n", port.message());
+    auto pool = create_mbuf_pool(mbufs, rte_socket_id());
+    if (!pool) {
+        std::fprintf(stderr, "sipedge: %s\n", pool.message());
         rte_eal_cleanup();
         return 1;
     }
-    char ip_text[INET_ADDRSTRLEN] = {};
-    inet_ntop(AF_INET, &opts.ipv4_address, ip_text, sizeof ip_text);
-    char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
-    rte_ether_format_addr(mac_text, sizeof mac_text, &port.value().mac);
-    std::printf("sipedge: port %u (%s) mac %s ip %s:%u, %u worker lcore(s), %u queue(s)%s, "
-                "%u mbufs, checksum offload rx %s tx %s\n",
-                port.value().port_id, port.value().driver.c_str(), mac_text, ip_text,
-                opts.sip_port, workers, workers, port.value().rss ? " with RSS" : "",
-                port.value().mbufs, port.value().rx_checksum ? "on" : "off",
-                port.value().tx_checksum ? "on" : "off");
+    std::vector<port_handle> ports;
+    auto close_ports = [&] {
+        for (const port_handle& p : ports) {
+            close_port(p);
+        }
+        ports.clear();
+        free_mbuf_pool(pool.value());
+    };
+    for (unsigned i = 0; i < nports; ++i) {
+        auto port = open_port(opts.ports[i].device, i, pcfg, pool.value());
+        if (!port) {
+            std::fprintf(stderr, "sipedge: port %u (%s) set-up failed: %s\n", i,
+                         opts.ports[i].device.c_str(), port.message());
+            close_ports();
+            rte_eal_cleanup();
+            return 1;
+        }
+        ports.push_back(std::move(port).value());
+        const port_handle& ph = ports.back();
+        char ip_text[INET_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET, &opts.ports[i].ipv4, ip_text, sizeof ip_text);
+        char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
+        rte_ether_format_addr(mac_text, sizeof mac_text, &ph.mac);
+        std::printf("sipedge: port %u (%s) mac %s ip %s/%u:%u, %u worker lcore(s), %u queue(s)%s, "
+                    "%u mbufs, checksum offload rx %s tx %s\n",
+                    ph.port_id, ph.driver.c_str(), mac_text, ip_text, opts.ports[i].prefix,
+                    opts.sip_port, workers, workers, ph.rss ? " with RSS" : "",
+                    pool.value()->size, ph.rx_checksum ? "on" : "off",
+                    ph.tx_checksum ? "on" : "off");
+    }
     std::printf("sipedge: proxy %s:%u, record-route %s, %zu domain(s), %zu route(s), %zu "
                 "static contact(s), %u transactions per lcore\n",
                 opts.proxy.host.c_str(), opts.proxy.port, opts.proxy.record_route ? "on" : "off",
@@ -135,7 +158,7 @@ int main(int argc, char** argv) {
         if (!created) {
             std::fprintf(stderr, "sipedge: control link %s: %s\n", opts.control_link.c_str(),
                          created.message());
-            close_port(port.value());
+            close_ports();
             rte_eal_cleanup();
             return 1;
         }
@@ -181,20 +204,31 @@ int main(int argc, char** argv) {
         }
         stages[w] = std::move(stage).value();
         lcore_context& ctx = contexts[w];
-        ctx.port_id = port.value().port_id;
-        ctx.rx_queue = static_cast<std::uint16_t>(w);
-        ctx.tx_queue = static_cast<std::uint16_t>(w);
-        ctx.packet.ifc.mac = port.value().mac;
-        ctx.packet.ifc.ipv4 = opts.ipv4_address;
-        ctx.packet.ifc.sip_port = rte_cpu_to_be_16(opts.sip_port);
-        ctx.packet.ifc.mtu = opts.mtu;
-        ctx.packet.ifc.rx_checksum_offload = port.value().rx_checksum;
-        ctx.packet.ifc.tx_checksum_offload = port.value().tx_checksum;
-        ctx.packet.counters = counters[w].get();
-        ctx.packet.reassembly = reassembly[w].get();
-        ctx.packet.pool = port.value().pool;
-        ctx.packet.arp_learnt = workers > 1 ? sip_stage::share_neighbour : nullptr;
-        ctx.packet.arp_learnt_user = stages[w].get();
+        ctx.port_count = nports;
+        for (unsigned i = 0; i < nports; ++i) {
+            const port_spec& spec = opts.ports[i];
+            const port_handle& ph = ports[i];
+            ctx.ports[i] = {ph.port_id, static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(w)};
+            packet_context& packet = ctx.packets[i];
+            packet.ifc.mac = ph.mac;
+            packet.ifc.ipv4 = spec.ipv4;
+            packet.ifc.port_index = static_cast<std::uint8_t>(i);
+            packet.ifc.subnet_mask =
+                spec.prefix == 0 ? 0 : rte_cpu_to_be_32(~std::uint32_t{0} << (32 - spec.prefix));
+            packet.ifc.gateway = spec.gateway;
+            for (const port_spec& other : opts.ports) {
+                packet.ifc.local_addresses[packet.ifc.local_address_count++] = other.ipv4;
+            }
+            packet.ifc.sip_port = rte_cpu_to_be_16(opts.sip_port);
+            packet.ifc.mtu = opts.mtu;
+            packet.ifc.rx_checksum_offload = ph.rx_checksum;
+            packet.ifc.tx_checksum_offload = ph.tx_checksum;
+            packet.counters = counters[w].get();
+            packet.reassembly = reassembly[w].get();
+            packet.pool = pool.value();
+            packet.arp_learnt = workers > 1 ? sip_stage::share_neighbour : nullptr;
+            packet.arp_learnt_user = stages[w].get();
+        }
         ctx.sip = stages[w].get();
         ctx.stop = &stop_requested;
         shown.push_back({opts.worker_lcores[w], counters[w].get()});
@@ -240,7 +274,8 @@ int main(int argc, char** argv) {
     }
     stages.clear();
     reassembly.clear();
-    close_port(port.value());
+    print_port_totals(stdout, ports);
+    close_ports();
     rte_eal_cleanup();
     return exit_code;
 }

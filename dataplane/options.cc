@@ -69,7 +69,7 @@ parse_outcome fail(const char* program, std::string why) {
 
 std::string usage_text(const char* program) {
     return std::string("usage: ") + program +
-           " [--config FILE] [--port VDEV] [--ip ADDR] [options] [--eal EAL-ARGS...]\n"
+           " [--config FILE] [--port DEVICE --ip ADDR[/N]]... [options] [--eal EAL-ARGS...]\n"
            "\n"
            "Settings come from the TOML file given with --config (see\n"
            "config/sipedge.example.toml); options on the command line override it.\n"
@@ -80,9 +80,12 @@ std::string usage_text(const char* program) {
            "  --control-link PATH    shared-memory link to sipedge-control (e.g. /dev/shm/sipedge):\n"
            "                         REGISTERs for our domains go to control, registered\n"
            "                         contacts come back (default: none)\n"
-           "  --port DEVICE          the port: a DPDK virtual device (net_tap0,iface=dtap0) or\n"
-           "                         the PCI address of a NIC bound to vfio-pci (0000:3b:00.0)\n"
-           "  --ip ADDR              IPv4 address the dataplane answers on (ARP, ICMP, SIP)\n"
+           "  --port DEVICE          a port: a DPDK virtual device (net_tap0,iface=dtap0) or\n"
+           "                         the PCI address of a NIC bound to vfio-pci (0000:3b:00.0);\n"
+           "                         repeat for more ports (replaces the file's ports)\n"
+           "  --ip ADDR[/N]          our IPv4 address on the port of the same rank (ARP, ICMP,\n"
+           "                         SIP) and its subnet; without /N every peer is on-link\n"
+           "  --gateway ADDR         next hop for off-subnet peers, for the port of the same rank\n"
            "  --sip-port N           UDP port for SIP (default 5060)\n"
            "  --main-lcore N         lcore for housekeeping (default 0)\n"
            "  --workers LIST         lcores running polling loops, e.g. 1 or 1,2 (default 1);\n"
@@ -103,6 +106,22 @@ std::string usage_text(const char* program) {
            "  --help                 this text\n";
 }
 
+bool parse_address_prefix(std::string_view text, port_spec& out) {
+    const std::size_t slash = text.find('/');
+    unsigned prefix = 0;
+    if (slash != std::string_view::npos &&
+        (!parse_unsigned(text.substr(slash + 1), 32, prefix) || slash + 1 == text.size())) {
+        return false;
+    }
+    in_addr a{};
+    if (inet_pton(AF_INET, std::string(text.substr(0, slash)).c_str(), &a) != 1 || a.s_addr == 0) {
+        return false;
+    }
+    out.ipv4 = a.s_addr;
+    out.prefix = static_cast<std::uint8_t>(prefix);
+    return true;
+}
+
 bool parse_hugepage_mode(std::string_view text, hugepage_mode& out) {
     if (text == "auto") {
         out = hugepage_mode::automatic;
@@ -117,11 +136,36 @@ bool parse_hugepage_mode(std::string_view text, hugepage_mode& out) {
 }
 
 std::string check_options(const options& o) {
-    if (o.port_device.empty()) {
+    if (o.ports.empty()) {
         return "no port: give --port or dataplane.port";
     }
-    if (o.ipv4_address == 0) {
-        return "no address: give --ip or dataplane.address";
+    if (o.ports.size() > max_ports) {
+        return "at most " + std::to_string(max_ports) + " ports";
+    }
+    for (std::size_t i = 0; i < o.ports.size(); ++i) {
+        const port_spec& p = o.ports[i];
+        const std::string which = "port " + std::to_string(i) + " (" + p.device + ")";
+        if (p.device.empty()) {
+            return "port " + std::to_string(i) + " has no device";
+        }
+        if (p.ipv4 == 0) {
+            return "no address for " + which + ": give --ip or dataplane.address";
+        }
+        if (p.gateway != 0) {
+            const std::uint32_t mask =
+                p.prefix == 0 ? 0 : htonl(~std::uint32_t{0} << (32 - p.prefix));
+            if (p.prefix == 0 || (p.gateway & mask) != (p.ipv4 & mask)) {
+                return "the gateway of " + which + " must be inside its subnet (give ADDR/N)";
+            }
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (o.ports[j].ipv4 == p.ipv4) {
+                return which + " has the same address as port " + std::to_string(j);
+            }
+            if (o.ports[j].device == p.device) {
+                return which + " is listed twice";
+            }
+        }
     }
     if (o.worker_lcores.empty()) {
         return "no worker lcore";
@@ -163,6 +207,11 @@ parse_outcome parse_options(int argc, char** argv) {
         }
     }
 
+    // Ports on the command line replace the file's; addresses and gateways go to
+    // the port of the same rank.
+    std::vector<std::string> cli_devices;
+    std::vector<port_spec> cli_addresses;
+    std::vector<std::uint32_t> cli_gateways;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -176,7 +225,7 @@ parse_outcome parse_options(int argc, char** argv) {
         }
         // Every other option takes exactly one value.
         static constexpr const char* with_value[] = {
-            "--config",  "--instance", "--control-link", "--port",         "--ip",           "--sip-port",     "--main-lcore",
+            "--config",  "--instance", "--control-link", "--port",         "--ip", "--gateway",           "--sip-port",     "--main-lcore",
             "--workers", "--worker-lcore", "--record-route", "--domain",       "--route",
             "--contact", "--transactions", "--hugepages",    "--memory",       "--stats-interval",
             "--log-level"};
@@ -199,13 +248,20 @@ parse_outcome parse_options(int argc, char** argv) {
         } else if (arg == "--instance") {
             o.instance = value;
         } else if (arg == "--port") {
-            o.port_device = value;
+            cli_devices.emplace_back(value);
         } else if (arg == "--ip") {
+            port_spec a;
+            if (!parse_address_prefix(value, a)) {
+                return fail(program, "--ip '" + std::string(value) +
+                                         "' is not an IPv4 address (ADDR or ADDR/N)");
+            }
+            cli_addresses.push_back(a);
+        } else if (arg == "--gateway") {
             in_addr a{};
             if (inet_pton(AF_INET, std::string(value).c_str(), &a) != 1) {
-                return fail(program, "--ip '" + std::string(value) + "' is not an IPv4 address");
+                return fail(program, "--gateway '" + std::string(value) + "' is not an IPv4 address");
             }
-            o.ipv4_address = a.s_addr;
+            cli_gateways.push_back(a.s_addr);
         } else if (arg == "--sip-port") {
             if (!parse_unsigned(value, 65535, v) || v == 0) {
                 return fail(program, "--sip-port takes a port number (1-65535)");
@@ -261,12 +317,29 @@ parse_outcome parse_options(int argc, char** argv) {
             o.log_level = value;
         }
     }
+    if (!cli_devices.empty()) {
+        o.ports.assign(cli_devices.size(), port_spec{});
+        for (std::size_t i = 0; i < cli_devices.size(); ++i) {
+            o.ports[i].device = cli_devices[i];
+        }
+    }
+    if (cli_addresses.size() > std::max<std::size_t>(o.ports.size(), 1) ||
+        cli_gateways.size() > o.ports.size()) {
+        return fail(program, "more --ip or --gateway than ports: give one per --port, in order");
+    }
+    for (std::size_t i = 0; i < cli_addresses.size() && i < o.ports.size(); ++i) {
+        o.ports[i].ipv4 = cli_addresses[i].ipv4;
+        o.ports[i].prefix = cli_addresses[i].prefix;
+    }
+    for (std::size_t i = 0; i < cli_gateways.size(); ++i) {
+        o.ports[i].gateway = cli_gateways[i];
+    }
     if (std::string err = check_options(o); !err.empty()) {
         return fail(program, err);
     }
     if (o.proxy.host.empty()) {
         char text[INET_ADDRSTRLEN] = {};
-        inet_ntop(AF_INET, &o.ipv4_address, text, sizeof text);
+        inet_ntop(AF_INET, &o.ports[0].ipv4, text, sizeof text);
         o.proxy.host = text;
     }
     o.proxy.port = o.sip_port;

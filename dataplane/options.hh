@@ -24,6 +24,17 @@ struct static_contact {
     std::int16_t q = 1000;
 };
 
+// One port: a device and our IPv4 address on it. A destination leaves by the port
+// whose subnet holds it (longest prefix); with no match it leaves by the first port
+// that has a gateway, else by port 0, and is then treated as on-link.
+struct port_spec {
+    std::string device;        // DPDK vdev spec ("net_tap0,iface=dtap0") or PCI address
+    std::uint32_t ipv4 = 0;    // our address on it, network byte order
+    std::uint8_t prefix = 0;   // subnet length; 0: every destination is on-link here
+    std::uint32_t gateway = 0; // next hop for destinations off the subnet; 0: none
+};
+inline constexpr std::size_t max_ports = 8;
+
 struct options {
     std::string config_path;         // empty: command line only
     // DPDK --file-prefix: names the runtime directory /var/run/dpdk/<instance>,
@@ -32,8 +43,8 @@ struct options {
     // Shared-memory file of the link to sipedge-control; empty: run without it
     // (REGISTERs are then proxied like any request).
     std::string control_link;
-    std::string port_device;         // DPDK vdev spec, e.g. "net_tap0,iface=dtap0"
-    std::uint32_t ipv4_address = 0;  // our address, network byte order
+    // Every port gets one RX and one TX queue per worker lcore; at most max_ports.
+    std::vector<port_spec> ports;
     std::uint16_t sip_port = 5060;   // UDP port we listen on
     std::uint16_t mtu = 1500;        // IP packets above this are fragmented
     unsigned main_lcore = 0;         // housekeeping: stats, signals, telemetry
@@ -58,6 +69,9 @@ struct parse_outcome {
 };
 
 parse_outcome parse_options(int argc, char** argv);
+
+// "A.B.C.D" or "A.B.C.D/N" into out.ipv4 and out.prefix; false for anything else.
+bool parse_address_prefix(std::string_view text, port_spec& out);
 
 // "auto", "yes" or "no"; false for anything else.
 bool parse_hugepage_mode(std::string_view text, hugepage_mode& out);

@@ -77,10 +77,39 @@ sip_stage::sip_stage(const settings& s, counter_block& counters, timer::timer_wh
     _core = std::make_unique<proxy::proxy_core>(_settings.proxy, location, _wheel, _counters);
 }
 
-void sip_stage::on_datagram(packet_context& ctx, rte_mbuf* m, const udp_delivery& where) {
+void sip_stage::bind_ports(std::span<packet_context> ports) {
+    _ports = ports;
+}
+
+packet_context& sip_stage::egress(rte_be32_t ip) {
+    packet_context* best = nullptr;
+    packet_context* via_gateway = nullptr;
+    for (packet_context& p : _ports) {
+        if (p.ifc.subnet_mask != 0 && p.ifc.on_subnet(ip) &&
+            (best == nullptr ||
+             rte_be_to_cpu_32(p.ifc.subnet_mask) > rte_be_to_cpu_32(best->ifc.subnet_mask))) {
+            best = &p;
+        }
+        if (via_gateway == nullptr && p.ifc.gateway != 0) {
+            via_gateway = &p;
+        }
+    }
+    return best != nullptr ? *best : via_gateway != nullptr ? *via_gateway : _ports[0];
+}
+
+bool sip_stage::send_to(const txn::endpoint& to, std::string_view bytes) {
+    if (!to.is_ipv4()) {
+        return false;
+    }
+    rte_be32_t ip;
+    std::memcpy(&ip, to.addr.data() + 12, sizeof ip);
+    return udp_send(egress(ip), ip, rte_cpu_to_be_16(to.port), {bytes.data(), bytes.size()});
+}
+
+void sip_stage::on_datagram(rte_mbuf* m, const udp_delivery& where) {
     dispatch_mesh* mesh = _settings.mesh;
     if (mesh == nullptr || mesh->lcores() == 1) {
-        process(ctx, m, where);
+        process(m, where);
         return;
     }
     // The owner is decided on the message's identity (Call-ID, our branch); a
@@ -99,7 +128,7 @@ void sip_stage::on_datagram(packet_context& ctx, rte_mbuf* m, const udp_delivery
                                                  static_cast<std::uint16_t>(mesh->lcores()))
                : _settings.lcore_index;
     if (owner == _settings.lcore_index || owner >= mesh->lcores()) {
-        process(ctx, m, where);
+        process(m, where);
         return;
     }
     if (!mesh->datagrams(_settings.lcore_index, owner).push({m, where})) {
@@ -110,7 +139,7 @@ void sip_stage::on_datagram(packet_context& ctx, rte_mbuf* m, const udp_delivery
     _counters.add(counter_id::sip_dispatched_out);
 }
 
-void sip_stage::drain_mesh(packet_context& ctx) {
+void sip_stage::drain_mesh() {
     dispatch_mesh* mesh = _settings.mesh;
     if (mesh == nullptr || mesh->lcores() == 1) {
         return;
@@ -123,18 +152,21 @@ void sip_stage::drain_mesh(packet_context& ctx) {
         std::array<learnt_neighbour, 8> news;
         const std::size_t k = mesh->neighbours(from, self).pop_burst(news);
         for (std::size_t i = 0; i < k; ++i) {
-            arp_learn(ctx, news[i].ip, news[i].mac);
+            if (news[i].port_index < _ports.size()) {
+                arp_learn(_ports[news[i].port_index], news[i].ip, news[i].mac);
+            }
         }
         std::array<dispatched_datagram, drain_batch> batch;
         const std::size_t n = mesh->datagrams(from, self).pop_burst(batch);
         _counters.add(counter_id::sip_dispatched_in, n);
         for (std::size_t i = 0; i < n; ++i) {
-            process(ctx, batch[i].mbuf, batch[i].where);
+            process(batch[i].mbuf, batch[i].where);
         }
     }
 }
 
-void sip_stage::share_neighbour(void* self_ptr, rte_be32_t ip, const rte_ether_addr& mac) {
+void sip_stage::share_neighbour(void* self_ptr, std::uint8_t port_index, rte_be32_t ip,
+                                const rte_ether_addr& mac) {
     auto* self = static_cast<sip_stage*>(self_ptr);
     dispatch_mesh* mesh = self->_settings.mesh;
     if (mesh == nullptr) {
@@ -143,12 +175,12 @@ void sip_stage::share_neighbour(void* self_ptr, rte_be32_t ip, const rte_ether_a
     for (unsigned to = 0; to < mesh->lcores(); ++to) {
         if (to != self->_settings.lcore_index) {
             // A full ring loses only a hint: that lcore will ask ARP itself.
-            (void)mesh->neighbours(self->_settings.lcore_index, to).push({ip, mac});
+            (void)mesh->neighbours(self->_settings.lcore_index, to).push({ip, mac, port_index});
         }
     }
 }
 
-void sip_stage::process(packet_context& ctx, rte_mbuf* m, const udp_delivery& where) {
+void sip_stage::process(rte_mbuf* m, const udp_delivery& where) {
     const std::uint32_t length = where.payload_length;
     const char* bytes = nullptr;
     std::size_t readable = 0;
@@ -171,45 +203,42 @@ void sip_stage::process(packet_context& ctx, rte_mbuf* m, const udp_delivery& wh
         _counters.add(counter_id::sip_copied_for_parsing);
     }
     const txn::endpoint source = endpoint_of(where.src_ip, where.src_port);
-    if (_control != nullptr &&
-        _control->take_register({bytes, length}, source,
-                                endpoint_of(ctx.ifc.ipv4, ctx.ifc.sip_port))) {
-        rte_pktmbuf_free(m);
-        return;
+    if (_control != nullptr) {
+        const local_interface& arrival =
+            _ports[where.port_index < _ports.size() ? where.port_index : 0].ifc;
+        if (_control->take_register({bytes, length}, source,
+                                    endpoint_of(arrival.ipv4, arrival.sip_port))) {
+            rte_pktmbuf_free(m);
+            return;
+        }
     }
     _core->on_message({{bytes, length}, readable, source, txn::transport::udp}, _out);
     rte_pktmbuf_free(m);
-    transmit(ctx);
+    transmit();
 }
 
-void sip_stage::on_pass(packet_context& ctx) {
+void sip_stage::on_pass() {
     if (_control != nullptr) {
         _control->begin_pass();
         _control->drain(drain_batch, [&](std::string_view bytes, const txn::endpoint& to) {
-            rte_be32_t ip;
-            std::memcpy(&ip, to.addr.data() + 12, sizeof ip);
-            if (!to.is_ipv4() ||
-                !udp_send(ctx, ip, rte_cpu_to_be_16(to.port), {bytes.data(), bytes.size()})) {
+            if (!send_to(to, bytes)) {
                 _counters.add(counter_id::drop_sip_transport_unavailable);
             }
         });
     }
-    const timer::tick_t now = (ctx.now_tsc - _settings.start_tsc) / _tsc_per_tick;
+    const timer::tick_t now = (_ports[0].now_tsc - _settings.start_tsc) / _tsc_per_tick;
     _core->on_tick(now, _out);
     if (!_out.empty()) {
-        transmit(ctx);
+        transmit();
     }
 }
 
-void sip_stage::transmit(packet_context& ctx) {
+void sip_stage::transmit() {
     for (std::size_t i = 0; i < _out.size(); ++i) {
         const txn::outgoing_message& msg = _out[i];
         bool sent = false;
         if (msg.tp == txn::transport::udp && msg.destination.is_ipv4()) {
-            rte_be32_t ip;
-            std::memcpy(&ip, msg.destination.addr.data() + 12, sizeof ip);
-            const std::string_view b = _out.bytes(msg);
-            sent = udp_send(ctx, ip, rte_cpu_to_be_16(msg.destination.port), {b.data(), b.size()});
+            sent = send_to(msg.destination, _out.bytes(msg));
         } else {
             _counters.add(counter_id::drop_sip_transport_unavailable);
         }

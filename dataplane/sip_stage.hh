@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <rte_mbuf.h>
+#include <span>
 
 namespace sipedge::dataplane {
 
@@ -41,24 +42,35 @@ public:
     static result<std::unique_ptr<sip_stage>, timer::timer_errc>
     create(const settings& s, counter_block& counters);
 
-    // A datagram from this lcore's queue; the stage owns the mbuf from here.
-    void on_datagram(packet_context& ctx, rte_mbuf* m, const udp_delivery& where);
+    // The lcore's packet contexts, one per port in configuration order, before
+    // its loop starts: what the stage sends leaves by the port whose subnet
+    // holds the destination (local_interface::on_subnet, longest prefix), else
+    // by the first port with a gateway, else by port 0.
+    void bind_ports(std::span<packet_context> ports);
+    // A datagram from one of this lcore's queues; the stage owns the mbuf from
+    // here. What it causes to be sent leaves by the destination's port.
+    void on_datagram(rte_mbuf* m, const udp_delivery& where);
     // Datagrams other lcores handed to us, and neighbours they learnt: once per pass.
-    void drain_mesh(packet_context& ctx);
+    void drain_mesh();
     // Timers (retransmissions, timeouts): once per pass, after RX.
-    void on_pass(packet_context& ctx);
+    void on_pass();
     // The packet context's arp_learnt hook for this lcore: tell the others.
-    static void share_neighbour(void* self, rte_be32_t ip, const rte_ether_addr& mac);
+    static void share_neighbour(void* self, std::uint8_t port_index, rte_be32_t ip,
+                                const rte_ether_addr& mac);
 
     const proxy::proxy_core& core() const { return *_core; }
 
 private:
     sip_stage(const settings& s, counter_block& counters, timer::timer_wheel wheel);
 
-    void process(packet_context& ctx, rte_mbuf* m, const udp_delivery& where);
-    void transmit(packet_context& ctx);
+    void process(rte_mbuf* m, const udp_delivery& where);
+    void transmit();
+    // The port context a datagram to ip (network order) leaves by.
+    packet_context& egress(rte_be32_t ip);
+    bool send_to(const txn::endpoint& to, std::string_view bytes);
 
     settings _settings;
+    std::span<packet_context> _ports;
     counter_block& _counters;
     timer::timer_wheel _wheel;
     std::unique_ptr<control_port> _control; // null without sipedge-control

@@ -356,16 +356,23 @@ int run(int argc, char** argv) {
     }
     dataplane::port_config pcfg;
     pcfg.queues = 1;
-    pcfg.mbufs = 16383;
-    auto port = dataplane::open_first_port(pcfg, rte_socket_id());
+    auto pool = dataplane::create_mbuf_pool(16383, rte_socket_id());
+    if (!pool) {
+        std::fprintf(stderr, "sipedge-loadgen: %s\n", pool.message());
+        rte_eal_cleanup();
+        return 3;
+    }
+    auto port = dataplane::open_port(opts.port_device, 0, pcfg, pool.value());
     if (!port) {
         std::fprintf(stderr, "sipedge-loadgen: port set-up failed: %s\n", port.message());
+        dataplane::free_mbuf_pool(pool.value());
         rte_eal_cleanup();
         return 3;
     }
     const dataplane::port_handle& ph = port.value();
     auto close_all = [&] {
         dataplane::close_port(ph);
+        dataplane::free_mbuf_pool(ph.pool);
         rte_eal_cleanup();
     };
     if (!wait_for_link(ph.port_id, opts.link_timeout_s)) {

@@ -314,7 +314,7 @@ parse_outcome parse_options(int argc, char** argv) {
 dataplane::options eal_options(const options& o) {
     dataplane::options d;
     d.instance = o.instance;
-    d.port_device = o.port_device;
+    d.ports = {{o.port_device}};
     d.main_lcore = o.main_lcore;
     d.worker_lcores = {o.lcore};
     d.hugepages = o.hugepages;

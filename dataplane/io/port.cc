@@ -1,26 +1,49 @@
 #include "dataplane/io/port.hh"
 
+#include <cinttypes>
 #include <rte_errno.h>
 
 namespace sipedge::dataplane {
 
-result<port_handle, port_error> open_first_port(const port_config& cfg, unsigned socket_id) {
-    port_handle port;
-    if (rte_eth_dev_count_avail() == 0) {
-        return error{port_error::no_port, "no DPDK port: check --port (e.g. net_tap0,iface=dtap0)"};
+result<rte_mempool*, port_error> create_mbuf_pool(unsigned mbufs, unsigned socket_id) {
+    unsigned size = 1;
+    while (size < mbufs + 1) {
+        size *= 2;
     }
-    port.port_id = static_cast<std::uint16_t>(rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER));
-
-    unsigned mbufs = 1;
-    while (mbufs < cfg.mbufs + 1) {
-        mbufs *= 2;
-    }
-    port.mbufs = mbufs - 1;
-    port.pool = rte_pktmbuf_pool_create("rx_pool", port.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                        static_cast<int>(socket_id));
-    if (port.pool == nullptr) {
+    rte_mempool* pool = rte_pktmbuf_pool_create("rx_pool", size - 1, 256, 0,
+                                                RTE_MBUF_DEFAULT_BUF_SIZE,
+                                                static_cast<int>(socket_id));
+    if (pool == nullptr) {
         return error{port_error::mempool, "cannot create the mbuf pool: too little DPDK memory "
                                           "(raise --memory or reserve hugepages)"};
+    }
+    return pool;
+}
+
+void free_mbuf_pool(rte_mempool* pool) {
+    rte_mempool_free(pool);
+}
+
+result<port_handle, port_error> open_port(const std::string& device, unsigned rank,
+                                          const port_config& cfg, rte_mempool* pool) {
+    port_handle port;
+    port.pool = pool;
+    const std::string name = device.substr(0, device.find(','));
+    if (rte_eth_dev_get_port_by_name(name.c_str(), &port.port_id) != 0) {
+        std::uint16_t id = RTE_MAX_ETHPORTS;
+        unsigned seen = 0;
+        std::uint16_t p = 0;
+        RTE_ETH_FOREACH_DEV(p) {
+            if (seen++ == rank) {
+                id = p;
+                break;
+            }
+        }
+        if (id == RTE_MAX_ETHPORTS) {
+            return error{port_error::no_port,
+                         "no DPDK port for this device: check --port (e.g. net_tap0,iface=dtap0)"};
+        }
+        port.port_id = id;
     }
     rte_eth_dev_info info{};
     if (rte_eth_dev_info_get(port.port_id, &info) != 0) {
@@ -69,7 +92,8 @@ result<port_handle, port_error> open_first_port(const port_config& cfg, unsigned
         return error{port_error::configure, "the port rejects the descriptor counts"};
     }
     const int socket = rte_eth_dev_socket_id(port.port_id);
-    const unsigned queue_socket = socket >= 0 ? static_cast<unsigned>(socket) : socket_id;
+    const unsigned queue_socket =
+        socket >= 0 ? static_cast<unsigned>(socket) : static_cast<unsigned>(pool->socket_id);
     for (std::uint16_t q = 0; q < cfg.queues; ++q) {
         if (rte_eth_rx_queue_setup(port.port_id, q, rxd, queue_socket, nullptr, port.pool) != 0) {
             return error{port_error::queue_setup, "RX queue set-up failed"};
@@ -93,7 +117,22 @@ void close_port(const port_handle& port) {
         // Nothing more to do at shutdown; close anyway.
     }
     rte_eth_dev_close(port.port_id);
-    rte_mempool_free(port.pool);
+}
+
+void print_port_totals(std::FILE* out, std::span<const port_handle> ports) {
+    for (const port_handle& p : ports) {
+        rte_eth_stats st{};
+        if (rte_eth_stats_get(p.port_id, &st) != 0) {
+            continue;
+        }
+        std::fprintf(out,
+                     "port %u (%s): rx_packets %" PRIu64 " tx_packets %" PRIu64
+                     " rx_bytes %" PRIu64 " tx_bytes %" PRIu64 " rx_missed %" PRIu64
+                     " rx_errors %" PRIu64 " tx_errors %" PRIu64 "\n",
+                     p.port_id, p.driver.c_str(), st.ipackets, st.opackets, st.ibytes, st.obytes,
+                     st.imissed, st.ierrors, st.oerrors);
+    }
+    std::fflush(out);
 }
 
 } // namespace sipedge::dataplane

@@ -41,7 +41,8 @@ verdict arp_input(rte_mbuf* m, packet_context& ctx) {
     // it, and send what was waiting for it.
     arp_learn(ctx, arp->arp_data.arp_sip, arp->arp_data.arp_sha);
     if (ctx.arp_learnt != nullptr) {
-        ctx.arp_learnt(ctx.arp_learnt_user, arp->arp_data.arp_sip, arp->arp_data.arp_sha);
+        ctx.arp_learnt(ctx.arp_learnt_user, ifc.port_index, arp->arp_data.arp_sip,
+                       arp->arp_data.arp_sha);
     }
     if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY)) {
         counters.add(counter_id::arp_replies);

@@ -29,7 +29,7 @@ verdict ipv4_input(rte_mbuf*& m, packet_context& ctx, udp_delivery& out) {
         counters.add(counter_id::drop_ipv4_bad_checksum);
         return verdict::drop;
     }
-    if (ip->dst_addr != ctx.ifc.ipv4) {
+    if (!ctx.ifc.is_local(ip->dst_addr)) {
         counters.add(counter_id::drop_ipv4_not_for_us);
         return verdict::drop;
     }
@@ -73,8 +73,9 @@ void ipv4_turn_around(rte_mbuf* m, const local_interface& ifc) {
     rte_ether_addr_copy(&ifc.mac, &eth->src_addr);
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
     // Packed struct: no std::swap on its fields (DPDK-NOTES.md).
+    // From the address the peer asked (any of ours, see local_interface).
     const rte_be32_t peer = ip->src_addr;
-    ip->src_addr = ifc.ipv4;
+    ip->src_addr = ip->dst_addr;
     ip->dst_addr = peer;
     ip->time_to_live = 64;
     ip->hdr_checksum = 0;

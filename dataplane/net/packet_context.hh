@@ -1,10 +1,12 @@
 #pragma once
-// What every stage of one lcore's packet path shares: the local port's
+// What every stage of one lcore's packet path shares: one local port's
 // addresses, that lcore's counters and reassembly table, and the time of the
-// current pass. One per lcore; nothing in it is shared with another lcore.
+// current pass. One per lcore and port; nothing in it is shared with another
+// lcore.
 
 #include "common/counters.hh"
 
+#include <array>
 #include <cstdint>
 #include <rte_ether.h>
 #include <rte_mempool.h>
@@ -14,6 +16,9 @@ namespace sipedge::dataplane {
 class arp_cache;
 class ipv4_reassembly;
 class tx_stage;
+
+// Ports one dataplane drives (and so local addresses it answers on).
+inline constexpr std::size_t max_local_ports = 8;
 
 struct local_interface {
     rte_ether_addr mac{};
@@ -25,6 +30,33 @@ struct local_interface {
     // device fills the IPv4 header and UDP checksums of unfragmented datagrams.
     bool rx_checksum_offload = false;
     bool tx_checksum_offload = false;
+    std::uint8_t port_index = 0; // rank of the port in the configuration
+    // Subnet on this port (0: every destination is on-link) and the next hop
+    // for destinations outside it (0: none; they are then asked for directly).
+    rte_be32_t subnet_mask = 0;
+    rte_be32_t gateway = 0;
+    // Every address of this dataplane: a datagram for any of them is ours on
+    // any port (the weak host model), so a peer may reach the proxy's address
+    // on one port through another.
+    std::array<rte_be32_t, max_local_ports> local_addresses{};
+    std::uint8_t local_address_count = 0;
+
+    bool is_local(rte_be32_t a) const {
+        if (a == ipv4) {
+            return true;
+        }
+        for (std::uint8_t i = 0; i < local_address_count; ++i) {
+            if (local_addresses[i] == a) {
+                return true;
+            }
+        }
+        return false;
+    }
+    bool on_subnet(rte_be32_t a) const { return (a & subnet_mask) == (ipv4 & subnet_mask); }
+    // Whose MAC a datagram for `dst` is sent to.
+    rte_be32_t next_hop(rte_be32_t dst) const {
+        return on_subnet(dst) || gateway == 0 ? dst : gateway;
+    }
 };
 
 struct packet_context {
@@ -38,7 +70,8 @@ struct packet_context {
     std::uint16_t next_ipv4_id = 0;        // identification of datagrams we originate
     // Called after this lcore learnt a neighbour from ARP, so that the other
     // lcores (whose ARP replies may land on this lcore's queue) learn it too.
-    void (*arp_learnt)(void* user, rte_be32_t ip, const rte_ether_addr& mac) = nullptr;
+    void (*arp_learnt)(void* user, std::uint8_t port_index, rte_be32_t ip,
+                       const rte_ether_addr& mac) = nullptr;
     void* arp_learnt_user = nullptr;
 };
 
@@ -49,6 +82,7 @@ struct udp_delivery {
     rte_be16_t src_port = 0;
     std::uint32_t payload_offset = 0; // from the start of the packet
     std::uint32_t payload_length = 0;
+    std::uint8_t port_index = 0; // the port it arrived on
 };
 
 // What the loop does with a packet after the handlers have looked at it.

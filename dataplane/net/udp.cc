@@ -42,6 +42,7 @@ verdict udp_input(rte_mbuf* m, const rte_ipv4_hdr* ip, packet_context& ctx, udp_
         return verdict::drop;
     }
     out.src_ip = ip->src_addr;
+    out.port_index = ctx.ifc.port_index;
     out.src_port = udp->src_port;
     out.payload_offset = udp_offset + sizeof(rte_udp_hdr);
     out.payload_length = udp_len - sizeof(rte_udp_hdr);

@@ -42,8 +42,9 @@ bool append_payload(rte_mbuf* m, rte_mempool* pool, std::span<const char> payloa
     return true;
 }
 
-// Adds the Ethernet header and sends to dst_ip's MAC, or holds for ARP.
+// Adds the Ethernet header and sends to the next hop's MAC, or holds for ARP.
 void send_ipv4(packet_context& ctx, rte_mbuf* m, rte_be32_t dst_ip) {
+    const rte_be32_t hop = ctx.ifc.next_hop(dst_ip);
     auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_prepend(m, sizeof(rte_ether_hdr)));
     if (eth == nullptr) {
         rte_pktmbuf_free(m);
@@ -52,14 +53,14 @@ void send_ipv4(packet_context& ctx, rte_mbuf* m, rte_be32_t dst_ip) {
     }
     rte_ether_addr_copy(&ctx.ifc.mac, &eth->src_addr);
     eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-    if (const rte_ether_addr* mac = ctx.arp->lookup(dst_ip, ctx.now_tsc)) {
+    if (const rte_ether_addr* mac = ctx.arp->lookup(hop, ctx.now_tsc)) {
         rte_ether_addr_copy(mac, &eth->dst_addr);
         ctx.tx->send(m);
         return;
     }
-    if (ctx.arp->hold(dst_ip, m, ctx.now_tsc, *ctx.counters) ==
+    if (ctx.arp->hold(hop, m, ctx.now_tsc, *ctx.counters) ==
         arp_cache::hold_result::held_send_request) {
-        rte_mbuf* request = make_arp_request(ctx.pool, ctx.ifc.mac, ctx.ifc.ipv4, dst_ip);
+        rte_mbuf* request = make_arp_request(ctx.pool, ctx.ifc.mac, ctx.ifc.ipv4, hop);
         if (request == nullptr) {
             ctx.counters->add(counter_id::drop_no_mbuf);
             return;

@@ -1,8 +1,8 @@
 #pragma once
 // Originating UDP: a payload becomes Ethernet + IPv4 + UDP (checksummed in
 // software), fragmented when it exceeds the MTU, and sent to the next hop's
-// MAC, or held while ARP resolves it. Next hops are on-link for now (the
-// destination itself); routing through a gateway comes with configuration.
+// MAC (the destination on the port's subnet, else the port's gateway), or held
+// while ARP resolves it.
 
 #include "dataplane/net/packet_context.hh"
 

@@ -2,6 +2,7 @@
 #include "dataplane/options.hh"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cstdio>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -27,12 +28,40 @@ parse_outcome parse(std::initializer_list<const char*> args) {
 TEST(options, minimal_valid_command_line) {
     auto r = parse({"--port", "net_tap0,iface=dtap0", "--ip", "198.51.100.1"});
     ASSERT_TRUE(r.opts) << r.message;
-    EXPECT_EQ(r.opts->port_device, "net_tap0,iface=dtap0");
-    const auto* b = reinterpret_cast<const unsigned char*>(&r.opts->ipv4_address);
+    ASSERT_EQ(r.opts->ports.size(), 1u);
+    EXPECT_EQ(r.opts->ports[0].device, "net_tap0,iface=dtap0");
+    EXPECT_EQ(r.opts->ports[0].prefix, 0); // every peer on-link
+    const auto* b = reinterpret_cast<const unsigned char*>(&r.opts->ports[0].ipv4);
     EXPECT_EQ(b[0], 198);
     EXPECT_EQ(b[3], 1);
     EXPECT_EQ(r.opts->worker_lcores, std::vector<unsigned>{1});
     EXPECT_EQ(r.opts->hugepages, hugepage_mode::automatic);
+}
+
+TEST(options, several_ports_take_addresses_and_gateways_by_rank) {
+    auto r = parse({"--port", "net_tap0", "--ip", "198.51.100.1", "--port", "net_tap1", "--ip",
+                    "203.0.113.1/24", "--gateway", "0.0.0.0", "--gateway", "203.0.113.254"});
+    ASSERT_TRUE(r.opts) << r.message;
+    ASSERT_EQ(r.opts->ports.size(), 2u);
+    EXPECT_EQ(r.opts->ports[1].device, "net_tap1");
+    EXPECT_EQ(r.opts->ports[1].prefix, 24);
+    EXPECT_EQ(r.opts->ports[1].gateway, htonl(0xcb0071feu));
+    EXPECT_EQ(r.opts->ports[0].gateway, 0u);
+    EXPECT_EQ(r.opts->proxy.host, "198.51.100.1"); // the first port's address
+
+    auto missing = parse({"--port", "a", "--ip", "198.51.100.1", "--port", "b"});
+    ASSERT_FALSE(missing.opts);
+    EXPECT_NE(missing.message.find("no address for port 1 (b)"), std::string::npos);
+    auto extra = parse({"--port", "a", "--ip", "198.51.100.1", "--ip", "198.51.100.2"});
+    EXPECT_FALSE(extra.opts);
+    auto same = parse({"--port", "a", "--ip", "198.51.100.1", "--port", "b", "--ip", "198.51.100.1"});
+    ASSERT_FALSE(same.opts);
+    EXPECT_NE(same.message.find("same address"), std::string::npos);
+    auto gw_off = parse({"--port", "a", "--ip", "198.51.100.1/24", "--gateway", "203.0.113.1"});
+    ASSERT_FALSE(gw_off.opts);
+    EXPECT_NE(gw_off.message.find("inside its subnet"), std::string::npos);
+    EXPECT_FALSE(parse({"--port", "a", "--ip", "198.51.100.1/33"}).opts);
+    EXPECT_FALSE(parse({"--port", "a", "--ip", "198.51.100.1/"}).opts);
 }
 
 TEST(options, help_exits_zero_with_usage) {
@@ -100,7 +129,7 @@ TEST(eal_setup, reads_meminfo) {
 
 TEST(eal_setup, auto_uses_hugepages_when_free_and_falls_back_otherwise) {
     options o;
-    o.port_device = "net_tap0";
+    o.ports = {{"net_tap0"}};
     eal_plan with = plan_eal(o, hugepage_info{256, 2048}, "sipedge", 0);
     EXPECT_TRUE(with.ok);
     EXPECT_TRUE(with.use_hugepages);
@@ -117,7 +146,7 @@ TEST(eal_setup, auto_uses_hugepages_when_free_and_falls_back_otherwise) {
 
 TEST(eal_setup, required_hugepages_missing_is_an_error) {
     options o;
-    o.port_device = "net_tap0";
+    o.ports = {{"net_tap0"}};
     o.hugepages = hugepage_mode::required;
     eal_plan p = plan_eal(o, hugepage_info{1, 2048}, "sipedge", 0);
     EXPECT_FALSE(p.ok);
@@ -154,7 +183,8 @@ TEST(config_file, the_example_in_the_repo_loads) {
     auto r = parse_vector({"--config", SIPEDGE_EXAMPLE_CONFIG});
     ASSERT_TRUE(r.opts) << r.message;
     const options& o = *r.opts;
-    EXPECT_EQ(o.port_device, "net_tap0,iface=sipedge0");
+    ASSERT_EQ(o.ports.size(), 1u);
+    EXPECT_EQ(o.ports[0].device, "net_tap0,iface=sipedge0");
     EXPECT_EQ(o.proxy.host, "198.51.100.1"); // defaults to the address
     EXPECT_EQ(o.proxy.domains, std::vector<std::string>{"example.com"});
     ASSERT_EQ(o.proxy.routes.size(), 1u);
@@ -184,7 +214,10 @@ TEST(config_file, every_error_names_file_line_and_key) {
     };
     const std::vector<bad_case> cases = {
         {"[dataplane]\nport = 5\n", "2:1: dataplane.port: must be a string"},
-        {"[dataplane]\naddress = \"198.51.100.300\"\n", "2:1: dataplane.address: '198.51.100.300' is not an IPv4 address"},
+        {"[dataplane]\naddress = \"198.51.100.300\"\n", "2:1: dataplane.address: must be an IPv4 address"},
+        {"[dataplane]\nport = \"a\"\n[[dataplane.ports]]\ndevice = \"b\"\naddress = \"198.51.100.1\"\n", "3:13: dataplane.ports: give either"},
+        {"[[dataplane.ports]]\ndevice = \"b\"\naddress = \"198.51.100.1/40\"\n", "3:1: dataplane.ports[0].address: must be an IPv4 address"},
+        {"[[dataplane.ports]]\ndevice = \"b\"\naddress = \"198.51.100.1\"\nvlan = 3\n", "4:1: dataplane.ports[0].vlan: unknown key"},
         {"[dataplane]\n\nsip_port = 70000\n", "3:1: dataplane.sip_port: must be between 1 and 65535"},
         {"[dataplane]\nprot = \"x\"\n", "2:1: dataplane.prot: unknown key"},
         {"[proxy]\nrecord_route = \"yes\"\n", "2:1: proxy.record_route: must be true or false"},
@@ -204,6 +237,29 @@ TEST(config_file, every_error_names_file_line_and_key) {
             << "got: " << r.message << "\nwanted: " << c.expected;
         std::remove(path.c_str());
     }
+}
+
+TEST(config_file, several_ports_as_an_array_of_tables) {
+    const std::string path = write_temp(
+        "[[dataplane.ports]]\ndevice = \"net_tap0\"\naddress = \"198.51.100.1/24\"\n"
+        "[[dataplane.ports]]\ndevice = \"0000:3b:00.0\"\naddress = \"203.0.113.1/24\"\n"
+        "gateway = \"203.0.113.254\"\n");
+    auto r = parse_vector({"--config", path});
+    ASSERT_TRUE(r.opts) << r.message;
+    ASSERT_EQ(r.opts->ports.size(), 2u);
+    EXPECT_EQ(r.opts->ports[1].device, "0000:3b:00.0");
+    EXPECT_EQ(r.opts->ports[1].prefix, 24);
+    EXPECT_NE(r.opts->ports[1].gateway, 0u);
+    eal_plan p = plan_eal(*r.opts, hugepage_info{0, 2048}, "sipedge", 0);
+    EXPECT_TRUE(has(p.args, "--vdev"));
+    EXPECT_TRUE(has(p.args, "-a"));
+    EXPECT_FALSE(has(p.args, "--no-pci"));
+    // Ports on the command line replace the file's.
+    auto c = parse_vector({"--config", path, "--port", "net_tap5", "--ip", "192.0.2.1"});
+    ASSERT_TRUE(c.opts) << c.message;
+    ASSERT_EQ(c.opts->ports.size(), 1u);
+    EXPECT_EQ(c.opts->ports[0].device, "net_tap5");
+    std::remove(path.c_str());
 }
 
 TEST(config_file, a_missing_file_is_a_clear_error) {
@@ -234,7 +290,7 @@ TEST(options, worker_lists_are_checked) {
 
 TEST(eal_setup, lcores_beyond_the_cpus_share_them) {
     options o;
-    o.port_device = "net_tap0";
+    o.ports = {{"net_tap0"}};
     o.worker_lcores = {1, 2};
     eal_plan p = plan_eal(o, hugepage_info{0, 2048}, "sipedge", 2);
     EXPECT_TRUE(has(p.args, "0,1,2@0"));
@@ -258,11 +314,11 @@ TEST(eal_setup, pci_addresses_are_allowed_and_vdevs_stay_virtual) {
     EXPECT_FALSE(is_pci_address("3b:00"));
     EXPECT_FALSE(is_pci_address("zz:00.0"));
     options o;
-    o.port_device = "0000:3b:00.0";
+    o.ports = {{"0000:3b:00.0"}};
     eal_plan pci = plan_eal(o, hugepage_info{0, 2048}, "sipedge", 0);
     EXPECT_TRUE(has(pci.args, "-a"));
     EXPECT_FALSE(has(pci.args, "--no-pci"));
-    o.port_device = "net_tap0";
+    o.ports = {{"net_tap0"}};
     eal_plan tap = plan_eal(o, hugepage_info{0, 2048}, "sipedge", 0);
     EXPECT_TRUE(has(tap.args, "--vdev"));
     EXPECT_TRUE(has(tap.args, "--no-pci"));
