@@ -3,7 +3,8 @@
 # sipedge's final printout, and a teardown that leaves nothing behind.
 #
 # Addresses: sipedge 198.51.100.1:5060, UAC 198.51.100.2:5061, UAS 198.51.100.3:5060.
-# Callers set: sipedge, scripts (paths) and TEST_NAME before sourcing.
+# Callers set: sipedge, scripts (paths) and TEST_NAME before sourcing, and may set
+# DP_PREFIX ("/24") for sipedge's subnet on the lab port (default: all on-link).
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "$TEST_NAME: needs root (namespaces, TAP); skipped"
@@ -43,7 +44,7 @@ fail() {
 # start_sipedge ARGS...: starts sipedge in the lab and waits until it runs.
 start_sipedge() {
     "$scripts/lab" up >/dev/null
-    "$scripts/lab" exec "$sipedge" --instance "$LAB_NS" --port "net_tap0,iface=$lab_iface" --ip "$DP_IP" "$@" \
+    "$scripts/lab" exec "$sipedge" --instance "$LAB_NS" --port "net_tap0,iface=$lab_iface" --ip "$DP_IP${DP_PREFIX:-}" "$@" \
         >"$dp_log" 2>&1 &
     dp_pid=$!
     "$scripts/lab" attach "$lab_iface" >/dev/null
