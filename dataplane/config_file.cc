@@ -273,6 +273,48 @@ void read_proxy(const toml::table& t, proxy::proxy_config& p) {
     r.reject_unknown();
 }
 
+// [session_timers] (RFC 4028, issue 8).
+void read_session_timers(const toml::table& t, proxy::session_timer_config& st) {
+    table_reader r(t, "session_timers.");
+    r.boolean("enabled", st.enabled);
+    // Test-only: lets lab tests use intervals of seconds. Never set in production;
+    // RFC 4028 §4 forbids a Min-SE below 90 s.
+    std::uint32_t floor = proxy::session_timer_config::rfc_min_se;
+    r.integer("test_min_se_floor", floor, 1, proxy::session_timer_config::rfc_min_se);
+    const std::int64_t max_interval = 86'400 * 12; // the timer wheel's range at 1 ms ticks
+    if (const toml::node* n = r.get("min_se")) {
+        const auto v = n->value<std::int64_t>();
+        if (!v || !n->is_integer()) {
+            r.fail_key("min_se", "must be an integer (seconds)");
+        }
+        if (*v < floor) {
+            r.fail_key("min_se", "must be at least " + std::to_string(floor) +
+                                     " seconds (RFC 4028 §4: Min-SE is never below 90)");
+        }
+        if (*v > max_interval) {
+            r.fail_key("min_se", "must be at most " + std::to_string(max_interval) + " seconds");
+        }
+        st.min_se = static_cast<std::uint32_t>(*v);
+    }
+    r.integer("session_expires", st.session_expires, 1, max_interval);
+    r.boolean("insert_when_absent", st.insert_when_absent);
+    r.integer("dialogs_per_lcore", st.dialog_capacity, 1, 1 << 24);
+    if (const toml::node* n = r.get("on_expiry")) {
+        const auto v = n->value<std::string>();
+        if (v && *v == "forget") {
+            st.on_expiry = proxy::expiry_action::forget;
+        } else if (v && *v == "bye") {
+            st.on_expiry = proxy::expiry_action::bye;
+        } else {
+            r.fail_key("on_expiry", "must be \"forget\" or \"bye\"");
+        }
+    }
+    r.reject_unknown();
+    if (st.session_expires < st.min_se) {
+        r.fail_key("session_expires", "must be at least min_se (" + std::to_string(st.min_se) + ")");
+    }
+}
+
 // [[NAME]] arrays of tables.
 template <typename Fn>
 void each_entry(const toml::node& n, const std::string& key, Fn&& fn) {
@@ -303,6 +345,8 @@ void read_file(const toml::table& root, options& o) {
             read_dataplane(table_at(node, k), o);
         } else if (k == "proxy") {
             read_proxy(table_at(node, k), o.proxy);
+        } else if (k == "session_timers") {
+            read_session_timers(table_at(node, k), o.proxy.session_timers);
         } else if (k == "route") {
             each_entry(node, k, [&](const toml::node& e, table_reader& r) {
                 proxy::static_route route;

@@ -43,7 +43,7 @@ sip_stage::create(const settings& s, counter_block& counters) {
     // Each lcore gets its own branch randomness.
     mine.proxy.seed = s.proxy.seed ^ (0x9e3779b97f4a7c15ull * (s.lcore_index + 1)) ^ s.start_tsc;
     auto wheel = timer::timer_wheel::create(
-        {.capacity = 3 * mine.proxy.transaction_capacity,
+        {.capacity = proxy::proxy_core::timer_capacity_needed(mine.proxy),
          .start_tick = 0,
          .kinds = proxy::proxy_core::timer_kinds_needed(mine.proxy)});
     if (!wheel) {

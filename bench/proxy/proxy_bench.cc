@@ -154,7 +154,7 @@ void BM_proxy_calls(benchmark::State& state) {
     cfg.transaction_capacity = 1u << 17;
     proxy::static_location loc;
     loc.add("bob@example.com", {"sip:bob@192.0.2.21", 1000});
-    auto wheel = timer::timer_wheel::create({.capacity = 3 * cfg.transaction_capacity,
+    auto wheel = timer::timer_wheel::create({.capacity = proxy::proxy_core::timer_capacity_needed(cfg),
                                              .start_tick = 0,
                                              .kinds = proxy::proxy_core::timer_kinds_needed(cfg)})
                      .value();

@@ -2,6 +2,7 @@
 // Configuration of one lcore's proxy core. Filled at start-up (from the control
 // process's configuration); read-only afterwards.
 
+#include "dataplane/proxy/session_timer_config.hh"
 #include "dataplane/timer/sip_timers.hh"
 #include "dataplane/transaction/types.hh"
 
@@ -44,8 +45,10 @@ struct proxy_config {
     std::uint32_t retry_after_seconds = 5; // in the overload 503
     std::uint32_t max_branches = 8;        // targets per request, at most 8
     timer::sip_timer_config timers{};
+    session_timer_config session_timers{}; // RFC 4028 (issue 8)
     std::chrono::nanoseconds tick = std::chrono::milliseconds(1);
-    // Timer wheel kinds reserved for the proxy core: transaction timers, timer C.
+    // Timer wheel kinds reserved for the proxy core: transaction timers, timer C,
+    // session expiry.
     std::uint16_t timer_kind_base = 0;
     std::uint16_t lcore_id = 0;
     std::uint16_t lcore_count = 1;

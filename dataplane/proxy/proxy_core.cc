@@ -158,6 +158,7 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
       _contexts(
           new response_context[config.transaction_capacity == 0 ? 1 : config.transaction_capacity]),
       _context_capacity(config.transaction_capacity == 0 ? 1 : config.transaction_capacity),
+      _dialogs(config.session_timers.enabled ? config.session_timers.dialog_capacity : 1),
       _replay_view(new sip::message_view()),
       _replay(new char[buffer_size + parser::parser_padding]), _tx(new char[buffer_size]),
       _aux(new char[buffer_size]) {
@@ -183,6 +184,8 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
     _free_context = 0;
     (void)_wheel.set_handler(static_cast<std::uint16_t>(config.timer_kind_base + 1),
                              &proxy_core::on_timer_c, this);
+    (void)_wheel.set_handler(static_cast<std::uint16_t>(config.timer_kind_base + 2),
+                             &proxy_core::on_session_timer, this);
 }
 
 std::size_t proxy_core::memory_bytes() const {
@@ -410,6 +413,9 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
         send_local(server, sip::status::bad_request, {}, out);
         return;
     }
+    if (!st_on_request(server, ctx, out)) {
+        return; // RFC 4028 §8.1 answered it (422, 400)
+    }
 
     // §16.5 target set.
     struct target_entry {
@@ -624,6 +630,8 @@ std::string_view proxy_core::build_forwarded(const sip::message_view& msg,
                                      "Record-Route",
                                      _record_route[static_cast<std::size_t>(hop.tp)]));
     }
+    timer_scratch st_scratch; // RFC 4028 §8.1 edits
+    ok = ok && st_edit_request(w, msg, st_scratch);
     if (!ok) {
         return {};
     }
@@ -1022,6 +1030,8 @@ void proxy_core::forward_response(std::uint32_t ctx, const sip::message_view& ms
                       std::string_view(_aux.get(), c.challenges.length))
                  .ok();
     }
+    timer_scratch st_scratch; // RFC 4028 §8.2 edits and dialog state
+    ok = ok && st_on_response(ctx, msg, status, w, st_scratch);
     if (!ok) {
         return;
     }

@@ -20,6 +20,7 @@
 // message (counted, and retransmission timers cover UDP).
 
 #include "common/counters.hh"
+#include "dataplane/proxy/dialog_table.hh"
 #include "dataplane/proxy/location.hh"
 #include "dataplane/proxy/proxy_config.hh"
 #include "dataplane/proxy/response_context.hh"
@@ -52,10 +53,15 @@ struct incoming_message {
 
 class proxy_core {
 public:
-    // Wheel kinds used: config.timer_kind_base and +1. The wheel's `kinds` must be
-    // larger, and its capacity should be >= 3 x transaction_capacity.
+    // Wheel kinds used: config.timer_kind_base .. +2. The wheel's `kinds` must be
+    // larger, and its capacity at least timer_capacity_needed().
     static std::uint16_t timer_kinds_needed(const proxy_config& config) {
-        return static_cast<std::uint16_t>(config.timer_kind_base + 2);
+        return static_cast<std::uint16_t>(config.timer_kind_base + 3);
+    }
+    // Transactions (3 timers each at most) and one session timer per dialog.
+    static std::uint32_t timer_capacity_needed(const proxy_config& config) {
+        return 3 * config.transaction_capacity +
+               (config.session_timers.enabled ? config.session_timers.dialog_capacity : 0);
     }
 
     // Keeps references to config, wheel and counters; the location table behind
@@ -80,6 +86,10 @@ public:
     std::uint32_t transactions() const { return _txns.size(); }
     std::uint32_t contexts_in_use() const { return _contexts_used; }
     const txn::transaction_layer& transactions_layer() const { return _txns; }
+    // RFC 4028 dialogs this lcore times (count, and sample() for a status view:
+    // dialogs().sample(array, wheel.now(), ticks_per_second())).
+    const dialog_table& dialogs() const { return _dialogs; }
+    std::uint64_t ticks_per_second() const;
     // Bytes preallocated for transactions, contexts and the message store.
     std::size_t memory_bytes() const;
     std::size_t message_store_chunks_used() {
@@ -140,6 +150,21 @@ private:
     std::uint32_t alloc_context();
     void unref_context(std::uint32_t ctx);
 
+    // RFC 4028 session timers (proxy_session_timers.cc). Request hook: false when
+    // the request has been answered (400, 422).
+    bool st_on_request(txn::txn_id server, std::uint32_t ctx, txn::outbox& out);
+    // Edits of a forwarded INVITE/UPDATE (§8.1); false when an edit failed.
+    bool st_edit_request(parser::message_writer& w, const sip::message_view& msg,
+                         timer_scratch& scratch) const;
+    // A 2xx going upstream: edits (§8.2), then the dialog is created or refreshed.
+    bool st_on_response(std::uint32_t ctx, const sip::message_view& msg, std::uint16_t status,
+                        parser::message_writer& w, timer_scratch& scratch);
+    void st_track(std::uint32_t ctx, const sip::message_view& msg, const response_decision& d);
+    void st_arm(std::uint32_t index);
+    void st_send_bye(const dialog& d, bool to_caller, txn::outbox& out);
+    static void on_session_timer(void* self, timer::timer_wheel& wheel,
+                                 const timer::timer_event& ev);
+
     // hooks from the transaction layer and the wheel
     static void hook_client_failed(void* self, txn::txn_id id, std::uint16_t status);
     static void hook_terminated(void* self, txn::txn_id id);
@@ -160,6 +185,7 @@ private:
     std::array<std::string, 4> _via_prefix;   // by transport: "SIP/2.0/UDP host:port;branch="
     std::array<std::string, 4> _record_route; // by transport: "<sip:host[:port][;transport=x];lr>"
     txn::outbox* _out = nullptr;              // for hooks called from timers
+    dialog_table _dialogs;                    // RFC 4028 timed dialogs
 
     // Per-message scratch (one lcore, one message at a time). Replayed messages
     // (stored requests and responses) are copied into _replay and parsed into

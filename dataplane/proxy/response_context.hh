@@ -4,6 +4,7 @@
 // response so far and the 401/407 challenges to aggregate. One per server
 // transaction, in a pool the size of the transaction table.
 
+#include "dataplane/proxy/session_timer_policy.hh"
 #include "dataplane/transaction/message_store.hh"
 #include "dataplane/transaction/transaction.hh"
 
@@ -42,6 +43,7 @@ struct response_context {
     txn::stored_message request;    // original request, kept only while targets wait
     txn::stored_message targets;    // waiting targets: "q uri\n" lines, q-descending
     std::array<branch_state, max_branches> branches{};
+    request_decision session_timer{}; // RFC 4028 §8.1 outcome, for the 2xx (§8.2)
 };
 
 } // namespace sipedge::proxy

@@ -326,3 +326,56 @@ TEST(eal_setup, pci_addresses_are_allowed_and_vdevs_stay_virtual) {
 
 } // namespace
 } // namespace sipedge::dataplane
+
+namespace sipedge::dataplane {
+namespace {
+
+// [session_timers] (RFC 4028, issue 8).
+TEST(config_file, session_timers_defaults_example_and_errors) {
+    auto example = parse_vector({"--config", SIPEDGE_EXAMPLE_CONFIG});
+    ASSERT_TRUE(example.opts) << example.message;
+    const proxy::session_timer_config& st = example.opts->proxy.session_timers;
+    EXPECT_TRUE(st.enabled);
+    EXPECT_EQ(st.min_se, 90u);
+    EXPECT_EQ(st.session_expires, 1800u);
+    EXPECT_FALSE(st.insert_when_absent);
+    EXPECT_EQ(st.on_expiry, proxy::expiry_action::forget);
+
+    const std::string ok = write_temp("[session_timers]\nmin_se = 3600\nsession_expires = 7200\n"
+                                      "insert_when_absent = true\non_expiry = \"bye\"\n");
+    auto r = parse_vector({"--config", ok, "--port", "net_tap0", "--ip", "198.51.100.1"});
+    ASSERT_TRUE(r.opts) << r.message;
+    EXPECT_EQ(r.opts->proxy.session_timers.min_se, 3600u);
+    EXPECT_EQ(r.opts->proxy.session_timers.session_expires, 7200u);
+    EXPECT_TRUE(r.opts->proxy.session_timers.insert_when_absent);
+    EXPECT_EQ(r.opts->proxy.session_timers.on_expiry, proxy::expiry_action::bye);
+    std::remove(ok.c_str());
+
+    const std::string lab = write_temp("[session_timers]\ntest_min_se_floor = 2\nmin_se = 3\n"
+                                       "session_expires = 3\n");
+    r = parse_vector({"--config", lab, "--port", "net_tap0", "--ip", "198.51.100.1"});
+    ASSERT_TRUE(r.opts) << r.message;
+    EXPECT_EQ(r.opts->proxy.session_timers.min_se, 3u);
+    std::remove(lab.c_str());
+
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {"[session_timers]\nmin_se = 60\n",
+         "2:1: session_timers.min_se: must be at least 90 seconds (RFC 4028 §4"},
+        {"[session_timers]\non_expiry = \"drop\"\n",
+         "2:1: session_timers.on_expiry: must be \"forget\" or \"bye\""},
+        {"[session_timers]\nmin_se = 600\nsession_expires = 300\n",
+         "3:1: session_timers.session_expires: must be at least min_se (600)"},
+        {"[session_timers]\nmin_sec = 600\n", "2:1: session_timers.min_sec: unknown key"},
+    };
+    for (const auto& [text, expected] : bad) {
+        const std::string path = write_temp(text);
+        auto b = parse_vector({"--config", path});
+        EXPECT_FALSE(b.opts) << text;
+        EXPECT_NE(b.message.find(path + ":" + expected), std::string::npos)
+            << "got: " << b.message << "\nwanted: " << expected;
+        std::remove(path.c_str());
+    }
+}
+
+} // namespace
+} // namespace sipedge::dataplane

@@ -31,7 +31,7 @@ class proxy_node {
 public:
     explicit proxy_node(proxy_config cfg)
         : config(std::move(cfg)),
-          wheel(timer::timer_wheel::create({.capacity = 3 * config.transaction_capacity + 16,
+          wheel(timer::timer_wheel::create({.capacity = proxy_core::timer_capacity_needed(config) + 16,
                                             .start_tick = 0,
                                             .kinds = proxy_core::timer_kinds_needed(config)})
                     .value()),
