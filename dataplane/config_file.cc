@@ -296,6 +296,7 @@ void read_session_timers(const toml::table& t, proxy::session_timer_config& st) 
         }
         st.min_se = static_cast<std::uint32_t>(*v);
     }
+    const bool se_given = t.contains("session_expires");
     r.integer("session_expires", st.session_expires, 1, max_interval);
     r.boolean("insert_when_absent", st.insert_when_absent);
     r.integer("dialogs_per_lcore", st.dialog_capacity, 1, 1 << 24);
@@ -310,7 +311,9 @@ void read_session_timers(const toml::table& t, proxy::session_timer_config& st) 
         }
     }
     r.reject_unknown();
-    if (st.session_expires < st.min_se) {
+    if (!se_given && st.session_expires < st.min_se) {
+        st.session_expires = st.min_se; // the default follows a larger Min-SE
+    } else if (st.session_expires < st.min_se) {
         r.fail_key("session_expires", "must be at least min_se (" + std::to_string(st.min_se) + ")");
     }
 }

@@ -351,6 +351,12 @@ TEST(config_file, session_timers_defaults_example_and_errors) {
     EXPECT_EQ(r.opts->proxy.session_timers.on_expiry, proxy::expiry_action::bye);
     std::remove(ok.c_str());
 
+    const std::string only_min = write_temp("[session_timers]\nmin_se = 3600\n");
+    r = parse_vector({"--config", only_min, "--port", "net_tap0", "--ip", "198.51.100.1"});
+    ASSERT_TRUE(r.opts) << r.message;
+    EXPECT_EQ(r.opts->proxy.session_timers.session_expires, 3600u); // follows Min-SE
+    std::remove(only_min.c_str());
+
     const std::string lab = write_temp("[session_timers]\ntest_min_se_floor = 2\nmin_se = 3\n"
                                        "session_expires = 3\n");
     r = parse_vector({"--config", lab, "--port", "net_tap0", "--ip", "198.51.100.1"});
