@@ -410,6 +410,14 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
         send_local(server, sip::status::bad_request, {}, out);
         return;
     }
+    if (_auth) {
+        auth_decision d;
+        _auth.check(_auth.context, _view, _ess, d);
+        if (d.status != 0) {
+            send_local(server, d.status, std::span(d.extra.data(), d.extra_count), out);
+            return;
+        }
+    }
 
     // §16.5 target set.
     struct target_entry {
@@ -623,6 +631,14 @@ std::string_view proxy_core::build_forwarded(const sip::message_view& msg,
         check(w.insert_header_before(rr_index != sip::no_header ? rr_index : via_index,
                                      "Record-Route",
                                      _record_route[static_cast<std::size_t>(hop.tp)]));
+    }
+    // §22.3: credentials for this proxy's realm are consumed here.
+    if (_auth.consumes != nullptr) {
+        for (const sip::header_ref h : msg.headers(header_id::proxy_authorization)) {
+            if (_auth.consumes(_auth.context, h.value)) {
+                check(w.remove_header(h.index));
+            }
+        }
     }
     if (!ok) {
         return {};
