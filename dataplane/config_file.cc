@@ -318,9 +318,10 @@ void read_session_timers(const toml::table& t, proxy::session_timer_config& st) 
     }
 }
 
-// [[NAME]] arrays of tables.
+// [[NAME]] arrays of tables. strict: unknown keys are errors (not for control's
+// arrays, whose other keys control checks).
 template <typename Fn>
-void each_entry(const toml::node& n, const std::string& key, Fn&& fn) {
+void each_entry(const toml::node& n, const std::string& key, Fn&& fn, bool strict = true) {
     const toml::array* a = n.as_array();
     if (a == nullptr) {
         fail(n, key, "must be an array of tables ([[" + key + "]])");
@@ -328,7 +329,9 @@ void each_entry(const toml::node& n, const std::string& key, Fn&& fn) {
     for (const toml::node& e : *a) {
         table_reader r(table_at(e, key), key + ".");
         fn(e, r);
-        r.reject_unknown();
+        if (strict) {
+            r.reject_unknown();
+        }
     }
 }
 
@@ -339,6 +342,43 @@ std::string required_text(const toml::node& entry, table_reader& r, std::string_
         fail(entry, r.name(key), "is required");
     }
     return v;
+}
+
+// The keys of control's tables that the dataplane uses too. Control checks these
+// tables in full (unknown keys included); here only the keys read are checked.
+void read_control_tables(const toml::table& root, proxy::auth_config& a) {
+    if (const toml::node* n = root.get("auth")) {
+        table_reader r(table_at(*n, "auth"), "auth.");
+        r.boolean("invite", a.invite);
+        r.integer("invite_nonce_lifetime", a.nonce_lifetime, 5, 3600);
+        std::vector<std::string> algorithms;
+        r.strings("algorithms", algorithms);
+        if (!algorithms.empty()) {
+            a.offer_sha256 = a.offer_md5 = false;
+            for (const std::string& name : algorithms) {
+                a.offer_sha256 = a.offer_sha256 || name == "SHA-256";
+                a.offer_md5 = a.offer_md5 || name == "MD5";
+            }
+        }
+    }
+    if (const toml::node* n = root.get("control")) {
+        table_reader r(table_at(*n, "control"), "control.");
+        r.text("nonce_secret", a.nonce_secret);
+    }
+    if (const toml::node* n = root.get("domains")) {
+        each_entry(*n, "domains", [&](const toml::node& e, table_reader& r) {
+            proxy::auth_realm d;
+            d.domain = required_text(e, r, "name");
+            r.text("realm", d.realm);
+            if (d.realm.empty()) {
+                d.realm = d.domain;
+            }
+            if (d.realm.size() > 160) {
+                r.fail_key("realm", "must be at most 160 characters");
+            }
+            a.realms.push_back(std::move(d));
+        }, false);
+    }
 }
 
 void read_file(const toml::table& root, options& o) {
@@ -376,8 +416,10 @@ void read_file(const toml::table& root, options& o) {
                 o.contacts.push_back(std::move(c));
             });
         }
-        // Any other top-level table is sipedge-control's.
+        // Any other top-level table is sipedge-control's; read_control_tables()
+        // takes what the dataplane needs from some of them.
     }
+    read_control_tables(root, o.auth);
 }
 
 } // namespace

@@ -69,11 +69,12 @@ bool control_port::ours(std::string_view host) const {
     return false;
 }
 
-bool control_port::take_register(std::string_view bytes, const txn::endpoint& source,
-                                 const txn::endpoint& local) {
+control_port::handoff control_port::take_register(std::string_view bytes,
+                                                   const txn::endpoint& source,
+                                                   const txn::endpoint& local) {
     const std::string_view domain = register_domain(bytes);
     if (domain.empty() || !ours(domain)) {
-        return false;
+        return handoff::not_ours;
     }
     ipc::message_meta meta;
     meta.source = to_ipc(source);
@@ -87,10 +88,9 @@ bool control_port::take_register(std::string_view bytes, const txn::endpoint& so
         _counters.add(counter_id::drop_control_ring_full);
         break;
     case ipc::push_result::too_large:
-        _counters.add(counter_id::drop_control_too_large);
-        break;
+        return handoff::too_large;
     }
-    return true;
+    return handoff::taken;
 }
 
 std::span<const proxy::contact_binding> control_port::thunk(const void* self_ptr,

@@ -33,10 +33,13 @@ public:
     // Once per pass, before any lookup: ends the last pass's snapshot views.
     void begin_pass();
 
-    // A REGISTER for one of our domains: pushed to control (or counted when the
-    // ring refuses it) and true; anything else false, for the proxy core.
-    bool take_register(std::string_view bytes, const txn::endpoint& source,
-                       const txn::endpoint& local);
+    enum class handoff : std::uint8_t {
+        not_ours,  // not a REGISTER for our domains: for the proxy core
+        taken,     // pushed to control, or dropped (counted) when its ring is full
+        too_large, // larger than a link slot: the caller answers 513 (RFC 3261 §21.5.11)
+    };
+    handoff take_register(std::string_view bytes, const txn::endpoint& source,
+                          const txn::endpoint& local);
 
     // Control's answers for this lcore, at most `max`: send(bytes, destination).
     template <typename Send>

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <random>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -166,6 +167,21 @@ int main(int argc, char** argv) {
         std::printf("sipedge: control link %s ready for sipedge-control\n",
                     opts.control_link.c_str());
     }
+    proxy::auth_config auth = opts.auth; // lives until the workers stop
+    if (auth.nonce_secret.empty()) {
+        // INVITE nonces are minted and checked here only: a per-start secret works
+        // (UAs re-authenticate after a restart).
+        std::random_device rd;
+        for (int i = 0; i < 32; ++i) {
+            auth.nonce_secret += "0123456789abcdef"[rd() & 15];
+        }
+    }
+    const bool invite_auth = link != nullptr && auth.invite && !auth.realms.empty();
+    std::printf("sipedge: digest for requests from our users %s\n",
+                invite_auth ? "on (407, credentials from sipedge-control)"
+                : auth.invite && !auth.realms.empty()
+                    ? "off: it needs the control link"
+                    : "off");
     std::unique_ptr<dispatch_mesh> mesh =
         workers > 1 ? std::make_unique<dispatch_mesh>(workers, mesh_ring_size) : nullptr;
 
@@ -193,6 +209,7 @@ int main(int argc, char** argv) {
         ss.lcore_index = w;
         ss.mesh = mesh.get();
         ss.link = link.get();
+        ss.auth = &auth;
         ss.tsc_hz = rte_get_tsc_hz();
         ss.start_tsc = start_tsc;
         auto stage = sip_stage::create(ss, *counters[w]);

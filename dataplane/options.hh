@@ -6,6 +6,7 @@
 
 #include "dataplane/proxy/location.hh"
 #include "dataplane/proxy/proxy_config.hh"
+#include "dataplane/proxy/request_auth.hh"
 
 #include <cstdint>
 #include <optional>
@@ -60,6 +61,9 @@ struct options {
     // Proxy behaviour shared by every lcore; host/port default to the address above.
     proxy::proxy_config proxy;
     std::vector<static_contact> contacts;
+    // Digest for requests from our users: [auth], [control] nonce_secret and the
+    // [[domains]] realms of the same file (control validates those tables in full).
+    proxy::auth_config auth;
 };
 
 struct parse_outcome {

@@ -2,11 +2,14 @@
 
 #include "dataplane/net/arp.hh"
 #include "dataplane/net/udp_output.hh"
+#include "dataplane/proxy/local_response.hh"
+#include "parser/essentials.hh"
 
 #include <array>
 #include <string>
 #include <vector>
 #include <cstring>
+#include <ctime>
 #include <rte_byteorder.h>
 
 namespace sipedge::dataplane {
@@ -75,6 +78,12 @@ sip_stage::sip_stage(const settings& s, counter_block& counters, timer::timer_wh
     }
     // The core keeps a reference to its configuration: ours lives as long as it.
     _core = std::make_unique<proxy::proxy_core>(_settings.proxy, location, _wheel, _counters);
+    if (_settings.link != nullptr && _settings.auth != nullptr && _settings.auth->invite) {
+        _auth = std::make_unique<invite_auth>(*_settings.link,
+                                              static_cast<std::uint16_t>(_settings.lcore_index),
+                                              *_settings.auth, _counters);
+        _core->set_authorizer(_auth->authorizer());
+    }
 }
 
 void sip_stage::bind_ports(std::span<packet_context> ports) {
@@ -206,8 +215,14 @@ void sip_stage::process(rte_mbuf* m, const udp_delivery& where) {
     if (_control != nullptr) {
         const local_interface& arrival =
             _ports[where.port_index < _ports.size() ? where.port_index : 0].ifc;
-        if (_control->take_register({bytes, length}, source,
-                                    endpoint_of(arrival.ipv4, arrival.sip_port))) {
+        switch (_control->take_register({bytes, length}, source,
+                                        endpoint_of(arrival.ipv4, arrival.sip_port))) {
+        case control_port::handoff::not_ours:
+            break;
+        case control_port::handoff::too_large:
+            answer_too_large({bytes, length}, readable, source);
+            [[fallthrough]];
+        case control_port::handoff::taken:
             rte_pktmbuf_free(m);
             return;
         }
@@ -217,7 +232,39 @@ void sip_stage::process(rte_mbuf* m, const udp_delivery& where) {
     transmit();
 }
 
+void sip_stage::answer_too_large(std::string_view bytes,
+                                 std::size_t readable, const txn::endpoint& source) {
+    parser::message_essentials e;
+    std::size_t cap = 0;
+    char* space = _out.next_space(cap);
+    std::size_t n = 0;
+    if (space != nullptr &&
+        _dispatch_parser.parse(bytes, readable, *_dispatch_view).ok() &&
+        parser::extract_essentials(*_dispatch_view, e).ok()) {
+        // A stateless answer: the To tag only has to be stable across retransmissions.
+        std::uint32_t h = 2166136261u;
+        for (const char c : e.call_id) {
+            h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+        }
+        char tag[8];
+        for (int i = 0; i < 8; ++i) {
+            tag[i] = "0123456789abcdef"[(h >> (28 - 4 * i)) & 15];
+        }
+        n = proxy::build_local_response(*_dispatch_view, &e, source, 513, {tag, sizeof tag}, {},
+                                        space, cap);
+    }
+    if (n == 0 || !_out.push(source, txn::transport::udp, {space, n})) {
+        _counters.add(counter_id::drop_control_too_large);
+        return;
+    }
+    _counters.add(counter_id::control_too_large_answered);
+    transmit();
+}
+
 void sip_stage::on_pass() {
+    if (_auth != nullptr) {
+        _auth->set_time(static_cast<std::int64_t>(std::time(nullptr)));
+    }
     if (_control != nullptr) {
         _control->begin_pass();
         _control->drain(drain_batch, [&](std::string_view bytes, const txn::endpoint& to) {

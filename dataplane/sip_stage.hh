@@ -13,6 +13,7 @@
 #include "common/ipc/link.hh"
 #include "dataplane/control_port.hh"
 #include "dataplane/dispatch.hh"
+#include "dataplane/invite_auth.hh"
 #include "dataplane/net/packet_context.hh"
 #include "dataplane/proxy/proxy_core.hh"
 #include "dataplane/timer/timer_wheel.hh"
@@ -34,6 +35,9 @@ public:
         unsigned lcore_index = 0;           // 0..lcores-1: this lcore's place in the mesh
         dispatch_mesh* mesh = nullptr;      // null or one lcore: no hand-over
         ipc::dataplane_link* link = nullptr; // null: no sipedge-control (REGISTERs are proxied)
+        // Digest for requests from our users (needs link's credentials); null: none.
+        // Must outlive the stage.
+        const proxy::auth_config* auth = nullptr;
         std::uint64_t tsc_hz = 0;
         std::uint64_t start_tsc = 0;
     };
@@ -68,12 +72,16 @@ private:
     // The port context a datagram to ip (network order) leaves by.
     packet_context& egress(rte_be32_t ip);
     bool send_to(const txn::endpoint& to, std::string_view bytes);
+    // 513 Message Too Large for a REGISTER that does not fit the link to control.
+    void answer_too_large(std::string_view bytes, std::size_t readable,
+                          const txn::endpoint& source);
 
     settings _settings;
     std::span<packet_context> _ports;
     counter_block& _counters;
     timer::timer_wheel _wheel;
     std::unique_ptr<control_port> _control; // null without sipedge-control
+    std::unique_ptr<invite_auth> _auth;      // null unless [auth] invite with control
     std::unique_ptr<proxy::proxy_core> _core;
     std::uint64_t _tsc_per_tick;
     // Dispatch only needs the message's identity: a view parsed here, then the

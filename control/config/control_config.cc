@@ -165,6 +165,7 @@ void read_auth(config_result& out, const std::string& file, const toml::table& t
     table_reader r(out, file, t, "auth");
     r.boolean("register", c.auth_register);
     r.boolean("invite", c.auth_invite);
+    r.integer("invite_nonce_lifetime", c.invite_nonce_lifetime, 5, 3600);
     if (const toml::node* n = r.take("algorithms")) {
         const auto* arr = n->as_array();
         if (arr == nullptr || arr->empty()) {

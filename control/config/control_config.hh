@@ -23,6 +23,7 @@
 //   [auth]
 //   register = true                        # digest required for REGISTER
 //   invite = true                          # 407 for INVITEs from our users (dataplane)
+//   invite_nonce_lifetime = 30             # seconds (dataplane; see dataplane/invite_auth.hh)
 //   algorithms = ["SHA-256", "MD5"]        # challenges offered, preferred first
 
 #include "control/auth/digest.hh"
@@ -52,6 +53,8 @@ struct control_config {
     std::vector<registrar::served_domain> domains;
     bool auth_register = true;
     bool auth_invite = true;
+    // Read by the dataplane, which mints and checks INVITE nonces; here only checked.
+    std::uint32_t invite_nonce_lifetime = 30;
     std::vector<auth::digest_algorithm> algorithms = {auth::digest_algorithm::sha256,
                                                       auth::digest_algorithm::md5};
 

@@ -413,6 +413,14 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
         send_local(server, sip::status::bad_request, {}, out);
         return;
     }
+    if (_auth) {
+        auth_decision d;
+        _auth.check(_auth.context, _view, _ess, d);
+        if (d.status != 0) {
+            send_local(server, d.status, std::span(d.extra.data(), d.extra_count), out);
+            return;
+        }
+    }
     if (!st_on_request(server, ctx, out)) {
         return; // RFC 4028 §8.1 answered it (422, 400)
     }
@@ -629,6 +637,14 @@ std::string_view proxy_core::build_forwarded(const sip::message_view& msg,
         check(w.insert_header_before(rr_index != sip::no_header ? rr_index : via_index,
                                      "Record-Route",
                                      _record_route[static_cast<std::size_t>(hop.tp)]));
+    }
+    // §22.3: credentials for this proxy's realm are consumed here.
+    if (_auth.consumes != nullptr) {
+        for (const sip::header_ref h : msg.headers(header_id::proxy_authorization)) {
+            if (_auth.consumes(_auth.context, h.value)) {
+                check(w.remove_header(h.index));
+            }
+        }
     }
     timer_scratch st_scratch; // RFC 4028 §8.1 edits
     ok = ok && st_edit_request(w, msg, st_scratch);

@@ -23,6 +23,7 @@
 #include "dataplane/proxy/dialog_table.hh"
 #include "dataplane/proxy/location.hh"
 #include "dataplane/proxy/proxy_config.hh"
+#include "dataplane/proxy/request_auth.hh"
 #include "dataplane/proxy/response_context.hh"
 #include "dataplane/proxy/router.hh"
 #include "dataplane/timer/timer_wheel.hh"
@@ -70,6 +71,10 @@ public:
                counter_block& counters);
     proxy_core(const proxy_core&) = delete;
     proxy_core& operator=(const proxy_core&) = delete;
+
+    // Out-of-dialog requests are checked by `a` before routing (request_auth.hh);
+    // by default none is.
+    void set_authorizer(request_authorizer a) { _auth = a; }
 
     // One received SIP message. Never throws, never allocates.
     void on_message(const incoming_message& in, txn::outbox& out);
@@ -173,6 +178,7 @@ private:
     const proxy_config& _config;
     router _router;
     location_lookup _location;
+    request_authorizer _auth;
     timer::timer_wheel& _wheel;
     counter_block& _counters;
     timer::tick_t _timer_c_ticks;

@@ -4,6 +4,7 @@
 // snapshot with the static table as fallback.
 #include "common/ipc/link.hh"
 #include "dataplane/control_port.hh"
+#include "tests/dataplane/link_pair.hh"
 
 #include <ctime>
 #include <gtest/gtest.h>
@@ -23,30 +24,15 @@ TEST(control_port, register_domain_reads_the_request_uri_host) {
     EXPECT_EQ(register_domain("REGISTER"), "");
 }
 
-struct link_pair : ::testing::Test {
-    std::string path = "/tmp/sipedge-control-port-test-" + std::to_string(getpid());
-    std::unique_ptr<ipc::dataplane_link> dp;
-    std::unique_ptr<ipc::control_link> ctl;
+struct link_pair : test::link_pair_base {
     proxy::static_location fallback;
     counter_block counters;
     std::vector<std::string> hosts{"example.com", "198.51.100.1"};
 
+    link_pair() : link_pair_base("control-port-test") {}
     void SetUp() override {
-        ipc::link_sizes small;
-        small.location_bytes = 1 << 16;
-        small.credential_bytes = 1 << 16;
-        auto d = ipc::dataplane_link::create(path, 1, small);
-        ASSERT_TRUE(d.ok()) << d.message();
-        dp = std::move(d).value();
-        auto c = ipc::control_link::attach(path, std::time(nullptr));
-        ASSERT_TRUE(c.ok()) << c.message();
-        ctl = std::move(c).value();
+        link_pair_base::SetUp();
         fallback.add("carol@example.com", {"sip:carol@198.51.100.9", 1000});
-    }
-    void TearDown() override {
-        ctl.reset();
-        dp.reset();
-        ::unlink(path.c_str());
     }
 };
 
@@ -55,9 +41,12 @@ TEST_F(link_pair, registers_for_our_hosts_go_to_control_and_answers_come_back) {
     const txn::endpoint ua = txn::endpoint::ipv4(0xc6336403, 5070); // 198.51.100.3
     const txn::endpoint us = txn::endpoint::ipv4(0xc6336401, 5060);
     const std::string reg = "REGISTER sip:EXAMPLE.com SIP/2.0\r\nCall-ID: 1\r\n\r\n";
-    EXPECT_TRUE(port.take_register(reg, ua, us));
-    EXPECT_FALSE(port.take_register("REGISTER sip:other.org SIP/2.0\r\n\r\n", ua, us));
-    EXPECT_FALSE(port.take_register("OPTIONS sip:example.com SIP/2.0\r\n\r\n", ua, us));
+    using handoff = control_port::handoff;
+    EXPECT_EQ(port.take_register(reg, ua, us), handoff::taken);
+    EXPECT_EQ(port.take_register("REGISTER sip:other.org SIP/2.0\r\n\r\n", ua, us),
+              handoff::not_ours);
+    EXPECT_EQ(port.take_register("OPTIONS sip:example.com SIP/2.0\r\n\r\n", ua, us),
+              handoff::not_ours);
     EXPECT_EQ(counters.get(counter_id::sip_to_control), 1u);
 
     ipc::received_message m;
@@ -80,11 +69,11 @@ TEST_F(link_pair, registers_for_our_hosts_go_to_control_and_answers_come_back) {
     EXPECT_EQ(counters.get(counter_id::sip_from_control), 1u);
 }
 
-TEST_F(link_pair, a_register_too_large_for_a_slot_is_a_counted_drop) {
+TEST_F(link_pair, a_register_too_large_for_a_slot_is_left_to_the_caller_to_answer) {
     control_port port(*dp, 0, fallback.lookup(), hosts, counters);
     const std::string huge = "REGISTER sip:example.com SIP/2.0\r\nX: " + std::string(9000, 'x');
-    EXPECT_TRUE(port.take_register(huge, {}, {}));
-    EXPECT_EQ(counters.get(counter_id::drop_control_too_large), 1u);
+    EXPECT_EQ(port.take_register(huge, {}, {}), control_port::handoff::too_large);
+    EXPECT_EQ(counters.get(counter_id::sip_to_control), 0u);
     ipc::received_message m;
     EXPECT_FALSE(ctl->pop_from_dataplane(0, m));
 }

@@ -276,6 +276,35 @@ TEST(config_file, tables_of_the_control_process_are_left_to_it) {
     std::remove(path.c_str());
 }
 
+TEST(config_file, the_dataplane_reads_the_digest_settings_of_control_tables) {
+    const std::string path = write_temp(
+        "[dataplane]\nport = \"net_tap0\"\naddress = \"198.51.100.1\"\n"
+        "[control]\nnonce_secret = \"0123456789abcdef0123\"\nsqlite = \"/x\"\n"
+        "[auth]\ninvite = true\ninvite_nonce_lifetime = 12\nalgorithms = [\"MD5\"]\n"
+        "[[domains]]\nname = \"atlanta.example.com\"\n"
+        "[[domains]]\nname = \"biloxi.example.com\"\nrealm = \"biloxi\"\n");
+    auto r = parse_vector({"--config", path});
+    ASSERT_TRUE(r.opts) << r.message;
+    const proxy::auth_config& a = r.opts->auth;
+    EXPECT_TRUE(a.invite);
+    EXPECT_EQ(a.nonce_lifetime, 12u);
+    EXPECT_EQ(a.nonce_secret, "0123456789abcdef0123");
+    EXPECT_TRUE(a.offer_md5);
+    EXPECT_FALSE(a.offer_sha256);
+    ASSERT_EQ(a.realms.size(), 2u);
+    EXPECT_EQ(a.realms[0].realm, "atlanta.example.com"); // default: the domain
+    EXPECT_EQ(a.realms[1].realm, "biloxi");
+    std::remove(path.c_str());
+
+    const std::string bad = write_temp("[auth]\ninvite_nonce_lifetime = 1\n");
+    auto e = parse_vector({"--config", bad, "--port", "net_tap0", "--ip", "198.51.100.1"});
+    EXPECT_FALSE(e.opts);
+    EXPECT_NE(e.message.find(":2:1: auth.invite_nonce_lifetime: must be between 5 and 3600"),
+              std::string::npos)
+        << e.message;
+    std::remove(bad.c_str());
+}
+
 TEST(options, worker_lists_are_checked) {
     EXPECT_FALSE(parse_vector({"--port", "p", "--ip", "198.51.100.1", "--workers", "1,1"}).opts);
     EXPECT_FALSE(parse_vector({"--port", "p", "--ip", "198.51.100.1", "--workers", "0,1"}).opts);
