@@ -183,6 +183,13 @@ void sip_stage::process(packet_context& ctx, rte_mbuf* m, const udp_delivery& wh
 }
 
 void sip_stage::on_pass(packet_context& ctx) {
+    if (_settings.reload != nullptr) {
+        // Between messages: no transaction sees half a table.
+        _settings.reload->take(_settings.proxy);
+    }
+    if (_settings.summary != nullptr && ctx.now_tsc >= _next_summary_tsc) [[unlikely]] {
+        publish_summary(ctx.now_tsc);
+    }
     if (_control != nullptr) {
         _control->begin_pass();
         _control->drain(drain_batch, [&](std::string_view bytes, const txn::endpoint& to) {
@@ -199,6 +206,14 @@ void sip_stage::on_pass(packet_context& ctx) {
     if (!_out.empty()) {
         transmit(ctx);
     }
+}
+
+void sip_stage::publish_summary(std::uint64_t now_tsc) {
+    _next_summary_tsc = now_tsc + _settings.tsc_hz;
+    _summary.published_tsc = now_tsc;
+    fill_transactions(*_core, _summary_cursor, _summary);
+    fill_dialogs(_summary);
+    _settings.summary->publish(_summary);
 }
 
 void sip_stage::transmit(packet_context& ctx) {

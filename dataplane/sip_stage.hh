@@ -5,7 +5,8 @@
 // readable in place (mbuf tailroom as the parser's padding, or a copy into a
 // padded buffer when the message spans segments or the tailroom is short), runs
 // the transaction layer and proxy core on it, and sends what the core emits.
-// It also advances this lcore's timer wheel once per pass.
+// It also advances this lcore's timer wheel once per pass, takes reloaded routes
+// and hosts at that boundary, and publishes its summary once a second.
 //
 // Everything is preallocated at start-up; nothing here allocates per message.
 
@@ -13,6 +14,8 @@
 #include "common/ipc/link.hh"
 #include "dataplane/control_port.hh"
 #include "dataplane/dispatch.hh"
+#include "dataplane/lcore_summary.hh"
+#include "dataplane/reload_mailbox.hh"
 #include "dataplane/net/packet_context.hh"
 #include "dataplane/proxy/proxy_core.hh"
 #include "dataplane/timer/timer_wheel.hh"
@@ -35,6 +38,8 @@ public:
         ipc::dataplane_link* link = nullptr; // null: no sipedge-control (REGISTERs are proxied)
         std::uint64_t tsc_hz = 0;
         std::uint64_t start_tsc = 0;
+        lcore_summary* summary = nullptr;  // null: nothing published for telemetry
+        reload_mailbox* reload = nullptr;  // null: routes and hosts fixed at start
     };
 
     // Start-up: allocates the transaction table, timer wheel and buffers.
@@ -57,6 +62,7 @@ private:
 
     void process(packet_context& ctx, rte_mbuf* m, const udp_delivery& where);
     void transmit(packet_context& ctx);
+    void publish_summary(std::uint64_t now_tsc);
 
     settings _settings;
     counter_block& _counters;
@@ -74,6 +80,10 @@ private:
     txn::outbox _out;
     // Padded copy of a message that is not contiguous in its mbuf.
     std::unique_ptr<char[]> _scratch;
+    // Telemetry summary: built here, copied out under the seqcount.
+    lcore_summary_data _summary;
+    std::uint32_t _summary_cursor = 0;
+    std::uint64_t _next_summary_tsc = 0;
 };
 
 } // namespace sipedge::dataplane
