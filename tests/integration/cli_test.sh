@@ -10,15 +10,10 @@
 #
 # usage: cli_test.sh SIPEDGE SCRIPTS_DIR SIPEDGE_CONTROL SIPEDGECTL
 set -euo pipefail
-sipedge=${1:?sipedge binary}
-scripts=${2:?scripts dir}
-control_bin=${3:?sipedge-control binary}
-ctl_bin=${4:?sipedgectl binary}
 TEST_NAME="cli"
 source "$(dirname "$0")/sip_lab.sh"
+source "$(dirname "$0")/control_lab.sh"
 
-ctl() { "$ctl_bin" --socket "$lab_dir/control.sock" --instance "$LAB_NS" "$@"; }
-cfg="$lab_dir/sipedge.toml"
 write_config() { # WORKER_LCORES EXTRA_ROUTE_DOMAIN NEXT_HOP
     cat >"$cfg" <<TOML
 [dataplane]
@@ -53,9 +48,7 @@ TOML
 write_config "[1, 2]" "unused.example.net" "$UAS_IP:5060"
 
 start_sipedge --config "$cfg"
-"$control_bin" --config "$cfg" >"$lab_dir/control.out" 2>&1 &
-control_pid=$!
-trap 'kill -TERM $control_pid 2>/dev/null || true; lab_cleanup' EXIT
+start_control
 for _ in $(seq 1 100); do
     ctl status 2>/dev/null | grep -q "attached, 2 lcores" && break
     sleep 0.1
@@ -139,8 +132,7 @@ rc=0
 [ "$rc" -eq 1 ] && grep -q "$cfg:14:" "$lab_dir/check.txt" || fail "config check: $(cat "$lab_dir/check.txt")"
 
 # ---- control down, then the dataplane down ----
-kill -TERM "$control_pid"
-wait "$control_pid" || fail "sipedge-control did not exit cleanly"
+stop_control
 rc=0
 ctl status >"$lab_dir/down.txt" 2>&1 || rc=$?
 [ "$rc" -eq 3 ] && grep -q "control is not running" "$lab_dir/down.txt" \
