@@ -1,6 +1,6 @@
 #include "dataplane/lcore_summary.hh"
 
-#include "dataplane/proxy/proxy_core.hh"
+#include "dataplane/transaction/transaction_layer.hh"
 
 namespace sipedge::dataplane {
 
@@ -20,9 +20,8 @@ lcore_summary_data lcore_summary::read() const {
     return copy;
 }
 
-void fill_transactions(const proxy::proxy_core& core, std::uint32_t& cursor,
+void fill_transactions(const txn::transaction_layer& layer, std::uint32_t& cursor,
                        lcore_summary_data& d) {
-    const txn::transaction_layer& layer = core.transactions_layer();
     d.transactions = layer.size();
     d.transaction_capacity = layer.capacity();
     d.transaction_samples = 0;

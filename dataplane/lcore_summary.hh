@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <rte_seqcount.h>
 
-namespace sipedge::proxy {
-class proxy_core;
+namespace sipedge::txn {
+class transaction_layer;
 }
 
 namespace sipedge::dataplane {
@@ -61,7 +61,7 @@ private:
 // and the first live ones found by a bounded scan that resumes where the last
 // stopped (cursor), so a publish costs at most scan_limit slot checks.
 inline constexpr std::uint32_t summary_scan_limit = 4096;
-void fill_transactions(const proxy::proxy_core& core, std::uint32_t& cursor,
+void fill_transactions(const txn::transaction_layer& layer, std::uint32_t& cursor,
                        lcore_summary_data& d);
 // Dialogs: the session-timer dialog table is not in this tree yet, so this
 // reports 0 dialogs and no samples; the dialog table fills it once merged.

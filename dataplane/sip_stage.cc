@@ -211,7 +211,7 @@ void sip_stage::on_pass(packet_context& ctx) {
 void sip_stage::publish_summary(std::uint64_t now_tsc) {
     _next_summary_tsc = now_tsc + _settings.tsc_hz;
     _summary.published_tsc = now_tsc;
-    fill_transactions(*_core, _summary_cursor, _summary);
+    fill_transactions(_core->transactions_layer(), _summary_cursor, _summary);
     fill_dialogs(_summary);
     _settings.summary->publish(_summary);
 }
