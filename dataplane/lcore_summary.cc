@@ -39,10 +39,10 @@ void fill_transactions(const txn::transaction_layer& layer, std::uint32_t& curso
             s.state = static_cast<std::uint8_t>(t.state);
             s.last_status = t.last_status;
             s.peer_ipv4 = t.peer.is_ipv4() ? static_cast<std::uint32_t>(t.peer.addr[12]) << 24 |
-                                                  static_cast<std::uint32_t>(t.peer.addr[13]) << 16 |
-                                                  static_cast<std::uint32_t>(t.peer.addr[14]) << 8 |
-                                                  t.peer.addr[15]
-                                            : 0;
+                                                 static_cast<std::uint32_t>(t.peer.addr[13]) << 16 |
+                                                 static_cast<std::uint32_t>(t.peer.addr[14]) << 8 |
+                                                 t.peer.addr[15]
+                                           : 0;
             s.peer_port = t.peer.port;
         }
         id = id + 1 == cap ? 0 : id + 1;

@@ -17,7 +17,8 @@ bool same_routes(const std::vector<proxy::static_route>& a,
     return true;
 }
 
-bool same_hosts(const std::vector<proxy::static_host>& a, const std::vector<proxy::static_host>& b) {
+bool same_hosts(const std::vector<proxy::static_host>& a,
+                const std::vector<proxy::static_host>& b) {
     if (a.size() != b.size()) {
         return false;
     }

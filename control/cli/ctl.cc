@@ -8,10 +8,10 @@
 #include "control/control_daemon.hh"
 #include "dataplane/config_file.hh"
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <chrono>
 #include <sstream>
 #include <termios.h>
 #include <thread>
@@ -528,8 +528,9 @@ int run_ctl(const std::vector<std::string>& args, std::istream& in, bool stdin_i
             c.as_json = true;
         } else if ((args[i] == "--socket" || args[i] == "--config" || args[i] == "--instance") &&
                    i + 1 < args.size()) {
-            (args[i] == "--socket" ? c.socket : args[i] == "--config" ? config_file : c.instance) =
-                args[i + 1];
+            (args[i] == "--socket"   ? c.socket
+             : args[i] == "--config" ? config_file
+                                     : c.instance) = args[i + 1];
             ++i;
         } else if (args[i] == "-h" || args[i] == "--help") {
             out << usage_text;

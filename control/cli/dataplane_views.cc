@@ -73,8 +73,8 @@ json stats_document(const std::vector<int>& lcores, const std::vector<json>& fir
     for (const auto& [name, v] : total.items()) {
         const std::uint64_t now = v.get<std::uint64_t>();
         const std::uint64_t was = u64(before, name);
-        rate[name] = interval_s > 0 && now >= was ? static_cast<double>(now - was) / interval_s
-                                                  : 0.0;
+        rate[name] =
+            interval_s > 0 && now >= was ? static_cast<double>(now - was) / interval_s : 0.0;
     }
     doc["per_lcore"] = per;
     doc["total"] = total;
@@ -97,8 +97,7 @@ void print_stats(std::ostream& out, const json& s, bool all) {
             ++hidden;
             continue;
         }
-        std::vector<std::string> row = {name, std::to_string(v.get<std::uint64_t>()),
-                                        rate_text(r)};
+        std::vector<std::string> row = {name, std::to_string(v.get<std::uint64_t>()), rate_text(r)};
         for (const std::string& id : ids) {
             row.push_back(std::to_string(u64(s["per_lcore"][id], name)));
         }
@@ -140,8 +139,8 @@ void print_transactions(std::ostream& out, const json& doc) {
         counts.push_back({id, text(l.value("count", json())), text(l.value("capacity", json())),
                           text(l.value("age_ms", json()))});
         for (const auto& t : l["sample"]) {
-            sample.push_back({id, text(t["kind"]), text(t["state"]), text(t["last_status"]),
-                              text(t["peer"])});
+            sample.push_back(
+                {id, text(t["kind"]), text(t["state"]), text(t["last_status"]), text(t["peer"])});
         }
     }
     print_table(out, {"LCORE", "COUNT", "CAPACITY", "PUBLISHED-MS-AGO"}, counts);
@@ -170,8 +169,8 @@ void print_dialogs(std::ostream& out, const json& doc) {
 }
 
 void print_routes(std::ostream& out, const json& r) {
-    out << "file     " << text(r.value("file", json())) << " (reloads: "
-        << text(r.value("reload_generation", json())) << ")\n";
+    out << "file     " << text(r.value("file", json()))
+        << " (reloads: " << text(r.value("reload_generation", json())) << ")\n";
     std::string domains;
     for (const auto& d : r.value("domains", json::array())) {
         domains += (domains.empty() ? "" : ", ") + text(d);

@@ -16,8 +16,8 @@ namespace {
 bool receive(int fd, std::string& out, int timeout_ms, std::string& error) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, timeout_ms) <= 0) {
-        error = "the dataplane's telemetry did not answer within " + std::to_string(timeout_ms) +
-                " ms";
+        error =
+            "the dataplane's telemetry did not answer within " + std::to_string(timeout_ms) + " ms";
         return false;
     }
     char buf[65536];

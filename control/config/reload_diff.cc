@@ -30,14 +30,12 @@ config_diff diff_control_config(const control_config& r, const control_config& n
     note(d.applied, r.registrar.max_expires != n.registrar.max_expires, "registrar.max_expires");
     note(d.applied, r.registrar.default_expires != n.registrar.default_expires,
          "registrar.default_expires");
-    note(d.applied, r.registrar.max_contacts != n.registrar.max_contacts,
-         "registrar.max_contacts");
+    note(d.applied, r.registrar.max_contacts != n.registrar.max_contacts, "registrar.max_contacts");
     note(d.applied, !same_domains(r.domains, n.domains), "domains");
     note(d.applied, r.auth_register != n.auth_register, "auth.register");
     note(d.applied, r.auth_invite != n.auth_invite, "auth.invite");
     note(d.applied, r.algorithms != n.algorithms, "auth.algorithms");
-    note(d.applied, r.publish_interval_ms != n.publish_interval_ms,
-         "control.publish_interval_ms");
+    note(d.applied, r.publish_interval_ms != n.publish_interval_ms, "control.publish_interval_ms");
     note(d.restart, r.socket_path != n.socket_path, "control.socket");
     note(d.restart, r.shm_path != n.shm_path, "control.shm");
     note(d.restart, r.sqlite_path != n.sqlite_path, "control.sqlite");
