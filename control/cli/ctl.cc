@@ -226,7 +226,7 @@ struct ctl {
         }
         json dp = {{"reached", false}};
         if (r.value("dataplane_signalled", false)) {
-            for (int i = 0; i < 60; ++i) {
+            for (int i = 0; i < 200; ++i) { // up to 10 s: a busy machine
                 std::vector<json> now;
                 if (telemetry_query(telemetry_socket_path(instance), {"/sipedge/reload"}, now,
                                     ignored) &&

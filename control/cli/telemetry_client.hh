@@ -18,6 +18,6 @@ std::string telemetry_socket_path(const std::string& instance);
 // when the dataplane cannot be reached.
 bool telemetry_query(const std::string& socket_path, const std::vector<std::string>& commands,
                      std::vector<nlohmann::json>& replies, std::string& error,
-                     int timeout_ms = 3000);
+                     int timeout_ms = 10000);
 
 } // namespace sipedge::control::cli
