@@ -5,6 +5,7 @@
 
 #include <array>
 #include <csignal>
+#include <cstdio>
 #include <openssl/rand.h>
 #include <unistd.h>
 
@@ -340,7 +341,18 @@ json control_daemon::reload(std::int64_t now) {
                   {"dataplane_signalled", false}};
     if (_link != nullptr) {
         const ipc::link_status st = _link->status();
-        if (st.dataplane_pid > 0 && ::kill(static_cast<pid_t>(st.dataplane_pid), SIGHUP) == 0) {
+        // The pid in the link header may be stale (dataplane gone, pid reused):
+        // signal it only if it still is a process named sipedge.
+        std::string comm;
+        if (std::FILE* f =
+                std::fopen(("/proc/" + std::to_string(st.dataplane_pid) + "/comm").c_str(), "r")) {
+            char buf[32] = {};
+            if (std::fgets(buf, sizeof buf, f) != nullptr) {
+                comm = buf;
+            }
+            std::fclose(f);
+        }
+        if (comm == "sipedge\n" && ::kill(static_cast<pid_t>(st.dataplane_pid), SIGHUP) == 0) {
             reply["dataplane_signalled"] = true;
             reply["dataplane_pid"] = st.dataplane_pid;
         }

@@ -56,8 +56,9 @@ done
 ctl status | grep -q "attached, 2 lcores" || fail "control did not attach: $(ctl status 2>&1)"
 
 start_uas
-run_uac 200 100
-[ "$uac_ok" = "200" ] || fail "$uac_ok of 200 calls succeeded"
+# A modest rate: the machine running CI is shared, and this test is about the CLI.
+run_uac 100 50
+[ "$uac_ok" = "100" ] || fail "$uac_ok of 100 calls succeeded"
 
 # ---- transactions (published once a second; BYE server transactions linger in
 # Completed for Timer J, 32 s) ----
@@ -80,7 +81,8 @@ echo "$TEST_NAME: $(ctl transactions | head -1)"
 
 # ---- stats: totals from sipedgectl equal sipedge's own telemetry totals ----
 ctl --json stats --interval 0.3 >"$lab_dir/stats.json" || fail "stats failed"
-for name in sip_req_invite sip_req_bye sip_responses_in txn_server_created udp_sip_datagrams; do
+# Requests only: they stopped with the UAC (a UAS may still retransmit a response).
+for name in sip_req_invite sip_req_bye sip_req_ack sip_requests_in txn_server_created; do
     mine=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['total'][sys.argv[2]])" \
         "$lab_dir/stats.json" "$name")
     theirs=$(telemetry_counter "$name")
@@ -92,7 +94,7 @@ d = json.load(open(sys.argv[1]))
 assert d["lcores"] == [1, 2]
 for name, total in d["total"].items():
     assert total == sum(d["per_lcore"][l][name] for l in ("1", "2")), name
-assert d["total"]["sip_req_invite"] >= 200, d["total"]["sip_req_invite"]
+assert d["total"]["sip_req_invite"] >= 100, d["total"]["sip_req_invite"]
 assert d["interval_s"] >= 0.3 and all(r >= 0 for r in d["rate"].values())
 PY
 ctl stats | grep -qE "^sip_req_invite +[0-9]+ " || fail "stats table: $(ctl stats)"
