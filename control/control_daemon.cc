@@ -1,6 +1,11 @@
 #include "control/control_daemon.hh"
 
+#include "control/config/reload_diff.hh"
+#include "dataplane/config_file.hh"
+
 #include <array>
+#include <csignal>
+#include <cstdio>
 #include <openssl/rand.h>
 #include <unistd.h>
 
@@ -285,6 +290,77 @@ json control_daemon::registrations_json(std::string_view aor, std::int64_t now) 
     return json{{"ok", true}, {"registrations", list}};
 }
 
+json control_daemon::reload(std::int64_t now) {
+    if (_cfg.source.empty()) {
+        return error_reply("control was started without a configuration file: nothing to reload");
+    }
+    config::config_result next = config::load_control_config(_cfg.source);
+    if (!next.ok()) {
+        std::string text;
+        for (const auto& e : next.errors) {
+            text += (text.empty() ? "" : "; ") + e.text();
+        }
+        return error_reply("reload refused, nothing changed: " + text);
+    }
+    // The dataplane's tables too: a file that sipedge would refuse is refused here,
+    // before anything is applied or signalled.
+    dataplane::options dp;
+    if (const std::string e = dataplane::load_config_file(_cfg.source, dp); !e.empty()) {
+        return error_reply("reload refused, nothing changed: " + e);
+    }
+    config::control_config& n = next.config;
+    if (!_pinned_socket.empty()) {
+        n.socket_path = _pinned_socket;
+    }
+    if (!_pinned_shm.empty()) {
+        n.shm_path = _pinned_shm;
+    }
+    if (!_pinned_sqlite.empty()) {
+        n.sqlite_path = _pinned_sqlite;
+    }
+    const config::config_diff diff = config::diff_control_config(_cfg, n);
+    // Apply the live part; keys that need a restart keep their running values.
+    _cfg.registrar = n.registrar;
+    _cfg.domains = n.domains;
+    _cfg.auth_register = n.auth_register;
+    _cfg.auth_invite = n.auth_invite;
+    _cfg.algorithms = n.algorithms;
+    _cfg.publish_interval_ms = n.publish_interval_ms;
+    _registrar.set_limits(_cfg.registrar);
+    _service = std::make_unique<registrar::register_service>(_registrar, _users, *_nonces,
+                                                             _cfg.service_settings());
+    json warnings = json::array();
+    for (const auto& w : next.warnings) {
+        warnings.push_back(w.text());
+    }
+    json reply = {{"ok", true},
+                  {"file", _cfg.source},
+                  {"applied", diff.applied},
+                  {"restart", diff.restart},
+                  {"warnings", warnings},
+                  {"dataplane_signalled", false}};
+    if (_link != nullptr) {
+        const ipc::link_status st = _link->status();
+        // The pid in the link header may be stale (dataplane gone, pid reused):
+        // signal it only if it still is a process named sipedge.
+        std::string comm;
+        if (std::FILE* f =
+                std::fopen(("/proc/" + std::to_string(st.dataplane_pid) + "/comm").c_str(), "r")) {
+            char buf[32] = {};
+            if (std::fgets(buf, sizeof buf, f) != nullptr) {
+                comm = buf;
+            }
+            std::fclose(f);
+        }
+        if (comm == "sipedge\n" && ::kill(static_cast<pid_t>(st.dataplane_pid), SIGHUP) == 0) {
+            reply["dataplane_signalled"] = true;
+            reply["dataplane_pid"] = st.dataplane_pid;
+        }
+    }
+    (void)now;
+    return reply;
+}
+
 json control_daemon::command(const json& request, std::int64_t now) {
     try {
         if (!request.is_object() || !request.contains("cmd") || !request["cmd"].is_string()) {
@@ -301,6 +377,9 @@ json control_daemon::command(const json& request, std::int64_t now) {
         }
         if (cmd == "status") {
             return status_json(now);
+        }
+        if (cmd == "reload") {
+            return reload(now);
         }
         if (cmd == "registrations") {
             return registrations_json(str("aor"), now);

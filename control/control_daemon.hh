@@ -2,6 +2,9 @@
 // sipedge-control's state and one pass of its loop, without sockets or signals
 // (control/main.cc adds those), so that tests can drive it step by step.
 //
+// reload (sipedgectl reload): see reload(); nothing changes when the file has
+// an error in any table.
+//
 // Each poll(now):
 //  1. attaches to the dataplane's link file if not attached (retrying at most once a
 //     second), or re-attaches when the dataplane was restarted (new file), then
@@ -63,6 +66,13 @@ public:
     // A CLI request (one JSON object) to its reply; never throws.
     nlohmann::json command(const nlohmann::json& request, std::int64_t now);
 
+    // Paths set on the command line (they override the file, also on reload).
+    void pin_paths(std::string socket, std::string shm, std::string sqlite) {
+        _pinned_socket = std::move(socket);
+        _pinned_shm = std::move(shm);
+        _pinned_sqlite = std::move(sqlite);
+    }
+
     bool attached() const { return _link != nullptr; }
     const registrar::registrar& bindings() const { return _registrar; }
     const auth::credential_store& users() const { return _users; }
@@ -76,6 +86,9 @@ private:
     void persist_and_publish(std::int64_t now, bool force);
     nlohmann::json status_json(std::int64_t now) const;
     nlohmann::json registrations_json(std::string_view aor, std::int64_t now) const;
+    // Re-reads the file: checks control's and the dataplane's tables, applies what
+    // control can apply live, signals the dataplane (SIGHUP) for its part.
+    nlohmann::json reload(std::int64_t now);
 
     config::control_config _cfg;
     std::unique_ptr<location::sqlite_store> _store;
@@ -95,6 +108,7 @@ private:
     std::int64_t _next_nonce_purge = 0;
     std::int64_t _started = 0;
     std::string _last_link_error;
+    std::string _pinned_socket, _pinned_shm, _pinned_sqlite;
     daemon_stats _stats;
 };
 

@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
     }
 
     control_daemon daemon(cfg.config);
+    daemon.pin_paths(socket_override, shm_override, sqlite_override);
     std::string error;
     if (!daemon.start(std::time(nullptr), error)) {
         std::fprintf(stderr, "sipedge-control: %s\n", error.c_str());

@@ -2,7 +2,9 @@
 // line), starts EAL with or without hugepages, opens each port with one RX/TX
 // queue pair per worker lcore, runs a polling loop with its own SIP stage on
 // each worker and housekeeping (signals, stats, telemetry) on the main lcore;
-// shuts down cleanly on SIGINT/SIGTERM.
+// shuts down cleanly on SIGINT/SIGTERM. SIGHUP re-reads the settings (file and
+// command line, as at start) and applies routes and hosts live
+// (reload_plan.hh says which keys need a restart).
 
 #include "common/counters.hh"
 #include "common/ipc/link.hh"
@@ -13,6 +15,7 @@
 #include "dataplane/net/ipv4_reassembly.hh"
 #include "dataplane/options.hh"
 #include "dataplane/proxy/location.hh"
+#include "dataplane/reload_plan.hh"
 #include "dataplane/sip_stage.hh"
 #include "dataplane/stats_print.hh"
 #include "dataplane/telemetry.hh"
@@ -37,12 +40,16 @@ namespace {
 
 std::atomic<bool> stop_requested{false};
 std::atomic<bool> stats_requested{false};
+std::atomic<bool> reload_requested{false};
 
 extern "C" void on_stop_signal(int) {
     stop_requested.store(true);
 }
 extern "C" void on_stats_signal(int) {
     stats_requested.store(true);
+}
+extern "C" void on_reload_signal(int) {
+    reload_requested.store(true);
 }
 
 void install_signal_handlers() {
@@ -53,6 +60,62 @@ void install_signal_handlers() {
     sigaction(SIGTERM, &sa, nullptr);
     sa.sa_handler = on_stats_signal;
     sigaction(SIGUSR1, &sa, nullptr);
+    sa.sa_handler = on_reload_signal;
+    sigaction(SIGHUP, &sa, nullptr);
+}
+
+// SIGHUP: parse the settings again exactly as at start; on success post the new
+// routes and hosts to every lcore, wait (bounded) until each swapped them in,
+// free the old ones. The outcome goes to stdout and to /sipedge/reload.
+void reload(int argc, char** argv, sipedge::dataplane::options& running,
+            std::vector<sipedge::dataplane::reload_mailbox>& mailboxes,
+            sipedge::dataplane::config_view& view) {
+    using namespace sipedge::dataplane;
+    parse_outcome again = parse_options(argc, argv);
+    if (!again.opts) {
+        std::string error = again.message;
+        while (!error.empty() && error.back() == '\n') {
+            error.pop_back();
+        }
+        std::printf("sipedge: reload refused, nothing changed: %s\n", error.c_str());
+        std::fflush(stdout);
+        view.set_reload(false, error, {}, {});
+        return;
+    }
+    const reload_plan plan = plan_reload(running, *again.opts);
+    if (!plan.applied.empty()) {
+        for (reload_mailbox& m : mailboxes) {
+            m.post(new live_tables{again.opts->proxy.routes, again.opts->proxy.hosts});
+        }
+        // A worker takes its tables within one pass (microseconds); 2 s covers a
+        // stalled machine, after which the old tables are leaked rather than freed
+        // under a worker that might still swap.
+        for (reload_mailbox& m : mailboxes) {
+            live_tables* old = nullptr;
+            for (int i = 0; i < 2000 && old == nullptr; ++i) {
+                old = m.collect();
+                if (old == nullptr) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                }
+            }
+            delete old;
+        }
+        running.proxy.routes = again.opts->proxy.routes;
+        running.proxy.hosts = again.opts->proxy.hosts;
+        view.set_tables(running);
+    }
+    std::string applied, restart;
+    for (const std::string& k : plan.applied) {
+        applied += " " + k;
+    }
+    for (const std::string& k : plan.restart) {
+        restart += " " + k;
+    }
+    std::printf("sipedge: reloaded; applied:%s; need a restart:%s\n",
+                applied.empty() ? " nothing" : applied.c_str(),
+                restart.empty() ? " nothing" : restart.c_str());
+    std::fflush(stdout);
+    view.set_reload(true, "", plan.applied, plan.restart);
 }
 
 } // namespace
@@ -66,7 +129,7 @@ int main(int argc, char** argv) {
         std::fputs(parsed.message.c_str(), parsed.exit_code == 0 ? stdout : stderr);
         return parsed.exit_code;
     }
-    const options& opts = *parsed.opts;
+    options& opts = *parsed.opts;
 
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     eal_plan plan = plan_eal(opts, read_hugepage_info(), argv[0],
@@ -192,6 +255,11 @@ int main(int argc, char** argv) {
     std::vector<std::unique_ptr<sip_stage>> stages(workers);
     std::vector<lcore_context> contexts(workers);
     std::vector<lcore_counters> shown;
+    std::vector<std::unique_ptr<lcore_summary>> summaries(workers);
+    std::vector<const lcore_summary*> summary_views;
+    std::vector<reload_mailbox> mailboxes(workers);
+    config_view view;
+    view.set_tables(opts);
     const std::uint64_t start_tsc = rte_rdtsc();
     for (unsigned w = 0; w < workers && exit_code == 0; ++w) {
         counters[w] = std::make_unique<counter_block>();
@@ -212,6 +280,10 @@ int main(int argc, char** argv) {
         ss.auth = &auth;
         ss.tsc_hz = rte_get_tsc_hz();
         ss.start_tsc = start_tsc;
+        summaries[w] = std::make_unique<lcore_summary>();
+        summary_views.push_back(summaries[w].get());
+        ss.summary = summaries[w].get();
+        ss.reload = &mailboxes[w];
         auto stage = sip_stage::create(ss, *counters[w]);
         if (!stage) {
             std::fprintf(stderr, "sipedge: SIP stage of lcore %u: %s\n", opts.worker_lcores[w],
@@ -250,7 +322,7 @@ int main(int argc, char** argv) {
         ctx.stop = &stop_requested;
         shown.push_back({opts.worker_lcores[w], counters[w].get()});
     }
-    if (exit_code == 0 && !register_telemetry(shown)) {
+    if (exit_code == 0 && !register_telemetry({shown, summary_views, &view})) {
         std::fprintf(stderr, "sipedge: warning: telemetry commands not registered\n");
     }
 
@@ -273,6 +345,9 @@ int main(int argc, char** argv) {
         std::chrono::steady_clock::now() + std::chrono::seconds(opts.stats_interval_s);
     while (!stop_requested.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (reload_requested.exchange(false)) {
+            reload(argc, argv, opts, mailboxes, view);
+        }
         const bool interval_due =
             opts.stats_interval_s > 0 && std::chrono::steady_clock::now() >= next_stats;
         if (stats_requested.exchange(false) || interval_due) {

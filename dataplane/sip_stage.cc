@@ -265,6 +265,13 @@ void sip_stage::on_pass() {
     if (_auth != nullptr) {
         _auth->set_time(static_cast<std::int64_t>(std::time(nullptr)));
     }
+    if (_settings.reload != nullptr) {
+        // Between messages: no transaction sees half a table.
+        _settings.reload->take(_settings.proxy);
+    }
+    if (_settings.summary != nullptr && _ports[0].now_tsc >= _next_summary_tsc) [[unlikely]] {
+        publish_summary(_ports[0].now_tsc);
+    }
     if (_control != nullptr) {
         _control->begin_pass();
         _control->drain(drain_batch, [&](std::string_view bytes, const txn::endpoint& to) {
@@ -278,6 +285,15 @@ void sip_stage::on_pass() {
     if (!_out.empty()) {
         transmit();
     }
+}
+
+void sip_stage::publish_summary(std::uint64_t now_tsc) {
+    _next_summary_tsc = now_tsc + _settings.tsc_hz;
+    _summary.published_tsc = now_tsc;
+    fill_transactions(_core->transactions_layer(), _summary_cursor, _summary);
+    fill_dialogs(_core->dialogs(), _wheel.now(), _core->ticks_per_second(), _dialog_cursor,
+                 _summary);
+    _settings.summary->publish(_summary);
 }
 
 void sip_stage::transmit() {

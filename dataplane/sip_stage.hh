@@ -5,7 +5,8 @@
 // readable in place (mbuf tailroom as the parser's padding, or a copy into a
 // padded buffer when the message spans segments or the tailroom is short), runs
 // the transaction layer and proxy core on it, and sends what the core emits.
-// It also advances this lcore's timer wheel once per pass.
+// It also advances this lcore's timer wheel once per pass, takes reloaded routes
+// and hosts at that boundary, and publishes its summary once a second.
 //
 // Everything is preallocated at start-up; nothing here allocates per message.
 
@@ -14,8 +15,10 @@
 #include "dataplane/control_port.hh"
 #include "dataplane/dispatch.hh"
 #include "dataplane/invite_auth.hh"
+#include "dataplane/lcore_summary.hh"
 #include "dataplane/net/packet_context.hh"
 #include "dataplane/proxy/proxy_core.hh"
+#include "dataplane/reload_mailbox.hh"
 #include "dataplane/timer/timer_wheel.hh"
 #include "parser/message_parser.hh"
 #include "sip/message_view.hh"
@@ -40,6 +43,8 @@ public:
         const proxy::auth_config* auth = nullptr;
         std::uint64_t tsc_hz = 0;
         std::uint64_t start_tsc = 0;
+        lcore_summary* summary = nullptr;  // null: nothing published for telemetry
+        reload_mailbox* reload = nullptr;  // null: routes and hosts fixed at start
     };
 
     // Start-up: allocates the transaction table, timer wheel and buffers.
@@ -75,6 +80,7 @@ private:
     // 513 Message Too Large for a REGISTER that does not fit the link to control.
     void answer_too_large(std::string_view bytes, std::size_t readable,
                           const txn::endpoint& source);
+    void publish_summary(std::uint64_t now_tsc);
 
     settings _settings;
     std::span<packet_context> _ports;
@@ -94,6 +100,11 @@ private:
     txn::outbox _out;
     // Padded copy of a message that is not contiguous in its mbuf.
     std::unique_ptr<char[]> _scratch;
+    // Telemetry summary: built here, copied out under the seqcount.
+    lcore_summary_data _summary;
+    std::uint32_t _summary_cursor = 0;
+    std::uint32_t _dialog_cursor = 0;
+    std::uint64_t _next_summary_tsc = 0;
 };
 
 } // namespace sipedge::dataplane

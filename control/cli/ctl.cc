@@ -1,15 +1,21 @@
 #include "control/cli/ctl.hh"
 
 #include "control/auth/digest.hh"
+#include "control/cli/dataplane_views.hh"
 #include "control/cli/server.hh"
+#include "control/cli/telemetry_client.hh"
 #include "control/config/control_config.hh"
 #include "control/control_daemon.hh"
+#include "dataplane/config_file.hh"
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <termios.h>
+#include <thread>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 namespace sipedge::control::cli {
@@ -22,36 +28,11 @@ constexpr const char* default_config = "/etc/sipedge/sipedge.toml";
 constexpr const char* default_socket = "/run/sipedge/control.sock";
 
 const char* usage_text =
-    "usage: sipedgectl [--socket PATH | --config FILE] [--json] COMMAND\n"
+    "usage: sipedgectl [--socket PATH | --config FILE] [--instance NAME] [--json] COMMAND\n"
     "  status | registrations [AOR] | users add|del USER@DOMAIN [--realm REALM]\n"
-    "  users list | config check FILE | version\n"
-    "  (not yet: stats, transactions, dialogs, routes, reload)\n";
-
-// Left-aligned columns, two spaces apart.
-void print_table(std::ostream& out, const std::vector<std::string>& head,
-                 const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> w(head.size());
-    for (std::size_t c = 0; c < head.size(); ++c) {
-        w[c] = head[c].size();
-        for (const auto& r : rows) {
-            w[c] = std::max(w[c], r[c].size());
-        }
-    }
-    auto line = [&](const std::vector<std::string>& r) {
-        std::string s;
-        for (std::size_t c = 0; c < r.size(); ++c) {
-            s += r[c];
-            if (c + 1 < r.size()) {
-                s.append(w[c] - r[c].size() + 2, ' ');
-            }
-        }
-        out << s << "\n";
-    };
-    line(head);
-    for (const auto& r : rows) {
-        line(r);
-    }
-}
+    "  users list | config check FILE | reload | version\n"
+    "  stats [--interval SECONDS] [--all] | transactions | dialogs | routes\n"
+    "    (these read the dataplane's telemetry socket of instance NAME)\n";
 
 std::string text(const json& v) {
     if (v.is_string()) {
@@ -108,7 +89,185 @@ struct ctl {
     std::ostream& out;
     std::ostream& err;
     std::string socket;
+    std::string instance;
     bool as_json = false;
+
+    // Telemetry of the dataplane; prints the failure and returns false when it fails.
+    bool query(const std::vector<std::string>& commands, std::vector<json>& replies) {
+        std::string error;
+        if (!telemetry_query(telemetry_socket_path(instance), commands, replies, error)) {
+            err << "sipedgectl: " << error << " (instance \"" << instance
+                << "\"; --instance or [dataplane] instance names it)\n";
+            return false;
+        }
+        return true;
+    }
+
+    bool lcores(std::vector<int>& ids) {
+        std::vector<json> r;
+        if (!query({"/sipedge/lcores"}, r)) {
+            return false;
+        }
+        if (!r[0].is_array()) {
+            err << "sipedgectl: this process does not serve /sipedge/lcores (not sipedge?)\n";
+            return false;
+        }
+        for (const auto& v : r[0]) {
+            ids.push_back(v.get<int>());
+        }
+        return true;
+    }
+
+    std::vector<std::string> per_lcore(const std::string& cmd, const std::vector<int>& ids) {
+        std::vector<std::string> c;
+        for (int id : ids) {
+            c.push_back(cmd + "," + std::to_string(id));
+        }
+        return c;
+    }
+
+    int stats(const std::vector<std::string>& a) {
+        double interval = 1.0;
+        bool all = false;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (a[i] == "--all") {
+                all = true;
+            } else if (a[i] == "--interval" && i + 1 < a.size()) {
+                char* end = nullptr;
+                interval = std::strtod(a[++i].c_str(), &end);
+                if (end == a[i].c_str() || *end != '\0' || interval < 0 || interval > 3600) {
+                    err << "sipedgectl: --interval takes seconds (0-3600)\n";
+                    return exit_usage;
+                }
+            } else {
+                err << usage_text;
+                return exit_usage;
+            }
+        }
+        std::vector<int> ids;
+        if (!lcores(ids)) {
+            return exit_not_running;
+        }
+        const std::vector<std::string> cmds = per_lcore("/sipedge/counters", ids);
+        std::vector<json> first, second;
+        const auto t0 = std::chrono::steady_clock::now();
+        if (!query(cmds, first)) {
+            return exit_not_running;
+        }
+        if (interval > 0) {
+            std::this_thread::sleep_for(std::chrono::duration<double>(interval));
+        }
+        const auto t1 = std::chrono::steady_clock::now();
+        if (!query(cmds, second)) {
+            return exit_not_running;
+        }
+        // The measured gap, not the requested one: rates stay right on a busy machine.
+        const double measured = std::chrono::duration<double>(t1 - t0).count();
+        json doc = stats_document(ids, first, second, interval > 0 ? measured : 0.0);
+        if (as_json) {
+            doc["ok"] = true;
+            doc["instance"] = instance;
+            out << doc.dump(2) << "\n";
+        } else {
+            print_stats(out, doc, all);
+        }
+        return exit_ok;
+    }
+
+    int summary(const std::string& what) {
+        std::vector<int> ids;
+        std::vector<json> r;
+        if (!lcores(ids) || !query(per_lcore("/sipedge/" + what, ids), r)) {
+            return exit_not_running;
+        }
+        json doc = summary_document(ids, r);
+        if (as_json) {
+            doc["ok"] = true;
+            out << doc.dump(2) << "\n";
+        } else if (what == "transactions") {
+            print_transactions(out, doc);
+        } else {
+            print_dialogs(out, doc);
+        }
+        return exit_ok;
+    }
+
+    int routes() {
+        std::vector<json> r;
+        if (!query({"/sipedge/routes"}, r)) {
+            return exit_not_running;
+        }
+        if (as_json) {
+            json doc = r[0];
+            doc["ok"] = true;
+            out << doc.dump(2) << "\n";
+        } else {
+            print_routes(out, r[0]);
+        }
+        return exit_ok;
+    }
+
+    // Control re-reads the file and signals the dataplane; the dataplane's own
+    // outcome is read back from its telemetry (it reports on itself).
+    int reload() {
+        std::vector<json> before;
+        std::string ignored;
+        const bool dp_up =
+            telemetry_query(telemetry_socket_path(instance), {"/sipedge/reload"}, before, ignored);
+        const std::uint64_t generation =
+            dp_up && before[0].is_object() ? before[0].value("generation", 0ull) : 0;
+        json r;
+        const bool quiet = as_json;
+        as_json = false;
+        const int rc = request({{"cmd", "reload"}}, r);
+        as_json = quiet;
+        if (rc != exit_ok) {
+            return rc;
+        }
+        json dp = {{"reached", false}};
+        if (r.value("dataplane_signalled", false)) {
+            for (int i = 0; i < 200; ++i) { // up to 10 s: a busy machine
+                std::vector<json> now;
+                if (telemetry_query(telemetry_socket_path(instance), {"/sipedge/reload"}, now,
+                                    ignored) &&
+                    now[0].is_object() && now[0].value("generation", 0ull) > generation) {
+                    dp = now[0];
+                    dp["reached"] = true;
+                    break;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        }
+        r["dataplane"] = dp;
+        const bool dp_failed = dp.value("reached", false) && dp.value("ok", 1) == 0;
+        if (as_json) {
+            out << r.dump(2) << "\n";
+            return dp_failed ? exit_failed : exit_ok;
+        }
+        auto list = [](const json& v) {
+            std::string s;
+            for (const auto& k : v) {
+                s += (s.empty() ? "" : ", ") + text(k);
+            }
+            return s.empty() ? std::string("nothing") : s;
+        };
+        out << "reloaded " << text(r["file"]) << "\n";
+        out << "control    applied: " << list(r["applied"])
+            << "; needs a restart: " << list(r["restart"]) << "\n";
+        if (!r.value("dataplane_signalled", false)) {
+            out << "dataplane  not signalled (control is not attached to it)\n";
+        } else if (!dp.value("reached", false)) {
+            out << "dataplane  signalled, but its outcome was not readable through telemetry "
+                   "(instance \""
+                << instance << "\")\n";
+        } else if (dp_failed) {
+            err << "sipedgectl: the dataplane refused the file: " << text(dp["error"]) << "\n";
+        } else {
+            out << "dataplane  applied: " << list(dp["applied"])
+                << "; needs a restart: " << list(dp["restart"]) << "\n";
+        }
+        return dp_failed ? exit_failed : exit_ok;
+    }
 
     // Sends a request; prints the failure and returns the exit status when it fails.
     int request(const json& req, json& reply) {
@@ -283,9 +442,13 @@ struct ctl {
 
     int config_check(const std::string& file) {
         const config::config_result r = config::load_control_config(file);
+        dataplane::options dp;
+        const std::string dp_error = dataplane::load_config_file(file, dp);
+        const bool ok = r.ok() && dp_error.empty();
         if (as_json) {
-            json j = {{"ok", r.ok()},
+            json j = {{"ok", ok},
                       {"file", file},
+                      {"dataplane_error", dp_error},
                       {"errors", json::array()},
                       {"warnings", json::array()}};
             for (const auto& e : r.errors) {
@@ -303,12 +466,17 @@ struct ctl {
             for (const auto& w : r.warnings) {
                 err << "warning: " << w.text() << "\n";
             }
-            if (r.ok()) {
-                out << file << ": control settings ok (" << r.config.domains.size()
-                    << " domains; dataplane tables are checked by sipedge itself)\n";
+            if (!dp_error.empty()) {
+                err << dp_error << "\n";
+            }
+            if (ok) {
+                out << file << ": ok (control: " << r.config.domains.size()
+                    << " domains; dataplane: " << dp.proxy.routes.size() << " routes, "
+                    << dp.proxy.hosts.size() << " hosts, " << dp.worker_lcores.size()
+                    << " worker lcores)\n";
             }
         }
-        return r.ok() ? exit_ok : exit_failed;
+        return ok ? exit_ok : exit_failed;
     }
 
     int version() {
@@ -338,6 +506,16 @@ std::string socket_from_config(const std::string& file) {
     return r.ok() ? r.config.socket_path : std::string();
 }
 
+// [dataplane] instance of the file, or "" (absent or unreadable).
+std::string instance_from_config(const std::string& file) {
+    try {
+        const toml::table t = toml::parse_file(file);
+        return t["dataplane"]["instance"].value_or(std::string());
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
 } // namespace
 
 int run_ctl(const std::vector<std::string>& args, std::istream& in, bool stdin_is_tty,
@@ -348,8 +526,11 @@ int run_ctl(const std::vector<std::string>& args, std::istream& in, bool stdin_i
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--json") {
             c.as_json = true;
-        } else if ((args[i] == "--socket" || args[i] == "--config") && i + 1 < args.size()) {
-            (args[i] == "--socket" ? c.socket : config_file) = args[i + 1];
+        } else if ((args[i] == "--socket" || args[i] == "--config" || args[i] == "--instance") &&
+                   i + 1 < args.size()) {
+            (args[i] == "--socket"   ? c.socket
+             : args[i] == "--config" ? config_file
+                                     : c.instance) = args[i + 1];
             ++i;
         } else if (args[i] == "-h" || args[i] == "--help") {
             out << usage_text;
@@ -379,6 +560,20 @@ int run_ctl(const std::vector<std::string>& args, std::istream& in, bool stdin_i
             c.socket = default_socket;
         }
     }
+    // Instance: --instance, $SIPEDGE_INSTANCE, [dataplane] instance, "sipedge"
+    // (the dataplane's own default).
+    if (c.instance.empty()) {
+        if (const char* env = std::getenv("SIPEDGE_INSTANCE"); env != nullptr && *env != '\0') {
+            c.instance = env;
+        } else if (!config_file.empty()) {
+            c.instance = instance_from_config(config_file);
+        } else if (::access(default_config, R_OK) == 0) {
+            c.instance = instance_from_config(default_config);
+        }
+        if (c.instance.empty()) {
+            c.instance = "sipedge";
+        }
+    }
     const std::string& cmd = rest[0];
     const std::vector<std::string> tail(rest.begin() + 1, rest.end());
     if (cmd == "status" && tail.empty()) {
@@ -396,12 +591,17 @@ int run_ctl(const std::vector<std::string>& args, std::istream& in, bool stdin_i
     if (cmd == "version" && tail.empty()) {
         return c.version();
     }
-    if (cmd == "stats" || cmd == "transactions" || cmd == "dialogs" || cmd == "routes" ||
-        cmd == "reload") {
-        err << "sipedgectl: '" << cmd
-            << "' is not available yet: it needs the dataplane's counters and tables over the "
-               "link (planned)\n";
-        return exit_not_implemented;
+    if (cmd == "stats") {
+        return c.stats(tail);
+    }
+    if ((cmd == "transactions" || cmd == "dialogs") && tail.empty()) {
+        return c.summary(cmd);
+    }
+    if (cmd == "routes" && tail.empty()) {
+        return c.routes();
+    }
+    if (cmd == "reload" && tail.empty()) {
+        return c.reload();
     }
     err << usage_text;
     return exit_usage;

@@ -155,9 +155,12 @@ void dialog_table::erase(std::uint32_t index) {
 }
 
 std::size_t dialog_table::sample(std::span<dialog_sample> out, timer::tick_t now,
-                                 std::uint64_t ticks_per_second, std::uint32_t from) const {
+                                 std::uint64_t ticks_per_second, std::uint32_t from,
+                                 std::uint32_t scan_limit, std::uint32_t* next) const {
     std::size_t n = 0;
-    for (std::uint32_t i = from; i < _fresh && n < out.size(); ++i) {
+    std::uint32_t i = from;
+    for (std::uint32_t scanned = 0; i < _fresh && n < out.size() && scanned < scan_limit;
+         ++i, ++scanned) {
         const dialog& d = _dialogs[i];
         if (!d.in_use) {
             continue;
@@ -172,6 +175,9 @@ std::size_t dialog_table::sample(std::span<dialog_sample> out, timer::tick_t now
         const timer::tick_t left = d.deadline > now ? d.deadline - now : 0;
         s.seconds_left = static_cast<std::uint32_t>(
             ticks_per_second == 0 ? 0 : (left + ticks_per_second - 1) / ticks_per_second);
+    }
+    if (next != nullptr) {
+        *next = i < _fresh ? i : 0;
     }
     return n;
 }

@@ -102,9 +102,12 @@ public:
 
     // Fills out with up to out.size() dialogs (in table order, starting at record
     // `from`) and returns how many; seconds left from the wheel tick `now` with
-    // ticks_per_second. Cheap: walks records, no allocation; for a CLI, not a loop.
+    // ticks_per_second. Cheap: walks at most scan_limit records, no allocation;
+    // *next (when given) is where a following call should start (0 after the end).
     std::size_t sample(std::span<dialog_sample> out, timer::tick_t now,
-                       std::uint64_t ticks_per_second, std::uint32_t from = 0) const;
+                       std::uint64_t ticks_per_second, std::uint32_t from = 0,
+                       std::uint32_t scan_limit = 0xffffffffu,
+                       std::uint32_t* next = nullptr) const;
 
     static std::uint64_t key_hash(std::string_view call_id, std::string_view tag_a,
                                   std::string_view tag_b);

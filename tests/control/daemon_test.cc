@@ -299,13 +299,20 @@ TEST_F(cli_fixture, status_and_registrations_tables_and_json) {
     EXPECT_EQ(ctl({"registrations", "carol@biloxi.example.com"}, out, err), cli::exit_failed);
 }
 
-TEST_F(cli_fixture, usage_and_not_yet_commands) {
+TEST_F(cli_fixture, usage_and_dataplane_not_running) {
     std::string out, err;
     EXPECT_EQ(ctl({}, out, err), cli::exit_usage);
     EXPECT_EQ(ctl({"users", "frobnicate"}, out, err), cli::exit_usage);
     EXPECT_EQ(ctl({"users", "add", "nodomain"}, out, err, "pw\n"), cli::exit_usage);
-    EXPECT_EQ(ctl({"stats"}, out, err), cli::exit_not_implemented);
-    EXPECT_NE(err.find("not available yet"), std::string::npos);
+    EXPECT_EQ(ctl({"stats", "--interval", "soon"}, out, err), cli::exit_usage);
+    // No DPDK process of that instance: a clear message, not a hang or a crash.
+    for (const char* cmd : {"stats", "transactions", "dialogs", "routes"}) {
+        EXPECT_EQ(ctl({"--instance", "sipedge-no-such-instance", cmd}, out, err),
+                  cli::exit_not_running)
+            << cmd;
+        EXPECT_NE(err.find("the dataplane is not running"), std::string::npos) << err;
+        EXPECT_NE(err.find("sipedge-no-such-instance"), std::string::npos) << err;
+    }
 }
 
 TEST(sipedgectl, control_not_running_is_a_clear_error) {

@@ -9,15 +9,10 @@
 #
 # usage: registrar_test.sh SIPEDGE SCRIPTS_DIR SIPEDGE_CONTROL SIPEDGECTL
 set -euo pipefail
-sipedge=${1:?sipedge binary}
-scripts=${2:?scripts dir}
-control_bin=${3:?sipedge-control binary}
-ctl_bin=${4:?sipedgectl binary}
 TEST_NAME="registrar"
 source "$(dirname "$0")/sip_lab.sh"
+source "$(dirname "$0")/control_lab.sh"
 
-ctl() { "$ctl_bin" --socket "$lab_dir/control.sock" "$@"; }
-cfg="$lab_dir/sipedge.toml"
 cat >"$cfg" <<TOML
 [control]
 socket = "$lab_dir/control.sock"
@@ -39,14 +34,7 @@ algorithms = ["MD5"]   # sipp's [authentication] speaks MD5 only
 TOML
 
 start_sipedge --workers 1 --domain example.com --control-link "$lab_dir/link"
-"$control_bin" --config "$cfg" >"$lab_dir/control.out" 2>&1 &
-control_pid=$!
-trap 'kill -TERM $control_pid 2>/dev/null || true; lab_cleanup' EXIT
-for _ in $(seq 1 100); do
-    ctl status >/dev/null 2>&1 && break
-    sleep 0.1
-done
-ctl status >/dev/null || fail "sipedge-control did not come up: $(cat "$lab_dir/control.out")"
+start_control
 printf 'alice-secret\n' | ctl users add alice@example.com >/dev/null || fail "users add alice failed"
 printf 'bob-secret\n' | ctl users add bob@example.com >/dev/null || fail "users add bob failed"
 
@@ -121,17 +109,7 @@ grep -qE "SIP/2.0 (404|480)" "$lab_dir/carol_msgs.log" || fail "no 404/480 for t
 # Restarts: control goes away (the dataplane keeps routing to known contacts),
 # comes back (bindings from SQLite), then the dataplane restarts (control
 # re-attaches to the new link file and republishes).
-start_control() {
-    "$control_bin" --config "$cfg" >>"$lab_dir/control.out" 2>&1 &
-    control_pid=$!
-    for _ in $(seq 1 100); do
-        ctl status >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    fail "sipedge-control did not come back: $(tail -5 "$lab_dir/control.out")"
-}
-kill -TERM "$control_pid"
-wait "$control_pid" || fail "sipedge-control did not exit cleanly"
+stop_control
 run_uac 20 20 -sf "$lab_dir/uac_alice.xml"
 [ "$uac_ok" = "20" ] || fail "with control down, $uac_ok of 20 calls to alice succeeded"
 start_control

@@ -25,6 +25,7 @@ UAS_IP=198.51.100.3
 lab_cleanup() {
     [ -n "$dp_pid" ] && kill -TERM "$dp_pid" 2>/dev/null || true
     "$scripts/lab" down >/dev/null 2>&1 || true
+    rm -rf "/var/run/dpdk/$LAB_NS" # DPDK's runtime directory (telemetry socket) of this run
     if [ -n "${KEEP_LAB_DIR:-}" ]; then echo "$TEST_NAME: logs kept in $lab_dir"; else rm -rf "$lab_dir"; fi
 }
 trap lab_cleanup EXIT
