@@ -301,8 +301,7 @@ void proxy_core::st_arm(std::uint32_t i) {
     d.deadline = _wheel.now() + want;
     // Never late: a coarse wheel level may fire early instead; the handler re-arms
     // for what is left (also for intervals beyond the wheel's range).
-    const timer::tick_t delay =
-        std::max<timer::tick_t>(1, timer::timer_wheel::latest_delay_within(want));
+    const timer::tick_t delay = never_late_delay(want);
     if (d.timer.valid() && _wheel.restart(d.timer, delay).ok()) {
         return;
     }
@@ -330,8 +329,7 @@ void proxy_core::on_session_timer(void* self_ptr, timer::timer_wheel& wheel,
     }
     d.timer = {};
     if (ev.now < d.deadline) {
-        auto h = wheel.start(timer::timer_wheel::latest_delay_within(d.deadline - ev.now), ev.kind,
-                             ev.data);
+        auto h = wheel.start(never_late_delay(d.deadline - ev.now), ev.kind, ev.data);
         if (h) {
             d.timer = h.value();
             return;
