@@ -188,7 +188,9 @@ void proxy_core::st_track(std::uint32_t ctx, const sip::message_view& msg,
         dl.interval = d.interval;
         dl.refresher = d.refresher;
         _counters.add(counter_id::st_dialogs_refreshed);
-        st_arm(i);
+        if (!st_arm(i)) {
+            _counters.add(counter_id::st_dialogs_ended); // untimed from now on
+        }
         return;
     }
     if (!c.invite || c.server == txn::no_txn) {
@@ -289,11 +291,12 @@ void proxy_core::st_track(std::uint32_t ctx, const sip::message_view& msg,
     dialog& dl = _dialogs.at(i);
     dl.interval = d.interval;
     dl.refresher = d.refresher;
-    _counters.add(counter_id::st_dialogs_created);
-    st_arm(i);
+    if (st_arm(i)) {
+        _counters.add(counter_id::st_dialogs_created); // live = created - expired - ended
+    }
 }
 
-void proxy_core::st_arm(std::uint32_t i) {
+bool proxy_core::st_arm(std::uint32_t i) {
     dialog& d = _dialogs.at(i);
     const timer::tick_t want =
         timer::tick_scale(_config.tick)
@@ -303,7 +306,7 @@ void proxy_core::st_arm(std::uint32_t i) {
     // for what is left (also for intervals beyond the wheel's range).
     const timer::tick_t delay = never_late_delay(want);
     if (d.timer.valid() && _wheel.restart(d.timer, delay).ok()) {
-        return;
+        return true;
     }
     auto h = _wheel.start(delay, static_cast<std::uint16_t>(_config.timer_kind_base + 2),
                           (std::uint64_t{d.generation} << 32) | i);
@@ -311,9 +314,10 @@ void proxy_core::st_arm(std::uint32_t i) {
         // No timer left: the dialog cannot be timed; forget it rather than leak it.
         _counters.add(counter_id::st_dialog_table_full);
         _dialogs.erase(i);
-        return;
+        return false;
     }
     d.timer = h.value();
+    return true;
 }
 
 void proxy_core::on_session_timer(void* self_ptr, timer::timer_wheel& wheel,
