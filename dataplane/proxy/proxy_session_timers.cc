@@ -156,8 +156,8 @@ bool proxy_core::st_on_response(std::uint32_t ctx, const sip::message_view& msg,
     if (d.write_se && !rh.has_se) {
         _counters.add(counter_id::st_response_se_inserted);
     }
-    if (d.interval != 0) {
-        st_track(ctx, msg, d);
+    if (!rh.malformed) {
+        st_track(ctx, msg, d); // interval 0: a refresh without timer turns it off
     }
     return true;
 }
@@ -180,6 +180,16 @@ void proxy_core::st_track(std::uint32_t ctx, const sip::message_view& msg,
     }
     const std::string_view call_id = trim(*call_v);
     std::uint32_t i = _dialogs.find(call_id, from.value().tag, to.value().tag);
+    if (d.interval == 0) {
+        // A 2xx to a re-INVITE/UPDATE without a session interval: the session has
+        // no expiration any more (RFC 4028 §8.2, §10), so it must never be torn down.
+        if (i != dialog_table::none) {
+            (void)_wheel.cancel(_dialogs.at(i).timer);
+            _dialogs.erase(i);
+            _counters.add(counter_id::st_dialogs_ended);
+        }
+        return;
+    }
     if (i != dialog_table::none) {
         dialog& dl = _dialogs.at(i);
         std::uint32_t& seen =

@@ -285,6 +285,24 @@ TEST_F(session_timer_test, update_with_session_expires_postpones_expiry) {
     EXPECT_EQ(bye->parsed().first(header_id::cseq), "3 BYE"); // above the UPDATE's 2
 }
 
+TEST_F(session_timer_test, reinvite_answered_without_timer_turns_expiry_off) {
+    establish_90();
+    // The UAC re-INVITEs without Session-Expires or timer support; the UAS answers
+    // without one: the session has no expiration any more, nobody gets a BYE.
+    auto out = p.deliver(in_dialog("INVITE", 2, "z9hG4bKre1", true), uac);
+    const sent_message* fwd = find_sent(out, uas1, "INVITE");
+    ASSERT_TRUE(fwd);
+    out = p.deliver(uas_response(fwd->bytes, 200, "b1"), uas1);
+    const sent_message* up = find_sent(out, uac, "SIP/2.0 200");
+    ASSERT_TRUE(up);
+    EXPECT_FALSE(up->parsed()->has(header_id::session_expires));
+    EXPECT_EQ(p.core.dialogs().size(), 0u);
+    EXPECT_EQ(p.count(counter_id::st_dialogs_ended), 1u);
+    for (const sent_message& m : p.advance_to(200'000)) {
+        EXPECT_EQ(m.bytes.find("Session timer expired"), std::string::npos) << m.bytes;
+    }
+}
+
 TEST_F(session_timer_test, bye_frees_the_dialog_and_nothing_fires_later) {
     establish_90();
     auto out = p.deliver(in_dialog("BYE", 2, "z9hG4bKbye1", true), uac);
