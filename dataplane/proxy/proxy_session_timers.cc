@@ -162,6 +162,8 @@ bool proxy_core::st_on_response(std::uint32_t ctx, const sip::message_view& msg,
     return true;
 }
 
+// The proxy's own expiry never comes sooner than its Min-SE, whatever a (rogue)
+// UAS put in its 2xx (RFC 4028 §11): the message is passed on as it is.
 void proxy_core::st_track(std::uint32_t ctx, const sip::message_view& msg,
                           const response_decision& d) {
     const response_context& c = _contexts[ctx];
@@ -195,7 +197,7 @@ void proxy_core::st_track(std::uint32_t ctx, const sip::message_view& msg,
         std::uint32_t& seen =
             dl.get(dialog_text::caller_tag) == from.value().tag ? dl.caller_cseq : dl.callee_cseq;
         seen = std::max(seen, cseq.value().number);
-        dl.interval = d.interval;
+        dl.interval = std::max(d.interval, _config.session_timers.min_se);
         dl.refresher = d.refresher;
         _counters.add(counter_id::st_dialogs_refreshed);
         if (!st_arm(i)) {
@@ -299,7 +301,7 @@ void proxy_core::st_track(std::uint32_t ctx, const sip::message_view& msg,
         return;
     }
     dialog& dl = _dialogs.at(i);
-    dl.interval = d.interval;
+    dl.interval = std::max(d.interval, _config.session_timers.min_se);
     dl.refresher = d.refresher;
     if (st_arm(i)) {
         _counters.add(counter_id::st_dialogs_created); // live = created - expired - ended

@@ -173,6 +173,17 @@ TEST_F(session_timer_test, uas_without_timers_uac_with_gets_refresher_uac_and_re
     EXPECT_EQ(s[0].seconds_left, 1768u);
 }
 
+TEST_F(min_se_3600, a_uas_interval_below_our_min_se_does_not_shorten_our_expiry) {
+    const sent_message* fwd = send_invite("Supported: timer\nSession-Expires: 3600\n");
+    ASSERT_TRUE(fwd);
+    EXPECT_EQ(answer(*fwd, "Session-Expires: 10;refresher=uac\n").first(header_id::session_expires),
+              "10;refresher=uac"); // passed on
+    ASSERT_EQ(p.core.dialogs().size(), 1u);
+    EXPECT_EQ(p.core.dialogs().at(0).interval, 3600u);
+    EXPECT_TRUE(p.advance_to(60'000).empty()); // not at 10 s - 3 s
+    EXPECT_EQ(p.core.dialogs().size(), 1u);
+}
+
 TEST_F(session_timer_test, neither_end_supports_timers_no_dialog_is_timed) {
     const sent_message* fwd = send_invite("Session-Expires: 1800\n");
     ASSERT_TRUE(fwd);
