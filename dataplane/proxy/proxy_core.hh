@@ -92,7 +92,9 @@ public:
     std::uint32_t contexts_in_use() const { return _contexts_used; }
     const txn::transaction_layer& transactions_layer() const { return _txns; }
     // RFC 4028 dialogs this lcore times (count, and sample() for a status view:
-    // dialogs().sample(array, wheel.now(), ticks_per_second())).
+    // dialogs().sample(array, wheel.now(), ticks_per_second())). Owning lcore only:
+    // the table is not shared; another thread asks the lcore (e.g. over a ring) or
+    // reads the counters (live = st_dialogs_created - st_dialogs_expired - st_dialogs_ended).
     const dialog_table& dialogs() const { return _dialogs; }
     std::uint64_t ticks_per_second() const;
     // Bytes preallocated for transactions, contexts and the message store.
@@ -165,7 +167,9 @@ private:
     bool st_on_response(std::uint32_t ctx, const sip::message_view& msg, std::uint16_t status,
                         parser::message_writer& w, timer_scratch& scratch);
     void st_track(std::uint32_t ctx, const sip::message_view& msg, const response_decision& d);
-    void st_arm(std::uint32_t index);
+    // (Re)starts the dialog's expiry timer; false (dialog freed, counted) when the
+    // wheel is full, which timer_capacity_needed() rules out.
+    bool st_arm(std::uint32_t index);
     void st_send_bye(const dialog& d, bool to_caller, txn::outbox& out);
     static void on_session_timer(void* self, timer::timer_wheel& wheel,
                                  const timer::timer_event& ev);

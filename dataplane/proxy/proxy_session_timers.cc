@@ -156,12 +156,14 @@ bool proxy_core::st_on_response(std::uint32_t ctx, const sip::message_view& msg,
     if (d.write_se && !rh.has_se) {
         _counters.add(counter_id::st_response_se_inserted);
     }
-    if (d.interval != 0) {
-        st_track(ctx, msg, d);
+    if (!rh.malformed) {
+        st_track(ctx, msg, d); // interval 0: a refresh without timer turns it off
     }
     return true;
 }
 
+// The proxy's own expiry never comes sooner than its Min-SE, whatever a (rogue)
+// UAS put in its 2xx (RFC 4028 §11): the message is passed on as it is.
 void proxy_core::st_track(std::uint32_t ctx, const sip::message_view& msg,
                           const response_decision& d) {
     const response_context& c = _contexts[ctx];
@@ -180,15 +182,27 @@ void proxy_core::st_track(std::uint32_t ctx, const sip::message_view& msg,
     }
     const std::string_view call_id = trim(*call_v);
     std::uint32_t i = _dialogs.find(call_id, from.value().tag, to.value().tag);
+    if (d.interval == 0) {
+        // A 2xx to a re-INVITE/UPDATE without a session interval: the session has
+        // no expiration any more (RFC 4028 §8.2, §10), so it must never be torn down.
+        if (i != dialog_table::none) {
+            (void)_wheel.cancel(_dialogs.at(i).timer);
+            _dialogs.erase(i);
+            _counters.add(counter_id::st_dialogs_ended);
+        }
+        return;
+    }
     if (i != dialog_table::none) {
         dialog& dl = _dialogs.at(i);
         std::uint32_t& seen =
             dl.get(dialog_text::caller_tag) == from.value().tag ? dl.caller_cseq : dl.callee_cseq;
         seen = std::max(seen, cseq.value().number);
-        dl.interval = d.interval;
+        dl.interval = std::max(d.interval, _config.session_timers.min_se);
         dl.refresher = d.refresher;
         _counters.add(counter_id::st_dialogs_refreshed);
-        st_arm(i);
+        if (!st_arm(i)) {
+            _counters.add(counter_id::st_dialogs_ended); // untimed from now on
+        }
         return;
     }
     if (!c.invite || c.server == txn::no_txn) {
@@ -287,13 +301,14 @@ void proxy_core::st_track(std::uint32_t ctx, const sip::message_view& msg,
         return;
     }
     dialog& dl = _dialogs.at(i);
-    dl.interval = d.interval;
+    dl.interval = std::max(d.interval, _config.session_timers.min_se);
     dl.refresher = d.refresher;
-    _counters.add(counter_id::st_dialogs_created);
-    st_arm(i);
+    if (st_arm(i)) {
+        _counters.add(counter_id::st_dialogs_created); // live = created - expired - ended
+    }
 }
 
-void proxy_core::st_arm(std::uint32_t i) {
+bool proxy_core::st_arm(std::uint32_t i) {
     dialog& d = _dialogs.at(i);
     const timer::tick_t want =
         timer::tick_scale(_config.tick)
@@ -301,10 +316,9 @@ void proxy_core::st_arm(std::uint32_t i) {
     d.deadline = _wheel.now() + want;
     // Never late: a coarse wheel level may fire early instead; the handler re-arms
     // for what is left (also for intervals beyond the wheel's range).
-    const timer::tick_t delay =
-        std::max<timer::tick_t>(1, timer::timer_wheel::latest_delay_within(want));
+    const timer::tick_t delay = never_late_delay(want);
     if (d.timer.valid() && _wheel.restart(d.timer, delay).ok()) {
-        return;
+        return true;
     }
     auto h = _wheel.start(delay, static_cast<std::uint16_t>(_config.timer_kind_base + 2),
                           (std::uint64_t{d.generation} << 32) | i);
@@ -312,9 +326,10 @@ void proxy_core::st_arm(std::uint32_t i) {
         // No timer left: the dialog cannot be timed; forget it rather than leak it.
         _counters.add(counter_id::st_dialog_table_full);
         _dialogs.erase(i);
-        return;
+        return false;
     }
     d.timer = h.value();
+    return true;
 }
 
 void proxy_core::on_session_timer(void* self_ptr, timer::timer_wheel& wheel,
@@ -330,8 +345,7 @@ void proxy_core::on_session_timer(void* self_ptr, timer::timer_wheel& wheel,
     }
     d.timer = {};
     if (ev.now < d.deadline) {
-        auto h = wheel.start(timer::timer_wheel::latest_delay_within(d.deadline - ev.now), ev.kind,
-                             ev.data);
+        auto h = wheel.start(never_late_delay(d.deadline - ev.now), ev.kind, ev.data);
         if (h) {
             d.timer = h.value();
             return;

@@ -5,6 +5,7 @@
 // deadline. proxy_core calls them; the tests call them directly too.
 
 #include "dataplane/proxy/session_timer_config.hh"
+#include "dataplane/timer/timer_wheel.hh"
 #include "parser/message_writer.hh"
 #include "parser/session_timer.hh"
 #include "sip/message_view.hh"
@@ -68,5 +69,17 @@ constexpr std::uint32_t expiry_after_seconds(std::uint32_t interval) {
     const std::uint32_t margin = interval / 3 < 32 ? interval / 3 : 32;
     return interval - margin;
 }
+
+// A wheel delay that never fires after `want` ticks: a delay at or below want lands
+// in the same or a finer wheel level, so want - max_lateness(want) fires by want.
+// O(levels), unlike timer_wheel::latest_delay_within's search; at most one coarse
+// granule early, and the expiry handler re-arms for what is left.
+constexpr timer::tick_t never_late_delay(timer::tick_t want) {
+    const timer::tick_t d =
+        want < timer::timer_wheel::max_delay ? want : timer::timer_wheel::max_delay;
+    const timer::tick_t early = d - timer::timer_wheel::max_lateness(d);
+    return early == 0 ? 1 : early;
+}
+static_assert(never_late_delay(63) == 63 && never_late_delay(1) == 1);
 
 } // namespace sipedge::proxy

@@ -80,7 +80,9 @@ echo "$TEST_NAME: sipp uac: $uac_ok successful, $uac_failed failed, $uac_unexpec
 [ "$uac_exit" -eq 0 ] || fail "sipp UAC exited with $uac_exit"
 [ "$uas_left" -eq 0 ] || fail "the UAS scenario did not end"
 [ "$uas_ok" = "1" ] || fail "the UAS scenario did not complete (header checks or flow): $uas_ok"
-[ ! -s "$lab_dir/uas_errors.log" ] || fail "sipp UAS reported errors"
+# sipp also logs its own overload (watchdog) warnings there: those are the machine's.
+uas_errors=$(grep -v -e "^The following events occurred" -e "Overload warning" "$lab_dir/uas_errors.log" 2>/dev/null | grep -c . || true)
+[ "$uas_errors" -eq 0 ] || fail "sipp UAS reported errors"
 
 created=$(counter st_dialogs_created)
 echo "$TEST_NAME: sipedge: 422 sent $(counter st_422_sent), SE inserted in 2xx $(counter st_response_se_inserted), dialogs created $created refreshed $(counter st_dialogs_refreshed) ended $(counter st_dialogs_ended) expired $(counter st_dialogs_expired), BYEs sent $(counter st_byes_sent)"

@@ -139,5 +139,15 @@ TEST(session_timer_policy, expiry_margin_is_min_of_32_and_a_third) {
     EXPECT_EQ(expiry_after_seconds(3), 2u);
 }
 
+TEST(session_timer_policy, expiry_delay_never_fires_after_the_deadline) {
+    // Whatever level the wheel puts it in, the timer fires by `want`.
+    for (timer::tick_t want = 1; want < 20'000'000; want = want * 5 / 4 + 1) {
+        const timer::tick_t d = never_late_delay(want);
+        EXPECT_GE(d, 1u);
+        EXPECT_LE(d + timer::timer_wheel::max_lateness(d), want) << want;
+        EXPECT_GE(d, want - want / 8) << want; // and at most one coarse granule early
+    }
+}
+
 } // namespace
 } // namespace sipedge::proxy

@@ -173,6 +173,17 @@ TEST_F(session_timer_test, uas_without_timers_uac_with_gets_refresher_uac_and_re
     EXPECT_EQ(s[0].seconds_left, 1768u);
 }
 
+TEST_F(min_se_3600, a_uas_interval_below_our_min_se_does_not_shorten_our_expiry) {
+    const sent_message* fwd = send_invite("Supported: timer\nSession-Expires: 3600\n");
+    ASSERT_TRUE(fwd);
+    EXPECT_EQ(answer(*fwd, "Session-Expires: 10;refresher=uac\n").first(header_id::session_expires),
+              "10;refresher=uac"); // passed on
+    ASSERT_EQ(p.core.dialogs().size(), 1u);
+    EXPECT_EQ(p.core.dialogs().at(0).interval, 3600u);
+    EXPECT_TRUE(p.advance_to(60'000).empty()); // not at 10 s - 3 s
+    EXPECT_EQ(p.core.dialogs().size(), 1u);
+}
+
 TEST_F(session_timer_test, neither_end_supports_timers_no_dialog_is_timed) {
     const sent_message* fwd = send_invite("Session-Expires: 1800\n");
     ASSERT_TRUE(fwd);
@@ -283,6 +294,24 @@ TEST_F(session_timer_test, update_with_session_expires_postpones_expiry) {
     const sent_message* bye = find_sent(out, uas1, "BYE");
     ASSERT_TRUE(bye);
     EXPECT_EQ(bye->parsed().first(header_id::cseq), "3 BYE"); // above the UPDATE's 2
+}
+
+TEST_F(session_timer_test, reinvite_answered_without_timer_turns_expiry_off) {
+    establish_90();
+    // The UAC re-INVITEs without Session-Expires or timer support; the UAS answers
+    // without one: the session has no expiration any more, nobody gets a BYE.
+    auto out = p.deliver(in_dialog("INVITE", 2, "z9hG4bKre1", true), uac);
+    const sent_message* fwd = find_sent(out, uas1, "INVITE");
+    ASSERT_TRUE(fwd);
+    out = p.deliver(uas_response(fwd->bytes, 200, "b1"), uas1);
+    const sent_message* up = find_sent(out, uac, "SIP/2.0 200");
+    ASSERT_TRUE(up);
+    EXPECT_FALSE(up->parsed()->has(header_id::session_expires));
+    EXPECT_EQ(p.core.dialogs().size(), 0u);
+    EXPECT_EQ(p.count(counter_id::st_dialogs_ended), 1u);
+    for (const sent_message& m : p.advance_to(200'000)) {
+        EXPECT_EQ(m.bytes.find("Session timer expired"), std::string::npos) << m.bytes;
+    }
 }
 
 TEST_F(session_timer_test, bye_frees_the_dialog_and_nothing_fires_later) {
