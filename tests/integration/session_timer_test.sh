@@ -13,12 +13,15 @@
 #           then SE 4000 end to end; P2 inserts refresher=uac, both proxies time the
 #           dialog, the UPDATE refreshes both, the BYE ends both.
 #   expiry: sipedge with on_expiry = "bye" and the test-only Min-SE floor; a call
-#           with SE 6 s that is never refreshed gets BYE with Reason at both ends.
-# Usage: session_timer_test.sh SIPEDGE SCRIPTS_DIR flow|flow2|expiry
+#           with SE 6 s that is never refreshed gets BYE with Reason at both ends;
+#           while it lives, `sipedgectl dialogs` lists it with its interval,
+#           refresher and time left.
+# Usage: session_timer_test.sh SIPEDGE SCRIPTS_DIR flow|flow2|expiry [SIPEDGECTL]
 set -euo pipefail
 sipedge=${1:?sipedge binary}
 scripts=${2:?scripts dir}
 mode=${3:?flow or expiry}
+sipedgectl=${4:-}
 TEST_NAME="st_$mode"
 source "$(dirname "$0")/sip_lab.sh"
 scenarios="$(cd "$(dirname "$0")" && pwd)/scenarios"
@@ -58,7 +61,16 @@ if [ "$mode" = flow2 ]; then
     done
 fi
 start_uas -sf "$scenarios/st_${mode}_uas.xml" -m 1 -trace_stat -stf "$lab_dir/uas_stat.csv" -fd 1
+ctl_pid=""
+if [ "$mode" = expiry ] && [ -n "$sipedgectl" ]; then
+    # Mid-call (the 2xx comes at once; the lcore publishes its summary each second).
+    (sleep 3; "$sipedgectl" --instance "$LAB_NS" --json dialogs >"$lab_dir/dialogs.json" 2>&1) &
+    ctl_pid=$!
+fi
 run_uac 1 1 -sf "$scenarios/st_${mode}_uac.xml"
+if [ -n "$ctl_pid" ]; then
+    wait "$ctl_pid" || fail "sipedgectl dialogs failed: $(cat "$lab_dir/dialogs.json")"
+fi
 # The UAS scenario ends with its last message; give it a moment, then check it.
 for _ in $(seq 1 50); do
     in_lab pgrep -f "sipp -i $UAS_IP" >/dev/null || break
@@ -111,5 +123,17 @@ elif [ "$mode" = flow ]; then
 else
     [ "$(counter st_dialogs_expired)" -eq 1 ] || fail "the dialog did not expire"
     [ "$(counter st_byes_sent)" -eq 2 ] || fail "expected a BYE to each end"
+    if [ -n "$sipedgectl" ]; then
+        echo "$TEST_NAME: sipedgectl dialogs mid-call: $(tr -d '\n ' <"$lab_dir/dialogs.json")"
+        python3 - "$lab_dir/dialogs.json" <<'PY' || fail "sipedgectl dialogs did not show the live dialog"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["total"] == 1, doc
+g = [s for l in doc["lcores"] for s in l["sample"]]
+assert len(g) == 1 and g[0]["interval_s"] == 6, g
+assert 0 < g[0]["seconds_left"] <= 6, g
+assert g[0]["call_id"], g
+PY
+    fi
 fi
 echo "$TEST_NAME: ok"
