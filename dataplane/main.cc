@@ -85,7 +85,9 @@ void reload(int argc, char** argv, sipedge::dataplane::options& running,
     const reload_plan plan = plan_reload(running, *again.opts);
     if (!plan.applied.empty()) {
         for (reload_mailbox& m : mailboxes) {
-            m.post(new live_tables{again.opts->proxy.routes, again.opts->proxy.hosts});
+            const sipedge::proxy::proxy_config& next = again.opts->proxy;
+            m.post(new live_tables{next.routes, next.hosts, next.max_branches,
+                                   next.retry_after_seconds, next.session_timers});
         }
         // A worker takes its tables within one pass (microseconds); 2 s covers a
         // stalled machine, after which the old tables are leaked rather than freed
@@ -102,6 +104,13 @@ void reload(int argc, char** argv, sipedge::dataplane::options& running,
         }
         running.proxy.routes = again.opts->proxy.routes;
         running.proxy.hosts = again.opts->proxy.hosts;
+        running.proxy.max_branches = again.opts->proxy.max_branches;
+        running.proxy.retry_after_seconds = again.opts->proxy.retry_after_seconds;
+        const bool enabled = running.proxy.session_timers.enabled;
+        const std::uint32_t dialogs = running.proxy.session_timers.dialog_capacity;
+        running.proxy.session_timers = again.opts->proxy.session_timers;
+        running.proxy.session_timers.enabled = enabled;
+        running.proxy.session_timers.dialog_capacity = dialogs;
         view.set_tables(running);
     }
     std::string applied, restart;

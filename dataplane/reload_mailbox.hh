@@ -1,8 +1,10 @@
 #pragma once
-// Hands new live tables (routes, hosts) from the main lcore to one worker lcore
-// on SIGHUP. The worker takes them at a pass boundary by swapping vectors with
-// its proxy settings (no allocation, no lock on the lcore), and hands the old
-// ones back for the main lcore to free.
+// Hands new live settings (routes, hosts, limits, session-timer values) from the
+// main lcore to one worker lcore on SIGHUP. The worker takes them at a pass
+// boundary by swapping vectors with its proxy settings and copying the scalars
+// (no allocation, no lock on the lcore), and hands the old tables back for the
+// main lcore to free. Transactions and dialogs already running keep what they
+// were created with; new ones use the new values.
 //
 //   main:   post(t)  ... later collect() → the old tables (or null: not yet taken)
 //   worker: take(cfg) once per pass (one relaxed load when nothing is posted)
@@ -18,6 +20,10 @@ namespace sipedge::dataplane {
 struct live_tables {
     std::vector<proxy::static_route> routes;
     std::vector<proxy::static_host> hosts;
+    std::uint32_t max_branches = 8;
+    std::uint32_t retry_after_seconds = 5;
+    // All but `enabled` and `dialog_capacity`, which size tables at start-up.
+    proxy::session_timer_config session_timers{};
 };
 
 class alignas(64) reload_mailbox {
@@ -33,6 +39,13 @@ public:
         live_tables* t = _posted.exchange(nullptr, std::memory_order_acquire);
         std::swap(cfg.routes, t->routes);
         std::swap(cfg.hosts, t->hosts);
+        cfg.max_branches = t->max_branches;
+        cfg.retry_after_seconds = t->retry_after_seconds;
+        proxy::session_timer_config& st = cfg.session_timers;
+        st.min_se = t->session_timers.min_se;
+        st.session_expires = t->session_timers.session_expires;
+        st.insert_when_absent = t->session_timers.insert_when_absent;
+        st.on_expiry = t->session_timers.on_expiry;
         _returned.store(t, std::memory_order_release);
     }
 

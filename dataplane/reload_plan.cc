@@ -94,8 +94,21 @@ reload_plan plan_reload(const options& r, const options& n) {
     restart(a.domains != b.domains, "proxy.domains");
     restart(a.record_route != b.record_route, "proxy.record_route");
     restart(a.transaction_capacity != b.transaction_capacity, "proxy.transactions_per_lcore");
-    restart(a.max_branches != b.max_branches, "proxy.max_branches");
-    restart(a.retry_after_seconds != b.retry_after_seconds, "proxy.retry_after");
+    auto live = [&](bool differs, const char* key) {
+        if (differs) {
+            p.applied.emplace_back(key);
+        }
+    };
+    live(a.max_branches != b.max_branches, "proxy.max_branches");
+    live(a.retry_after_seconds != b.retry_after_seconds, "proxy.retry_after");
+    const proxy::session_timer_config& s = a.session_timers;
+    const proxy::session_timer_config& t = b.session_timers;
+    live(s.min_se != t.min_se, "session_timers.min_se");
+    live(s.session_expires != t.session_expires, "session_timers.session_expires");
+    live(s.insert_when_absent != t.insert_when_absent, "session_timers.insert_when_absent");
+    live(s.on_expiry != t.on_expiry, "session_timers.on_expiry");
+    restart(s.enabled != t.enabled, "session_timers.enabled");
+    restart(s.dialog_capacity != t.dialog_capacity, "session_timers.dialogs_per_lcore");
     restart(a.timers.t1 != b.timers.t1 || a.timers.t2 != b.timers.t2 ||
                 a.timers.t4 != b.timers.t4 || a.timers.timer_c != b.timers.timer_c ||
                 a.timers.timer_d != b.timers.timer_d,
