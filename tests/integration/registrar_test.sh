@@ -15,16 +15,8 @@ control_bin=${3:?sipedge-control binary}
 ctl_bin=${4:?sipedgectl binary}
 TEST_NAME="registrar"
 source "$(dirname "$0")/sip_lab.sh"
-
-ctl() { "$ctl_bin" --socket "$lab_dir/control.sock" "$@"; }
-cfg="$lab_dir/sipedge.toml"
-cat >"$cfg" <<TOML
-[control]
-socket = "$lab_dir/control.sock"
-shm = "$lab_dir/link"
-sqlite = "$lab_dir/location.sqlite"
-nonce_secret = "integration-test-secret-0123456789"
-
+source "$(dirname "$0")/control_lab.sh"
+write_config <<TOML
 [registrar]
 min_expires = 60
 max_contacts = 5
@@ -39,16 +31,9 @@ algorithms = ["MD5"]   # sipp's [authentication] speaks MD5 only
 TOML
 
 start_sipedge --workers 1 --domain example.com --control-link "$lab_dir/link"
-"$control_bin" --config "$cfg" >"$lab_dir/control.out" 2>&1 &
-control_pid=$!
-trap 'kill -TERM $control_pid 2>/dev/null || true; lab_cleanup' EXIT
-for _ in $(seq 1 100); do
-    ctl status >/dev/null 2>&1 && break
-    sleep 0.1
-done
-ctl status >/dev/null || fail "sipedge-control did not come up: $(cat "$lab_dir/control.out")"
-printf 'alice-secret\n' | ctl users add alice@example.com >/dev/null || fail "users add alice failed"
-printf 'bob-secret\n' | ctl users add bob@example.com >/dev/null || fail "users add bob failed"
+start_control
+add_user alice alice-secret
+add_user bob bob-secret
 
 # REGISTER, 401, REGISTER with credentials, then the expected final status.
 register_scenario() { # USER PASSWORD FINAL_STATUS
@@ -89,9 +74,7 @@ XML
 }
 register() { # USER PASSWORD FINAL_STATUS
     register_scenario "$@" >"$lab_dir/register_$1.xml"
-    (cd "$lab_dir" && in_lab timeout 60 sipp "$DP_IP:5060" -i "$UAS_IP" -p 5070 -m 1 -nostdin \
-        -sf "$lab_dir/register_$1.xml" -timeout 30 -timeout_error -trace_msg -message_file "$lab_dir/register_$1_msgs.log" \
-        -trace_err -error_file "$lab_dir/register_$1_errors.log" >"$lab_dir/register_$1.out" 2>&1)
+    run_sipp "register_$1" "$lab_dir/register_$1.xml"
 }
 register alice alice-secret 200 || fail "alice's REGISTER with digest did not end in 200"
 register bob wrong-password 401 || fail "bob's REGISTER with a wrong password was not refused with 401"
@@ -121,17 +104,7 @@ grep -qE "SIP/2.0 (404|480)" "$lab_dir/carol_msgs.log" || fail "no 404/480 for t
 # Restarts: control goes away (the dataplane keeps routing to known contacts),
 # comes back (bindings from SQLite), then the dataplane restarts (control
 # re-attaches to the new link file and republishes).
-start_control() {
-    "$control_bin" --config "$cfg" >>"$lab_dir/control.out" 2>&1 &
-    control_pid=$!
-    for _ in $(seq 1 100); do
-        ctl status >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    fail "sipedge-control did not come back: $(tail -5 "$lab_dir/control.out")"
-}
-kill -TERM "$control_pid"
-wait "$control_pid" || fail "sipedge-control did not exit cleanly"
+stop_control
 run_uac 20 20 -sf "$lab_dir/uac_alice.xml"
 [ "$uac_ok" = "20" ] || fail "with control down, $uac_ok of 20 calls to alice succeeded"
 start_control
