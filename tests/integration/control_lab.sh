@@ -4,6 +4,7 @@
 # Callers set control_bin and ctl_bin (paths) before sourcing.
 
 control_pid=""
+lab_secret="integration-test-secret-0123456789" # [control] nonce_secret
 cfg="$lab_dir/sipedge.toml"
 ctl() { "$ctl_bin" --socket "$lab_dir/control.sock" "$@"; }
 
@@ -14,11 +15,29 @@ write_config() {
 socket = "$lab_dir/control.sock"
 shm = "$lab_dir/link"
 sqlite = "$lab_dir/location.sqlite"
-nonce_secret = "integration-test-secret-0123456789"
+nonce_secret = "$lab_secret"
 nonce_lifetime = ${1:-300}
 
 TOML
     cat >>"$cfg"
+}
+
+# write_lab_config INVITE_AUTH: the example.com lab (5 contacts per AOR at most,
+# MD5 only: sipp's [authentication] speaks MD5 only).
+write_lab_config() {
+    write_config 300 <<TOML
+[registrar]
+min_expires = 60
+max_contacts = 5
+
+[[domains]]
+name = "example.com"
+
+[auth]
+register = true
+invite = $1
+algorithms = ["MD5"]
+TOML
 }
 
 # start_control: sipedge-control with the lab's file, waits until it answers.

@@ -16,15 +16,7 @@ TEST_NAME="invite_auth"
 source "$(dirname "$0")/sip_lab.sh"
 source "$(dirname "$0")/control_lab.sh"
 
-write_config <<TOML
-[[domains]]
-name = "example.com"
-
-[auth]
-register = true
-invite = true
-algorithms = ["MD5"]   # sipp's [authentication] speaks MD5 only
-TOML
+write_lab_config true
 
 start_sipedge --config "$cfg" --workers 1 --domain example.com --control-link "$lab_dir/link" \
     --contact "bob@example.com=sip:bob@$UAS_IP:5060"
