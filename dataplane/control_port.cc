@@ -84,9 +84,7 @@ control_port::handoff control_port::take_register(std::string_view bytes,
         _counters.add(counter_id::sip_to_control);
         break;
     case ipc::push_result::full:
-        // Control is slow or down: the UA retransmits the REGISTER.
-        _counters.add(counter_id::drop_control_ring_full);
-        break;
+        return handoff::busy;
     case ipc::push_result::too_large:
         return handoff::too_large;
     }

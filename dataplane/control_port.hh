@@ -35,8 +35,12 @@ public:
 
     enum class handoff : std::uint8_t {
         not_ours,  // not a REGISTER for our domains: for the proxy core
-        taken,     // pushed to control, or dropped (counted) when its ring is full
+        taken,     // pushed to control
         too_large, // larger than a link slot: the caller answers 513 (RFC 3261 §21.5.11)
+        busy,      // control's ring is full (control slow or down): the caller answers
+                   // 503 with Retry-After (§21.5.4), so UAs back off instead of
+                   // retransmitting into a full ring
+
     };
     handoff take_register(std::string_view bytes, const txn::endpoint& source,
                           const txn::endpoint& local);

@@ -8,6 +8,7 @@
 #include <array>
 #include <string>
 #include <vector>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <rte_byteorder.h>
@@ -220,8 +221,22 @@ void sip_stage::process(rte_mbuf* m, const udp_delivery& where) {
         case control_port::handoff::not_ours:
             break;
         case control_port::handoff::too_large:
-            answer_too_large({bytes, length}, readable, source);
-            [[fallthrough]];
+            answer_register({bytes, length}, readable, source, 513, {},
+                            counter_id::control_too_large_answered,
+                            counter_id::drop_control_too_large);
+            rte_pktmbuf_free(m);
+            return;
+        case control_port::handoff::busy: {
+            char seconds[12];
+            const int k = std::snprintf(seconds, sizeof seconds, "%u",
+                                        _settings.proxy.retry_after_seconds);
+            const parser::extra_header retry[] = {
+                {"Retry-After", {seconds, static_cast<std::size_t>(k > 0 ? k : 0)}}};
+            answer_register({bytes, length}, readable, source, 503, retry,
+                            counter_id::control_busy_answered, counter_id::drop_control_ring_full);
+            rte_pktmbuf_free(m);
+            return;
+        }
         case control_port::handoff::taken:
             rte_pktmbuf_free(m);
             return;
@@ -232,8 +247,10 @@ void sip_stage::process(rte_mbuf* m, const udp_delivery& where) {
     transmit();
 }
 
-void sip_stage::answer_too_large(std::string_view bytes,
-                                 std::size_t readable, const txn::endpoint& source) {
+void sip_stage::answer_register(std::string_view bytes, std::size_t readable,
+                                const txn::endpoint& source, std::uint16_t status,
+                                std::span<const parser::extra_header> extra, counter_id answered,
+                                counter_id dropped) {
     parser::message_essentials e;
     std::size_t cap = 0;
     char* space = _out.next_space(cap);
@@ -250,14 +267,14 @@ void sip_stage::answer_too_large(std::string_view bytes,
         for (int i = 0; i < 8; ++i) {
             tag[i] = "0123456789abcdef"[(h >> (28 - 4 * i)) & 15];
         }
-        n = proxy::build_local_response(*_dispatch_view, &e, source, 513, {tag, sizeof tag}, {},
-                                        space, cap);
+        n = proxy::build_local_response(*_dispatch_view, &e, source, status, {tag, sizeof tag},
+                                        extra, space, cap);
     }
     if (n == 0 || !_out.push(source, txn::transport::udp, {space, n})) {
-        _counters.add(counter_id::drop_control_too_large);
+        _counters.add(dropped);
         return;
     }
-    _counters.add(counter_id::control_too_large_answered);
+    _counters.add(answered);
     transmit();
 }
 

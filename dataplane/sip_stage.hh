@@ -77,9 +77,12 @@ private:
     // The port context a datagram to ip (network order) leaves by.
     packet_context& egress(rte_be32_t ip);
     bool send_to(const txn::endpoint& to, std::string_view bytes);
-    // 513 Message Too Large for a REGISTER that does not fit the link to control.
-    void answer_too_large(std::string_view bytes, std::size_t readable,
-                          const txn::endpoint& source);
+    // A stateless answer to a REGISTER that control cannot take: 513 Message Too
+    // Large (above a link slot) or 503 with Retry-After (its ring is full).
+    void answer_register(std::string_view bytes, std::size_t readable,
+                         const txn::endpoint& source, std::uint16_t status,
+                         std::span<const parser::extra_header> extra, counter_id answered,
+                         counter_id dropped);
     void publish_summary(std::uint64_t now_tsc);
 
     settings _settings;

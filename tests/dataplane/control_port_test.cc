@@ -69,6 +69,25 @@ TEST_F(link_pair, registers_for_our_hosts_go_to_control_and_answers_come_back) {
     EXPECT_EQ(counters.get(counter_id::sip_from_control), 1u);
 }
 
+TEST_F(link_pair, a_full_ring_to_control_is_left_to_the_caller_to_answer_503) {
+    control_port port(*dp, 0, fallback.lookup(), hosts, counters);
+    const std::string reg = "REGISTER sip:example.com SIP/2.0\r\nCall-ID: 1\r\n\r\n";
+    std::size_t taken = 0;
+    control_port::handoff h = control_port::handoff::taken;
+    while (h == control_port::handoff::taken && taken < 100000) {
+        h = port.take_register(reg, {}, {});
+        taken += h == control_port::handoff::taken ? 1 : 0;
+    }
+    EXPECT_EQ(h, control_port::handoff::busy);
+    EXPECT_GT(taken, 0u);
+    EXPECT_EQ(counters.get(counter_id::sip_to_control), taken);
+    // Control drains one: the next REGISTER is taken again.
+    ipc::received_message m;
+    ASSERT_TRUE(ctl->pop_from_dataplane(0, m));
+    ctl->release_from_dataplane(0);
+    EXPECT_EQ(port.take_register(reg, {}, {}), control_port::handoff::taken);
+}
+
 TEST_F(link_pair, a_register_too_large_for_a_slot_is_left_to_the_caller_to_answer) {
     control_port port(*dp, 0, fallback.lookup(), hosts, counters);
     const std::string huge = "REGISTER sip:example.com SIP/2.0\r\nX: " + std::string(9000, 'x');

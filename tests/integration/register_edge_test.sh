@@ -219,10 +219,43 @@ $(reg alice 1 "Contact: <sip:mallory@203.0.113.66:5060>" "sip:foreign.example.or
   <label id="1"/>
 XML
 ctl --json registrations | grep -q "mallory" && fail "mallory's contact got bound"
+
+# ---- control down: REGISTERs fill the ring to control (256 slots), then each
+# further one is answered 503 with Retry-After by the dataplane ----------------
+stop_control
+in_lab python3 - "$DP_IP" "$UAS_IP" >"$lab_dir/busy.txt" <<'PY' || fail "503 while control is down: $(cat "$lab_dir/busy.txt")"
+import socket, sys, time
+dp, me = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((me, 5098))
+s.settimeout(0.2)
+sent, answers = 300, []
+for i in range(sent):
+    s.sendto((f"REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP {me}:5098;branch=z9hG4bK-busy-{i}\r\n"
+              f"Max-Forwards: 70\r\nFrom: <sip:dave@example.com>;tag=b{i}\r\nTo: <sip:dave@example.com>\r\n"
+              f"Call-ID: busy-{i}@{me}\r\nCSeq: 1 REGISTER\r\nContact: <sip:dave@{me}:5098>\r\n"
+              "Content-Length: 0\r\n\r\n").encode(), (dp, 5060))
+    time.sleep(0.001)
+deadline = time.time() + 3
+while time.time() < deadline:
+    try:
+        answers.append(s.recv(4096).decode(errors="replace"))
+    except socket.timeout:
+        pass
+busy = [a for a in answers if a.startswith("SIP/2.0 503")]
+print(f"{sent} REGISTERs with control down: {len(answers)} answers, {len(busy)} of them 503")
+assert 20 <= len(busy) <= sent - 200, "expected 503s only once the ring was full"
+assert all("\r\nRetry-After: 5\r\n" in a for a in busy), busy[:1]
+assert len(busy) == len(answers), [a.split("\r\n")[0] for a in answers if not a.startswith("SIP/2.0 503")][:3]
+PY
+cat "$lab_dir/busy.txt"
 stop_sipedge
 
 too_large=$(counter control_too_large_answered)
 to_control=$(counter sip_to_control)
 echo "$TEST_NAME: sipedge: $to_control REGISTERs to control, $too_large answered 513"
 [ "$too_large" = 1 ] || fail "control_too_large_answered is $too_large, expected 1"
+busy=$(counter control_busy_answered)
+echo "$TEST_NAME: sipedge: $busy REGISTERs answered 503 while control was down"
+[ "$busy" -ge 20 ] || fail "control_busy_answered is $busy"
 echo "$TEST_NAME: PASS"
