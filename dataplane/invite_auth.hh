@@ -45,7 +45,7 @@ public:
 
     proxy::request_authorizer authorizer() { return {this, &invite_auth::check_thunk, &consumes_thunk}; }
 
-    // Once per pass: the clock for nonces (seconds since the epoch).
+    // The clock for nonces (seconds since the epoch), set a few times a second.
     void set_time(std::int64_t now_unix) { _now = now_unix; }
 
     void check(const sip::message_view& request, const parser::message_essentials& e,

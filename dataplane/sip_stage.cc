@@ -279,8 +279,11 @@ void sip_stage::answer_register(std::string_view bytes, std::size_t readable,
 }
 
 void sip_stage::on_pass() {
-    if (_auth != nullptr) {
+    if (_auth != nullptr && _ports[0].now_tsc >= _next_auth_clock_tsc) [[unlikely]] {
+        // Nonces count whole seconds: the wall clock is read ten times a second,
+        // not on every pass.
         _auth->set_time(static_cast<std::int64_t>(std::time(nullptr)));
+        _next_auth_clock_tsc = _ports[0].now_tsc + _settings.tsc_hz / 10;
     }
     if (_settings.reload != nullptr) {
         // Between messages: no transaction sees half a table.

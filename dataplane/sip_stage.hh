@@ -107,6 +107,7 @@ private:
     lcore_summary_data _summary;
     std::uint32_t _summary_cursor = 0;
     std::uint32_t _dialog_cursor = 0;
+    std::uint64_t _next_auth_clock_tsc = 0; // when invite_auth's clock is read next
     std::uint64_t _next_summary_tsc = 0;
 };
 
