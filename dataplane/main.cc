@@ -87,7 +87,7 @@ void reload(int argc, char** argv, sipedge::dataplane::options& running,
         for (reload_mailbox& m : mailboxes) {
             const sipedge::proxy::proxy_config& next = again.opts->proxy;
             m.post(new live_tables{next.routes, next.hosts, next.max_branches,
-                                   next.retry_after_seconds, next.session_timers});
+                                   next.retry_after_seconds, next.session_timers, next.timers});
         }
         // A worker takes its tables within one pass (microseconds); 2 s covers a
         // stalled machine, after which the old tables are leaked rather than freed
@@ -106,6 +106,7 @@ void reload(int argc, char** argv, sipedge::dataplane::options& running,
         running.proxy.hosts = again.opts->proxy.hosts;
         running.proxy.max_branches = again.opts->proxy.max_branches;
         running.proxy.retry_after_seconds = again.opts->proxy.retry_after_seconds;
+        running.proxy.timers = again.opts->proxy.timers;
         const bool enabled = running.proxy.session_timers.enabled;
         const std::uint32_t dialogs = running.proxy.session_timers.dialog_capacity;
         running.proxy.session_timers = again.opts->proxy.session_timers;

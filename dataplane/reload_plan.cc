@@ -109,10 +109,10 @@ reload_plan plan_reload(const options& r, const options& n) {
     live(s.on_expiry != t.on_expiry, "session_timers.on_expiry");
     restart(s.enabled != t.enabled, "session_timers.enabled");
     restart(s.dialog_capacity != t.dialog_capacity, "session_timers.dialogs_per_lcore");
-    restart(a.timers.t1 != b.timers.t1 || a.timers.t2 != b.timers.t2 ||
-                a.timers.t4 != b.timers.t4 || a.timers.timer_c != b.timers.timer_c ||
-                a.timers.timer_d != b.timers.timer_d,
-            "proxy.timers");
+    live(a.timers.t1 != b.timers.t1 || a.timers.t2 != b.timers.t2 ||
+             a.timers.t4 != b.timers.t4 || a.timers.timer_c != b.timers.timer_c ||
+             a.timers.timer_d != b.timers.timer_d,
+         "proxy.timers");
     restart(!same_contacts(r.contacts, n.contacts), "contact");
     return p;
 }

@@ -287,7 +287,9 @@ void sip_stage::on_pass() {
     }
     if (_settings.reload != nullptr) {
         // Between messages: no transaction sees half a table.
-        _settings.reload->take(_settings.proxy);
+        if (_settings.reload->take(_settings.proxy)) [[unlikely]] {
+            _core->timers_changed();
+        }
     }
     if (_settings.summary != nullptr && _ports[0].now_tsc >= _next_summary_tsc) [[unlikely]] {
         publish_summary(_ports[0].now_tsc);

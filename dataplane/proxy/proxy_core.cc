@@ -147,6 +147,11 @@ struct proxy_core::route_plan {
     std::uint64_t loop = 0;     // §16.6 step 8 loop hash of the request, set by the caller
 };
 
+void proxy_core::timers_changed() {
+    _timer_c_ticks = timer::tick_scale(_config.tick).ticks_ceil(_config.timers.timer_c);
+    _txns.set_timers(_config.timers, _config.tick);
+}
+
 proxy_core::proxy_core(const proxy_config& config, location_lookup location,
                        timer::timer_wheel& wheel, counter_block& counters)
     : _config(config), _router(config), _location(location), _wheel(wheel), _counters(counters),

@@ -72,6 +72,10 @@ public:
     proxy_core(const proxy_core&) = delete;
     proxy_core& operator=(const proxy_core&) = delete;
 
+    // The configuration's RFC 3261 timers (T1, T2, T4, C, D) changed (a live
+    // reload): new transactions and new Timer C runs use the new values.
+    void timers_changed();
+
     // Out-of-dialog requests are checked by `a` before routing (request_auth.hh);
     // by default none is.
     void set_authorizer(request_authorizer a) { _auth = a; }

@@ -94,6 +94,13 @@ public:
     message_store& store() { return _store; }
     timer::timer_wheel& wheel() { return _wheel; }
     const timer::sip_timer_ticks& ticks() const { return _ticks; }
+    // New T1/T2/T4/D values (a live reload). Transactions started from now on use
+    // them; running ones keep their armed timers, and their next retransmit
+    // interval doubles from the current one capped at the new T2.
+    // Precondition: timer::validate(timers) succeeded.
+    void set_timers(const timer::sip_timer_config& timers, std::chrono::nanoseconds tick) {
+        _ticks = timer::sip_timer_ticks(timers, timer::tick_scale(tick));
+    }
 
     // ---- server transactions ----
     // New server transaction in Proceeding (IST) or Trying (NIST); no_txn when the

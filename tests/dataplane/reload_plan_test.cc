@@ -23,7 +23,7 @@ TEST(reload_plan, nothing_changed_nothing_listed) {
     EXPECT_TRUE(p.restart.empty());
 }
 
-TEST(reload_plan, routes_and_hosts_live_workers_and_timers_need_a_restart) {
+TEST(reload_plan, routes_hosts_and_timers_live_workers_and_domains_need_a_restart) {
     options a;
     a.proxy.routes = {route("atlanta.example.com", 0xc6336407)};
     options b = a;
@@ -33,9 +33,8 @@ TEST(reload_plan, routes_and_hosts_live_workers_and_timers_need_a_restart) {
     b.proxy.timers.t1 = std::chrono::milliseconds(250);
     b.proxy.domains = {"biloxi.example.com"};
     const reload_plan p = plan_reload(a, b);
-    EXPECT_EQ(p.applied, (std::vector<std::string>{"route", "host"}));
-    EXPECT_EQ(p.restart, (std::vector<std::string>{"dataplane.worker_lcores", "proxy.domains",
-                                                   "proxy.timers"}));
+    EXPECT_EQ(p.applied, (std::vector<std::string>{"route", "host", "proxy.timers"}));
+    EXPECT_EQ(p.restart, (std::vector<std::string>{"dataplane.worker_lcores", "proxy.domains"}));
 }
 
 TEST(reload_plan, limits_and_session_timer_values_live_table_sizes_need_a_restart) {
@@ -63,11 +62,13 @@ TEST(reload_mailbox, the_worker_takes_limits_and_session_values_but_keeps_table_
     next.session_timers.min_se = 4000;
     next.session_timers.enabled = false;
     next.session_timers.dialog_capacity = 5;
+    next.timers.t1 = std::chrono::milliseconds(250);
+    next.timers.timer_c = std::chrono::milliseconds(200000);
     reload_mailbox m;
-    m.take(running); // nothing posted: nothing changes
+    EXPECT_FALSE(m.take(running)); // nothing posted: nothing changes
     EXPECT_TRUE(running.routes.empty());
     m.post(&next);
-    m.take(running);
+    EXPECT_TRUE(m.take(running));
     EXPECT_EQ(m.collect(), &next);
     ASSERT_EQ(running.routes.size(), 1u);
     EXPECT_EQ(running.max_branches, 3u);
@@ -75,6 +76,8 @@ TEST(reload_mailbox, the_worker_takes_limits_and_session_values_but_keeps_table_
     EXPECT_EQ(running.session_timers.min_se, 4000u);
     EXPECT_TRUE(running.session_timers.enabled);
     EXPECT_EQ(running.session_timers.dialog_capacity, 1000u);
+    EXPECT_EQ(running.timers.t1.count(), 250);
+    EXPECT_EQ(running.timers.timer_c.count(), 200000);
 }
 
 } // namespace

@@ -148,6 +148,22 @@ TEST_F(transaction_test, invite_client_retransmits_with_timer_a_doubling_over_ud
     EXPECT_EQ(layer.get(id).state, txn_state::calling);
 }
 
+TEST_F(transaction_test, new_timer_values_apply_to_transactions_started_afterwards) {
+    // A live reload halves T1: the next INVITE retransmits at 250, 500, 1000 ...
+    // and times out at 64 * 250 ms.
+    timer::sip_timer_config halved;
+    halved.t1 = std::chrono::milliseconds(250);
+    layer.set_timers(halved, std::chrono::milliseconds(1));
+    const txn_id id = client(true);
+    ASSERT_NE(id, no_txn);
+    const auto ticks = send_ticks(15900);
+    expect_intervals(0, ticks, {250, 500, 1000, 2000, 4000});
+    EXPECT_TRUE(failed.empty());
+    advance_to(16000 + late(16000));
+    ASSERT_EQ(failed.size(), 1u);
+    EXPECT_EQ(failed[0], std::make_pair(id, std::uint16_t{408}));
+}
+
 TEST_F(transaction_test, invite_client_timer_b_reports_408_and_ends) {
     const txn_id id = client(true);
     advance_to(31999);
