@@ -69,9 +69,20 @@ int lcore_loop(void* arg) {
     std::uint64_t last_drain = rte_rdtsc();
     std::uint64_t last_arp = last_drain;
     std::array<rte_mbuf*, burst_size> pkts;
+    // A polling lcore that does not come round for milliseconds lets its RX ring
+    // overflow; these gaps are counted so that such losses can be explained.
+    const std::uint64_t stall_1ms_tsc = rte_get_tsc_hz() / 1000;
+    std::uint64_t previous_start = rte_rdtsc();
 
     while (!ctx.stop->load(std::memory_order_relaxed)) {
         const std::uint64_t pass_start = rte_rdtsc();
+        if (pass_start - previous_start > stall_1ms_tsc) [[unlikely]] {
+            counters.add(counter_id::loop_stalls_1ms);
+            if (pass_start - previous_start > 10 * stall_1ms_tsc) {
+                counters.add(counter_id::loop_stalls_10ms);
+            }
+        }
+        previous_start = pass_start;
         for (unsigned p = 0; p < ports; ++p) {
             ctx.packets[p].now_tsc = pass_start;
         }
