@@ -3,6 +3,7 @@
 #include "bench/loadgen/addr.hh"
 #include "bench/loadgen/msg_writer.hh"
 #include "bench/loadgen/routing.hh"
+#include "bench/loadgen/sender.hh"
 #include "parser/contact.hh"
 #include "parser/name_addr.hh"
 
@@ -646,18 +647,7 @@ void call_engine::uas_finish(std::uint32_t index) {
 
 void call_engine::send_built(const msg_writer& w, side from, std::uint32_t ip, std::uint16_t port,
                              bool request, stat_id retransmission) {
-    if (!w.ok() || !_send(_user, from, ip, port, w.view())) {
-        _stats.add(stat_id::send_errors);
-        return;
-    }
-    _stats.add(stat_id::msgs_sent);
-    _stats.add(request ? stat_id::requests_sent : stat_id::responses_sent);
-    if (retransmission != no_stat) {
-        _stats.add(stat_id::retrans_sent);
-        if (retransmission != stat_id::retrans_sent) {
-            _stats.add(retransmission);
-        }
-    }
+    sender{_stats, _send, _user}(w, from, ip, port, request, retransmission);
 }
 
 namespace {

@@ -118,7 +118,6 @@ private:
     // Message building (into _buffer) and sending. send_built counts the message
     // and, unless `retransmission` is no_stat, a retransmission of that kind
     // (retrans_sent alone, or retrans_sent and retrans_invite/_bye/_200).
-    static constexpr stat_id no_stat = stat_id::count_;
     void send_built(const msg_writer& w, side from, std::uint32_t ip, std::uint16_t port,
                     bool request, stat_id retransmission);
     void send_invite(std::uint32_t index, bool retransmission);
