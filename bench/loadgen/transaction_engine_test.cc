@@ -226,7 +226,7 @@ TEST(LoadgenRegister, StrangersAreCountedNotTrusted) {
     EXPECT_EQ(h[stat_id::reg_succeeded], 0u);
 }
 
-TEST(LoadgenOptions, DirectOptionsAreAnswered) {
+TEST(LoadgenOptionsScenario, DirectOptionsAreAnswered) {
     engine_config cfg = direct_config();
     cfg.kind = scenario::options;
     cfg.users = 50;
@@ -247,7 +247,7 @@ TEST(LoadgenOptions, DirectOptionsAreAnswered) {
     EXPECT_TRUE(h.net.log.front().starts_with("OPTIONS sip:198.51.100.3:5060 SIP/2.0\r\n"));
 }
 
-TEST(LoadgenOptions, RejectionAndSilenceAreFailures) {
+TEST(LoadgenOptionsScenario, RejectionAndSilenceAreFailures) {
     engine_config cfg = direct_config();
     cfg.kind = scenario::options;
     cfg.users = 8;
