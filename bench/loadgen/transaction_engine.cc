@@ -317,7 +317,8 @@ void transaction_engine::register_final(std::uint32_t index, const sip::message_
     }
     if (code != 401) {
         ch.valid = false;
-        finish(index, stat_id::fail_reg_rejected, now);
+        finish(index, code == 503 ? stat_id::fail_reg_unavailable : stat_id::fail_reg_rejected,
+               now);
         return;
     }
     // Credentials on a fresh challenge refused without stale=true: the password
