@@ -2,9 +2,10 @@
 
 #include "bench/loadgen/addr.hh"
 #include "bench/loadgen/msg_writer.hh"
+#include "bench/loadgen/routing.hh"
+#include "bench/loadgen/sender.hh"
 #include "parser/contact.hh"
 #include "parser/name_addr.hh"
-#include "parser/via.hh"
 
 #include <algorithm>
 #include <array>
@@ -39,17 +40,6 @@ bool parse_hex(std::string_view s, std::uint64_t& out) {
     }
     out = v;
     return true;
-}
-
-// The branch parameter of a Via element we wrote ("...;branch=z9hG4bK...;rport"):
-// responses to our UAC carry our own Via on top, so no general parse is needed.
-std::string_view via_branch(std::string_view via) {
-    const std::size_t at = via.find(";branch=");
-    if (at == std::string_view::npos) {
-        return {};
-    }
-    via.remove_prefix(at + 8);
-    return via.substr(0, via.find_first_of(";, \t\r\n"));
 }
 
 bool has_tag(std::string_view name_addr_value) {
@@ -149,7 +139,8 @@ call_engine::call_engine(const engine_config& cfg, stats_block& stats, send_fn s
       _uas(std::make_unique<uas_block[]>(cfg.capacity)),
       _uac(std::make_unique<uac_block[]>(cfg.capacity)),
       _free(std::make_unique<std::uint32_t[]>(cfg.capacity)), _free_count(cfg.capacity),
-      _buffer(std::make_unique<char[]>(message_capacity)), _rng(cfg.seed | 1) {
+      _buffer(std::make_unique<char[]>(message_capacity)),
+      _pacer(cfg.rate, cfg.calls, cfg.duration_ms, cfg.hz), _rng(cfg.seed | 1) {
     // Slot 0 on top of the stack.
     for (std::uint32_t i = 0; i < cfg.capacity; ++i) {
         _free[i] = cfg.capacity - 1 - i;
@@ -188,9 +179,7 @@ void call_engine::start(std::uint64_t now) {
     _t0 = now;
     _now = now;
     _started = true;
-    _placing = true;
-    _placed = 0;
-    _stop_at = _cfg.duration_ms != 0 ? now + ms_to_clock(_cfg.duration_ms) : 0;
+    _pacer.start(now);
     _drain_deadline = ~std::uint64_t{0};
 }
 
@@ -198,10 +187,10 @@ void call_engine::start(std::uint64_t now) {
 
 void call_engine::on_pass(std::uint64_t now, bool may_place) {
     _now = now;
-    if (_placing && _stop_at != 0 && now >= _stop_at) {
+    if (_pacer.placing() && _pacer.expired(now)) {
         stop_placing();
     }
-    if (_placing && may_place) {
+    if (_pacer.placing() && may_place) {
         place_calls(now);
     }
     const std::uint64_t tick = (now - _t0) / _clock_per_tick;
@@ -211,35 +200,21 @@ void call_engine::on_pass(std::uint64_t now, bool may_place) {
 }
 
 void call_engine::place_calls(std::uint64_t now) {
-    // Call k (from 0) is due at t0 + k/rate.
-    const auto elapsed = static_cast<timer::uint128_t>(now - _t0);
-    std::uint64_t due = static_cast<std::uint64_t>(elapsed * _cfg.rate / _cfg.hz) + 1;
-    if (_cfg.calls != 0) {
-        due = std::min(due, _cfg.calls);
-    }
-    std::uint64_t n = due > _placed ? due - _placed : 0;
-    n = std::min<std::uint64_t>(n, _cfg.max_burst);
+    const std::uint64_t n = std::min<std::uint64_t>(_pacer.due(now), _cfg.max_burst);
     for (std::uint64_t i = 0; i < n; ++i) {
         (void)start_call(now);
-        ++_placed;
+        _pacer.placed_one();
     }
-    if (_cfg.calls != 0 && _placed >= _cfg.calls) {
+    if (_pacer.done()) {
         stop_placing();
     }
 }
 
 void call_engine::stop_placing() {
-    if (!_placing) {
+    if (!_pacer.placing()) {
         return;
     }
-    _placing = false;
-    _placing_ended = _now;
-    if (_placed != 0) {
-        const std::uint64_t due_last =
-            _t0 + static_cast<std::uint64_t>(static_cast<timer::uint128_t>(_placed - 1) * _cfg.hz /
-                                             _cfg.rate);
-        _final_lag = _now > due_last ? _now - due_last : 0;
-    }
+    _pacer.stop(_now);
     _drain_deadline =
         _now + ms_to_clock(std::uint64_t{_cfg.hold_ms} + 2 * 64 * std::uint64_t{_cfg.t1_ms} + 1000);
 }
@@ -668,45 +643,11 @@ void call_engine::uas_finish(std::uint32_t index) {
     release_if_idle(index);
 }
 
-void call_engine::response_destination(std::string_view top_via, std::uint32_t src_ip,
-                                       std::uint16_t src_port, std::uint32_t& ip,
-                                       std::uint16_t& port) {
-    const auto parsed = parser::parse_via(top_via);
-    if (!parsed) {
-        ip = src_ip;
-        port = src_port;
-        return;
-    }
-    const parser::via& v = parsed.value();
-    if (v.has_rport) {
-        // RFC 3581: back to where the request came from.
-        ip = src_ip;
-        port = v.rport > 0 ? static_cast<std::uint16_t>(v.rport) : src_port;
-        return;
-    }
-    // RFC 3261 18.2.2: the received address, else sent-by; the sent-by port.
-    if (!(!v.received.empty() && parse_ipv4(v.received, ip)) && !parse_ipv4(v.host, ip)) {
-        ip = src_ip;
-    }
-    port = v.port != 0 ? v.port : 5060;
-}
-
 // ---- outgoing ----
 
 void call_engine::send_built(const msg_writer& w, side from, std::uint32_t ip, std::uint16_t port,
                              bool request, stat_id retransmission) {
-    if (!w.ok() || !_send(_user, from, ip, port, w.view())) {
-        _stats.add(stat_id::send_errors);
-        return;
-    }
-    _stats.add(stat_id::msgs_sent);
-    _stats.add(request ? stat_id::requests_sent : stat_id::responses_sent);
-    if (retransmission != no_stat) {
-        _stats.add(stat_id::retrans_sent);
-        if (retransmission != stat_id::retrans_sent) {
-            _stats.add(retransmission);
-        }
-    }
+    sender{_stats, _send, _user}(w, from, ip, port, request, retransmission);
 }
 
 namespace {

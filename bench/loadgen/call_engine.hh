@@ -21,7 +21,9 @@
 // answers a repeated INVITE with its 200 again. A repeated 2xx is acknowledged
 // again. Every one of these is counted.
 
+#include "bench/loadgen/engine.hh"
 #include "bench/loadgen/msg_writer.hh"
+#include "bench/loadgen/pacer.hh"
 #include "bench/loadgen/stats.hh"
 #include "common/result.hh"
 #include "dataplane/timer/timer_wheel.hh"
@@ -36,37 +38,9 @@
 
 namespace sipedge::loadgen {
 
-enum class side : std::uint8_t { uac, uas };
-
-struct engine_config {
-    // Addresses in host byte order.
-    std::uint32_t uac_ip = 0;
-    std::uint16_t uac_port = 5061;
-    std::uint32_t uas_ip = 0;
-    std::uint16_t uas_port = 5060;
-    // Where the UAC sends every request (an outbound proxy, like sipp -rsa):
-    // the device under test, or the UAS itself in direct mode.
-    std::uint32_t next_hop_ip = 0;
-    std::uint16_t next_hop_port = 5060;
-
-    std::uint64_t rate = 100;         // calls per second
-    std::uint64_t calls = 0;          // calls to place; 0: bounded by duration only
-    std::uint64_t duration_ms = 0;    // placing stops after this; 0: bounded by calls only
-    std::uint32_t hold_ms = 0;        // between ACK and BYE
-    std::uint32_t t1_ms = 500;        // RFC 3261 T1
-    std::uint32_t t2_ms = 4000;       // RFC 3261 T2
-    std::uint32_t capacity = 65536;   // call slots: calls in progress at once
-    std::uint32_t max_burst = 32;     // calls started in one pass at most (catch-up is spread)
-    std::uint64_t seed = 1;           // Call-ID, tag and branch randomness
-    std::uint64_t hz = 1'000'000'000; // clock units per second (TSC rate)
-};
-
 class call_engine {
 public:
-    // Sends one datagram from `from`'s address. False when it could not be sent
-    // (counted by the engine; retransmission takes over where there is one).
-    using send_fn = bool (*)(void* user, side from, std::uint32_t dst_ip, std::uint16_t dst_port,
-                             std::string_view bytes);
+    using send_fn = loadgen::send_fn;
 
     // Start-up: allocates the call table and timer wheel.
     static result<std::unique_ptr<call_engine>, timer::timer_errc>
@@ -88,20 +62,20 @@ public:
     // it: the end of an interrupted run.
     void abandon_all();
 
-    bool placing() const { return _placing; }
+    bool placing() const { return _pacer.placing(); }
     // True once placing is over and no call is in progress.
-    bool finished() const { return !_placing && _active == 0; }
+    bool finished() const { return !_pacer.placing() && _active == 0; }
     // A time after which no call can still be legitimately in progress: last
     // placement + hold + 2 * 64*T1 (setup and BYE) + 1 s.
     std::uint64_t drain_deadline() const { return _drain_deadline; }
     std::uint32_t active() const { return _active; }
-    std::uint64_t started_at() const { return _t0; }
+    std::uint64_t started_at() const { return _pacer.started_at(); }
     // Clock at which placing stopped (valid once placing() is false).
-    std::uint64_t placing_ended_at() const { return _placing_ended; }
+    std::uint64_t placing_ended_at() const { return _pacer.ended_at(); }
     // How far behind its schedule the last call was placed (clock units; valid
     // once placing() is false). Near 0 when the generator kept the rate; the
     // shortfall's duration when it could not.
-    std::uint64_t final_schedule_lag() const { return _final_lag; }
+    std::uint64_t final_schedule_lag() const { return _pacer.final_lag(); }
 
     ~call_engine();
     call_engine(const call_engine&) = delete;
@@ -144,7 +118,6 @@ private:
     // Message building (into _buffer) and sending. send_built counts the message
     // and, unless `retransmission` is no_stat, a retransmission of that kind
     // (retrans_sent alone, or retrans_sent and retrans_invite/_bye/_200).
-    static constexpr stat_id no_stat = stat_id::count_;
     void send_built(const msg_writer& w, side from, std::uint32_t ip, std::uint16_t port,
                     bool request, stat_id retransmission);
     void send_invite(std::uint32_t index, bool retransmission);
@@ -152,11 +125,6 @@ private:
     void send_uas_response(std::uint32_t index, unsigned code, bool retransmission);
     void send_stateless_response(const sip::message_view& msg, unsigned code, std::uint32_t dst_ip,
                                  std::uint16_t dst_port, bool retransmission);
-    // Where a response to msg goes (RFC 3261 18.2.2 with RFC 3581 rport).
-    static void response_destination(std::string_view top_via, std::uint32_t src_ip,
-                                     std::uint16_t src_port, std::uint32_t& ip,
-                                     std::uint16_t& port);
-
     static void on_timer(void* self, timer::timer_wheel& wheel, const timer::timer_event& ev);
     void arm(timer::timer_handle& h, kind k, std::uint32_t index, std::uint64_t delay_ms);
     void disarm(timer::timer_handle& h);
@@ -186,14 +154,10 @@ private:
     std::string _uac_sdp, _uas_sdp;
     std::string _uac_sdp_length, _uas_sdp_length;
     std::uint64_t _t0 = 0, _now = 0, _last_tick = 0;
-    std::uint64_t _placed = 0;  // calls attempted so far
-    std::uint64_t _stop_at = 0; // clock at which placing stops (duration), 0: none
+    pacer _pacer;
     std::uint64_t _drain_deadline = 0;
-    std::uint64_t _placing_ended = 0;
-    std::uint64_t _final_lag = 0;
     std::uint64_t _clock_per_tick = 1;
     std::uint64_t _rng;
-    bool _placing = false;
     bool _started = false;
 };
 

@@ -7,6 +7,7 @@
 #include "bench/loadgen/call_engine.hh"
 #include "bench/loadgen/options.hh"
 #include "bench/loadgen/report.hh"
+#include "bench/loadgen/transaction_engine.hh"
 #include "common/counters.hh"
 #include "dataplane/eal_setup.hh"
 #include "dataplane/io/port.hh"
@@ -24,6 +25,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <rte_arp.h>
 #include <rte_cycles.h>
@@ -68,13 +70,15 @@ constexpr unsigned rx_bursts_per_pass = 8;
 constexpr std::size_t max_datagram = 65535;
 
 // Everything the polling lcore uses; set up by main, owned by that lcore while
-// it runs (main reads only the atomics, the stats and the counters).
+// it runs (main reads only the atomics, the stats and the counters). E: the
+// scenario's engine (call_engine, transaction_engine).
+template <load_engine E>
 struct worker {
     const options* opts = nullptr;
     std::uint16_t port_id = 0;
     rte_mempool* pool = nullptr;
     rte_ether_addr mac{};
-    call_engine* engine = nullptr;
+    E* engine = nullptr;
     counter_block* counters = nullptr;
     packet_context uac;
     packet_context uas;
@@ -85,9 +89,10 @@ struct worker {
     std::atomic<bool> interrupted{false};
 };
 
+template <class W>
 bool send_datagram(void* user, side from, std::uint32_t dst_ip, std::uint16_t dst_port,
                    std::string_view bytes) {
-    auto* w = static_cast<worker*>(user);
+    auto* w = static_cast<W*>(user);
     packet_context& ctx = from == side::uac ? w->uac : w->uas;
     return dataplane::udp_send(ctx, rte_cpu_to_be_32(dst_ip), rte_cpu_to_be_16(dst_port),
                                {bytes.data(), bytes.size()});
@@ -95,7 +100,8 @@ bool send_datagram(void* user, side from, std::uint32_t dst_ip, std::uint16_t ds
 
 // Which of our two addresses a frame is for (by IPv4 destination or ARP
 // target); the UAC's when it is neither, which then counts the drop.
-packet_context& context_for(worker& w, const rte_mbuf* m) {
+template <class W>
+packet_context& context_for(W& w, const rte_mbuf* m) {
     const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
     const std::uint32_t len = rte_pktmbuf_data_len(m);
     rte_be32_t dst = 0;
@@ -112,7 +118,8 @@ packet_context& context_for(worker& w, const rte_mbuf* m) {
 // One RX burst through the packet path; SIP datagrams go to the engine when
 // deliver is set (else they are dropped: before the run starts). Returns the
 // burst's size.
-unsigned receive_burst(worker& w, tx_stage& tx, std::uint64_t now, bool deliver) {
+template <class W>
+unsigned receive_burst(W& w, tx_stage& tx, std::uint64_t now, bool deliver) {
     std::array<rte_mbuf*, burst_size> pkts;
     const std::uint16_t n = rte_eth_rx_burst(w.port_id, 0, pkts.data(), burst_size);
     w.counters->add(counter_id::rx_packets, n);
@@ -169,7 +176,8 @@ unsigned receive_burst(worker& w, tx_stage& tx, std::uint64_t now, bool deliver)
 // ARP requests for the next hop from both our addresses: we learn its MAC from
 // the reply, and it learns both of ours from the requests (sipedge's ARP
 // learns the sender of every request addressed to it).
-void ask_next_hop(worker& w, tx_stage& tx, rte_be32_t next_hop) {
+template <class W>
+void ask_next_hop(W& w, tx_stage& tx, rte_be32_t next_hop) {
     for (packet_context* ctx : {&w.uac, &w.uas}) {
         rte_mbuf* req = dataplane::make_arp_request(w.pool, w.mac, ctx->ifc.ipv4, next_hop);
         if (req == nullptr) {
@@ -181,8 +189,9 @@ void ask_next_hop(worker& w, tx_stage& tx, rte_be32_t next_hop) {
     }
 }
 
+template <class E>
 int worker_loop(void* arg) {
-    worker& w = *static_cast<worker*>(arg);
+    worker<E>& w = *static_cast<worker<E>*>(arg);
     const options& o = *w.opts;
     const std::uint64_t hz = rte_get_tsc_hz();
     alignas(RTE_CACHE_LINE_SIZE) std::array<std::uint8_t, RTE_ETH_TX_BUFFER_SIZE(burst_size)>
@@ -250,8 +259,11 @@ int worker_loop(void* arg) {
         set_now(now);
         // Everything waiting first (a few bursts at most): what comes in makes
         // answers go out, and new calls must not crowd them out of the queue.
+        unsigned received = 0;
         for (unsigned b = 0; b < rx_bursts_per_pass; ++b) {
-            if (receive_burst(w, tx, now, true) < burst_size) {
+            const unsigned n = receive_burst(w, tx, now, true);
+            received += n;
+            if (n < burst_size) {
                 break;
             }
             tx.flush();
@@ -263,6 +275,12 @@ int worker_loop(void* arg) {
         w.engine->on_pass(now, refused == refused_before);
         refused_before = refused;
         tx.flush(); // every pass: latency is what this tool measures
+        if (received == 0 && o.idle_sleep_us != 0) {
+            // Nothing came in: give the CPU away for a moment (a process sharing
+            // it, e.g. sipedge-control, gets its turn; items due meanwhile go
+            // out in the next pass, a little late).
+            rte_delay_us_sleep(o.idle_sleep_us);
+        }
         if (now - last_housekeeping > housekeeping_tsc) [[unlikely]] {
             last_housekeeping = now;
             std::array<rte_be32_t, 16> retry;
@@ -321,6 +339,189 @@ bool wait_for_link(std::uint16_t port_id, unsigned timeout_s) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+}
+
+// The run with the scenario's engine: set-up of the worker, the loop on its
+// lcore, reports from the main lcore, the final verdict.
+template <load_engine E>
+int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
+               const std::function<void()>& close_all) {
+    counter_block counters;
+    stats_block stats;
+    worker<E> w;
+    w.opts = &opts;
+    w.port_id = ph.port_id;
+    w.pool = ph.pool;
+    w.mac = ph.mac;
+    w.counters = &counters;
+    w.scratch = std::make_unique<char[]>(max_datagram + parser::parser_padding);
+    for (packet_context* ctx : {&w.uac, &w.uas}) {
+        ctx->ifc.mac = ph.mac;
+        ctx->ifc.rx_checksum_offload = ph.rx_checksum;
+        ctx->ifc.tx_checksum_offload = ph.tx_checksum;
+        ctx->counters = &counters;
+        ctx->pool = ph.pool;
+    }
+    w.uac.ifc.ipv4 = rte_cpu_to_be_32(opts.engine.uac_ip);
+    w.uac.ifc.sip_port = rte_cpu_to_be_16(opts.engine.uac_port);
+    w.uas.ifc.ipv4 = rte_cpu_to_be_32(opts.engine.uas_ip);
+    w.uas.ifc.sip_port = rte_cpu_to_be_16(opts.engine.uas_port);
+    auto engine = E::create(opts.engine, stats, send_datagram<worker<E>>, &w);
+    if (!engine) {
+        std::fprintf(stderr, "sipedge-loadgen: engine: %s\n", engine.message());
+        close_all();
+        return 3;
+    }
+    w.engine = engine.value().get();
+
+    const std::string mode = opts.direct ? "direct" : "proxy";
+    const std::string target = format_endpoint(opts.engine.next_hop_ip, opts.engine.next_hop_port);
+    char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
+    rte_ether_format_addr(mac_text, sizeof mac_text, &ph.mac);
+    const scenario_words sw = words_for(opts.engine.kind);
+    std::string bounds = opts.engine.calls != 0
+                             ? std::to_string(opts.engine.calls) + " " + sw.noun
+                             : std::string("no count limit");
+    if (opts.engine.duration_ms != 0) {
+        bounds += ", " + std::to_string(opts.engine.duration_ms / 1000.0) + " s";
+    }
+    std::string shape;
+    if (opts.engine.kind == scenario::call) {
+        shape = "hold " + std::to_string(opts.engine.hold_ms) + " ms, " +
+                std::to_string(opts.engine.capacity) + " call slots";
+    } else {
+        shape = std::to_string(opts.engine.users) + " users";
+        if (opts.engine.kind == scenario::register_) {
+            shape += " of " + opts.engine.domain + ", expires " +
+                     std::to_string(opts.engine.expires_s) + " s, nonce reuse " +
+                     (opts.engine.reuse_nonce ? "on" : "off");
+        }
+    }
+    std::fprintf(info,
+                 "sipedge-loadgen: port %u (%s) mac %s; UAC %s, UAS %s, %s to %s; scenario %.*s, "
+                 "%" PRIu64 " %s/s, %s, %s, T1 %u ms%s\n",
+                 ph.port_id, ph.driver.c_str(), mac_text,
+                 format_endpoint(opts.engine.uac_ip, opts.engine.uac_port).c_str(),
+                 format_endpoint(opts.engine.uas_ip, opts.engine.uas_port).c_str(), mode.c_str(),
+                 target.c_str(), static_cast<int>(scenario_name(opts.engine.kind).size()),
+                 scenario_name(opts.engine.kind).data(), opts.engine.rate, sw.noun, bounds.c_str(),
+                 shape.c_str(), opts.engine.t1_ms,
+                 opts.idle_sleep_us != 0
+                     ? (", idle sleep " + std::to_string(opts.idle_sleep_us) + " us").c_str()
+                     : "");
+    std::fflush(info);
+
+    if (rte_eal_remote_launch(worker_loop<E>, &w, opts.lcore) != 0) {
+        std::fprintf(stderr, "sipedge-loadgen: cannot launch the loop on lcore %u\n", opts.lcore);
+        close_all();
+        return 3;
+    }
+
+    // Reports, from snapshots, while the worker runs.
+    const std::uint64_t hz = rte_get_tsc_hz();
+    bool header_printed = false;
+    stats_snapshot previous{};
+    std::uint64_t previous_tsc = 0;
+    std::uint64_t next_report = 0;
+    // One interval line: from the previous report to `until`.
+    auto report_until = [&](std::uint64_t until) {
+        if (!header_printed && !opts.json) {
+            print_interval_header(stdout, opts.engine.kind);
+            header_printed = true;
+        }
+        const stats_snapshot current = take_snapshot(stats);
+        const stats_snapshot delta = difference(current, previous);
+        interval_report r;
+        r.t_s = static_cast<double>(until - w.started_tsc.load()) / static_cast<double>(hz);
+        r.length_s = static_cast<double>(until - previous_tsc) / static_cast<double>(hz);
+        r.kind = opts.engine.kind;
+        r.active = w.engine->active();
+        r.delta = &delta;
+        print_interval(stdout, r, opts.json);
+        previous = current;
+        previous_tsc = until;
+    };
+    for (;;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const worker_state st = w.state.load();
+        if (st == worker_state::done || st == worker_state::no_neighbour) {
+            break;
+        }
+        if (st != worker_state::running || opts.report_interval_s == 0) {
+            continue;
+        }
+        const std::uint64_t now = rte_rdtsc();
+        if (previous_tsc == 0) {
+            previous_tsc = w.started_tsc.load();
+            next_report = previous_tsc + hz * opts.report_interval_s;
+        }
+        if (now < next_report) {
+            continue;
+        }
+        report_until(now);
+        next_report += hz * opts.report_interval_s;
+    }
+    rte_eal_wait_lcore(opts.lcore);
+    // The last, partial interval.
+    if (opts.report_interval_s != 0 && w.state.load() == worker_state::done && previous_tsc != 0) {
+        const std::uint64_t end = w.ended_tsc.load();
+        if (end > previous_tsc + hz / 20) {
+            report_until(end);
+        }
+    }
+
+    if (w.state.load() == worker_state::no_neighbour) {
+        std::fprintf(stderr,
+                     "sipedge-loadgen: the proxy %s did not answer ARP from %s or %s within %u s\n",
+                     target.c_str(), format_ipv4(opts.engine.uac_ip).c_str(),
+                     format_ipv4(opts.engine.uas_ip).c_str(), opts.link_timeout_s);
+        engine.value().reset();
+        close_all();
+        return 3;
+    }
+
+    stats_snapshot total = take_snapshot(stats);
+    final_report f;
+    f.kind = opts.engine.kind;
+    f.mode = mode;
+    f.target = target;
+    f.rate = opts.engine.rate;
+    const std::uint64_t t0 = w.started_tsc.load();
+    f.placing_s = static_cast<double>(w.engine->placing_ended_at() - t0) / static_cast<double>(hz);
+    f.elapsed_s = static_cast<double>(w.ended_tsc.load() - t0) / static_cast<double>(hz);
+    f.interrupted = w.interrupted.load();
+    // Kept the rate: the last call went out within one inter-call gap plus
+    // 50 ms (or 1 % of the placing time) of its due time.
+    f.schedule_lag_s =
+        static_cast<double>(w.engine->final_schedule_lag()) / static_cast<double>(hz);
+    f.rate_reached = f.schedule_lag_s <= 1.0 / static_cast<double>(opts.engine.rate) +
+                                             std::max(0.05, 0.01 * f.placing_s);
+    f.total = &total;
+    f.packet_path = &counters;
+    const std::uint64_t failed = total[sw.failed];
+    const std::uint64_t unexpected = total[stat_id::unexpected];
+    if (f.interrupted) {
+        f.verdict = "interrupted";
+    } else if (failed > opts.max_failed) {
+        f.verdict = std::to_string(failed) +
+                    " failed " + sw.noun + " (tolerated: " + std::to_string(opts.max_failed) + ")";
+    } else if (unexpected > opts.max_unexpected) {
+        f.verdict = std::to_string(unexpected) +
+                    " unexpected messages (tolerated: " + std::to_string(opts.max_unexpected) + ")";
+    } else if (!f.rate_reached) {
+        f.verdict = "rate not reached (the generator or its port is the limit)";
+    } else {
+        f.verdict = "pass";
+    }
+    f.exit_status = f.verdict == "pass" || opts.tolerate ? 0 : 1;
+    if (f.verdict != "pass" && opts.tolerate) {
+        f.verdict += ", tolerated";
+    }
+    print_final(stdout, f, opts.json);
+
+    engine.value().reset();
+    close_all();
+    return f.exit_status;
 }
 
 } // namespace
@@ -388,162 +589,14 @@ int run(int argc, char** argv) {
     }
     opts.engine.hz = rte_get_tsc_hz();
 
-    counter_block counters;
-    stats_block stats;
-    worker w;
-    w.opts = &opts;
-    w.port_id = ph.port_id;
-    w.pool = ph.pool;
-    w.mac = ph.mac;
-    w.counters = &counters;
-    w.scratch = std::make_unique<char[]>(max_datagram + parser::parser_padding);
-    for (packet_context* ctx : {&w.uac, &w.uas}) {
-        ctx->ifc.mac = ph.mac;
-        ctx->ifc.rx_checksum_offload = ph.rx_checksum;
-        ctx->ifc.tx_checksum_offload = ph.tx_checksum;
-        ctx->counters = &counters;
-        ctx->pool = ph.pool;
+    switch (opts.engine.kind) {
+    case scenario::call:
+        return run_engine<call_engine>(opts, ph, info, close_all);
+    case scenario::register_:
+    case scenario::options:
+        break;
     }
-    w.uac.ifc.ipv4 = rte_cpu_to_be_32(opts.engine.uac_ip);
-    w.uac.ifc.sip_port = rte_cpu_to_be_16(opts.engine.uac_port);
-    w.uas.ifc.ipv4 = rte_cpu_to_be_32(opts.engine.uas_ip);
-    w.uas.ifc.sip_port = rte_cpu_to_be_16(opts.engine.uas_port);
-    auto engine = call_engine::create(opts.engine, stats, send_datagram, &w);
-    if (!engine) {
-        std::fprintf(stderr, "sipedge-loadgen: call engine: %s\n", engine.message());
-        close_all();
-        return 3;
-    }
-    w.engine = engine.value().get();
-
-    const std::string mode = opts.direct ? "direct" : "proxy";
-    const std::string target = format_endpoint(opts.engine.next_hop_ip, opts.engine.next_hop_port);
-    char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
-    rte_ether_format_addr(mac_text, sizeof mac_text, &ph.mac);
-    std::fprintf(info,
-                 "sipedge-loadgen: port %u (%s) mac %s; UAC %s, UAS %s, %s to %s; %" PRIu64
-                 " calls/s, %s%s, hold %u ms, T1 %u ms, %u call slots\n",
-                 ph.port_id, ph.driver.c_str(), mac_text,
-                 format_endpoint(opts.engine.uac_ip, opts.engine.uac_port).c_str(),
-                 format_endpoint(opts.engine.uas_ip, opts.engine.uas_port).c_str(), mode.c_str(),
-                 target.c_str(), opts.engine.rate,
-                 opts.engine.calls != 0 ? (std::to_string(opts.engine.calls) + " calls").c_str()
-                                        : "no call limit",
-                 opts.engine.duration_ms != 0
-                     ? (", " + std::to_string(opts.engine.duration_ms / 1000.0) + " s").c_str()
-                     : "",
-                 opts.engine.hold_ms, opts.engine.t1_ms, opts.engine.capacity);
-    std::fflush(info);
-
-    if (rte_eal_remote_launch(worker_loop, &w, opts.lcore) != 0) {
-        std::fprintf(stderr, "sipedge-loadgen: cannot launch the loop on lcore %u\n", opts.lcore);
-        close_all();
-        return 3;
-    }
-
-    // Reports, from snapshots, while the worker runs.
-    const std::uint64_t hz = rte_get_tsc_hz();
-    bool header_printed = false;
-    stats_snapshot previous{};
-    std::uint64_t previous_tsc = 0;
-    std::uint64_t next_report = 0;
-    // One interval line: from the previous report to `until`.
-    auto report_until = [&](std::uint64_t until) {
-        if (!header_printed && !opts.json) {
-            print_interval_header(stdout);
-            header_printed = true;
-        }
-        const stats_snapshot current = take_snapshot(stats);
-        const stats_snapshot delta = difference(current, previous);
-        interval_report r;
-        r.t_s = static_cast<double>(until - w.started_tsc.load()) / static_cast<double>(hz);
-        r.length_s = static_cast<double>(until - previous_tsc) / static_cast<double>(hz);
-        r.active = w.engine->active();
-        r.delta = &delta;
-        print_interval(stdout, r, opts.json);
-        previous = current;
-        previous_tsc = until;
-    };
-    for (;;) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        const worker_state st = w.state.load();
-        if (st == worker_state::done || st == worker_state::no_neighbour) {
-            break;
-        }
-        if (st != worker_state::running || opts.report_interval_s == 0) {
-            continue;
-        }
-        const std::uint64_t now = rte_rdtsc();
-        if (previous_tsc == 0) {
-            previous_tsc = w.started_tsc.load();
-            next_report = previous_tsc + hz * opts.report_interval_s;
-        }
-        if (now < next_report) {
-            continue;
-        }
-        report_until(now);
-        next_report += hz * opts.report_interval_s;
-    }
-    rte_eal_wait_lcore(opts.lcore);
-    // The last, partial interval.
-    if (opts.report_interval_s != 0 && w.state.load() == worker_state::done && previous_tsc != 0) {
-        const std::uint64_t end = w.ended_tsc.load();
-        if (end > previous_tsc + hz / 20) {
-            report_until(end);
-        }
-    }
-
-    if (w.state.load() == worker_state::no_neighbour) {
-        std::fprintf(stderr,
-                     "sipedge-loadgen: the proxy %s did not answer ARP from %s or %s within %u s\n",
-                     target.c_str(), format_ipv4(opts.engine.uac_ip).c_str(),
-                     format_ipv4(opts.engine.uas_ip).c_str(), opts.link_timeout_s);
-        engine.value().reset();
-        close_all();
-        return 3;
-    }
-
-    stats_snapshot total = take_snapshot(stats);
-    final_report f;
-    f.mode = mode;
-    f.target = target;
-    f.rate = opts.engine.rate;
-    const std::uint64_t t0 = w.started_tsc.load();
-    f.placing_s = static_cast<double>(w.engine->placing_ended_at() - t0) / static_cast<double>(hz);
-    f.elapsed_s = static_cast<double>(w.ended_tsc.load() - t0) / static_cast<double>(hz);
-    f.interrupted = w.interrupted.load();
-    // Kept the rate: the last call went out within one inter-call gap plus
-    // 50 ms (or 1 % of the placing time) of its due time.
-    f.schedule_lag_s =
-        static_cast<double>(w.engine->final_schedule_lag()) / static_cast<double>(hz);
-    f.rate_reached = f.schedule_lag_s <= 1.0 / static_cast<double>(opts.engine.rate) +
-                                             std::max(0.05, 0.01 * f.placing_s);
-    f.total = &total;
-    f.packet_path = &counters;
-    const std::uint64_t failed = total[stat_id::calls_failed];
-    const std::uint64_t unexpected = total[stat_id::unexpected];
-    if (f.interrupted) {
-        f.verdict = "interrupted";
-    } else if (failed > opts.max_failed) {
-        f.verdict = std::to_string(failed) +
-                    " failed calls (tolerated: " + std::to_string(opts.max_failed) + ")";
-    } else if (unexpected > opts.max_unexpected) {
-        f.verdict = std::to_string(unexpected) +
-                    " unexpected messages (tolerated: " + std::to_string(opts.max_unexpected) + ")";
-    } else if (!f.rate_reached) {
-        f.verdict = "rate not reached (the generator or its port is the limit)";
-    } else {
-        f.verdict = "pass";
-    }
-    f.exit_status = f.verdict == "pass" || opts.tolerate ? 0 : 1;
-    if (f.verdict != "pass" && opts.tolerate) {
-        f.verdict += ", tolerated";
-    }
-    print_final(stdout, f, opts.json);
-
-    engine.value().reset();
-    close_all();
-    return f.exit_status;
+    return run_engine<transaction_engine>(opts, ph, info, close_all);
 }
 
 } // namespace sipedge::loadgen

@@ -15,6 +15,12 @@ namespace sipedge::loadgen {
 class msg_writer {
 public:
     msg_writer(char* buffer, std::size_t capacity) : _buf(buffer), _cap(capacity) {}
+    // A message of `length` bytes another builder already wrote into buffer.
+    static msg_writer wrap(char* buffer, std::size_t length) {
+        msg_writer w(buffer, length);
+        w._len = length;
+        return w;
+    }
 
     msg_writer& str(std::string_view s) {
         if (_ok && s.size() <= _cap - _len) {

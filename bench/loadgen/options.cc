@@ -2,6 +2,7 @@
 
 #include "bench/loadgen/addr.hh"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string_view>
@@ -45,6 +46,46 @@ bool parse_seconds(std::string_view s, std::uint64_t max_s, std::uint64_t& ms) {
     return true;
 }
 
+bool given(const std::vector<std::string_view>& seen, std::string_view name) {
+    return std::find(seen.begin(), seen.end(), name) != seen.end();
+}
+
+// Options that belong to another scenario, and what a scenario cannot run
+// without: a reason, or empty.
+std::string check_scenario(const options& o, const std::vector<std::string_view>& seen) {
+    const scenario k = o.engine.kind;
+    const std::string name(scenario_name(k));
+    struct owned {
+        std::string_view option;
+        bool allowed;
+        const char* what;
+    };
+    const bool reg = k == scenario::register_;
+    const owned rules[] = {
+        {"--hold", k == scenario::call, "the call scenario"},
+        {"--max-concurrent", k == scenario::call, "the call scenario"},
+        {"--users", k != scenario::call, "--scenario register or options"},
+        {"--user-prefix", k != scenario::call, "--scenario register or options"},
+        {"--domain", reg, "--scenario register"},
+        {"--password", reg, "--scenario register"},
+        {"--expires", reg, "--scenario register"},
+        {"--reuse-nonce", reg, "--scenario register"},
+        {"--registrar-algorithm", reg && o.direct, "--scenario register with --direct"},
+        {"--registrar-password", reg && o.direct, "--scenario register with --direct"},
+        {"--nonce-lifetime", reg && o.direct, "--scenario register with --direct"},
+    };
+    for (const owned& r : rules) {
+        if (!r.allowed && given(seen, r.option)) {
+            return std::string(r.option) + " belongs to " + r.what + ", not to --scenario " + name +
+                   (o.direct ? " --direct" : "");
+        }
+    }
+    if (reg && (o.engine.domain.empty() || o.engine.password.empty())) {
+        return "--scenario register needs --domain D (the registrar's domain) and --password P";
+    }
+    return {};
+}
+
 parse_outcome fail(const char* program, const std::string& why) {
     return {std::nullopt, 2,
             std::string(program) + ": " + why + "\n(" + program + " --help lists the options)\n"};
@@ -55,13 +96,15 @@ parse_outcome fail(const char* program, const std::string& why) {
 std::string usage_text(const char* program) {
     return std::string("usage: ") + program +
            " --port DEVICE --uac IP[:PORT] --uas IP[:PORT] (--proxy IP[:PORT] | --direct)\n"
-           "       --rate CPS (--calls N | --duration S) [options] [--eal EAL-ARGS...]\n"
+           "       [--scenario call|register|options] --rate N (--calls N | --duration S)\n"
+           "       [options] [--eal EAL-ARGS...]\n"
            "\n"
            "A SIP load generator on a DPDK port: a UAC population places the classic call\n"
            "(INVITE, 100/180/200, ACK, hold, BYE, 200) through the device under test to a\n"
-           "UAS population on a second address of the same port. Retransmissions follow\n"
-           "RFC 3261 (T1 doubling) on its own timers and are counted. It reports every\n"
-           "second and at the end, and stops by itself.\n"
+           "UAS population on a second address of the same port, or registers users with\n"
+           "digest, or sends OPTIONS pings. Retransmissions follow RFC 3261 (T1 doubling)\n"
+           "on its own timers and are counted. It reports every second and at the end,\n"
+           "and stops by itself.\n"
            "\n"
            "Addresses and port\n"
            "  --port DEVICE          DPDK virtual device, e.g.\n"
@@ -75,21 +118,44 @@ std::string usage_text(const char* program) {
            "  --direct               no device under test: the UAC sends to the UAS itself,\n"
            "                         over a port that loops back (shows the generator's own "
            "limit)\n"
+           "Scenario\n"
+           "  --scenario NAME        call (default): INVITE, 100/180/200, ACK, hold, BYE, 200;\n"
+           "                         register: REGISTER -> 401 -> REGISTER with digest -> 200;\n"
+           "                         options: OPTIONS -> 200 (to the device under test itself,\n"
+           "                         or to the UAS with --direct)\n"
+           "  --users N              register/options: users user0..user<N-1>; item j is sent\n"
+           "                         by user j mod N, one transaction per user at a time\n"
+           "                         (default 1000)\n"
+           "  --user-prefix P        user names P0, P1... (default user)\n"
+           "  --domain D             register: the registrar's domain and realm; R-URI sip:D,\n"
+           "                         AOR sip:userK@D (required)\n"
+           "  --password P           register: every user's password (required)\n"
+           "  --expires S            register: Expires of each REGISTER (default 3600)\n"
+           "  --reuse-nonce, --no-reuse-nonce\n"
+           "                         register: refresh on the last nonce with nc+1 in one round\n"
+           "                         trip until the server says stale=true (default: reuse)\n"
+           "  --registrar-algorithm md5|sha256, --registrar-password P, --nonce-lifetime S\n"
+           "                         register --direct: the UAS registrar's challenge algorithm\n"
+           "                         (default md5), the password it checks (default --password)\n"
+           "                         and its nonces' lifetime (default 300)\n"
            "Load\n"
-           "  --rate CPS             new calls per second (default 100)\n"
-           "  --calls N              calls to place\n"
-           "  --duration S           seconds during which calls are placed (fractions allowed)\n"
+           "  --rate N               new calls (registrations, OPTIONS) per second (default 100)\n"
+           "  --calls N, --count N   how many to start\n"
+           "  --duration S           seconds during which they are started (fractions allowed)\n"
            "                         at least one of --calls and --duration bounds the run;\n"
-           "                         calls in progress then finish (at most hold + 64*T1*2 + 1 s)\n"
-           "  --hold MS              time between ACK and BYE (default 0)\n"
+           "                         those in progress then finish (a call at most hold +\n"
+           "                         64*T1*2 + 1 s, a registration 3 * 64*T1 + 1 s)\n"
+           "  --hold MS              call: time between ACK and BYE (default 0)\n"
            "  --t1 MS, --t2 MS       RFC 3261 T1 and T2 (default 500 and 4000)\n"
            "  --max-concurrent N     call slots, i.e. calls in progress at once (default 65536)\n"
+           "  --idle-sleep-us N      a pass that received nothing sleeps N us (default 0: busy\n"
+           "                         polling); leaves CPU to a process sharing the core\n"
            "  --seed N               randomness of Call-IDs, tags and branches (default: clock)\n"
            "Results\n"
            "  --report-interval S    a line every S seconds (default 1; 0: final report only)\n"
            "  --json                 reports as JSON lines on stdout (one per interval, then\n"
            "                         {\"type\":\"final\",...}); start-up messages go to stderr\n"
-           "  --max-failed N         failed calls tolerated before exit status 1 (default 0)\n"
+           "  --max-failed N         failures tolerated before exit status 1 (default 0)\n"
            "  --max-unexpected N     unexpected messages tolerated before exit status 1 (default "
            "0)\n"
            "  --tolerate-failures    exit 0 whatever failed\n"
@@ -117,6 +183,7 @@ parse_outcome parse_options(int argc, char** argv) {
     options o;
     o.engine.seed = 0;
     bool have_uac = false, have_uas = false, have_proxy = false;
+    std::vector<std::string_view> seen; // options given, for the scenario checks
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -140,6 +207,11 @@ parse_outcome parse_options(int argc, char** argv) {
             o.tolerate = true;
             continue;
         }
+        if (arg == "--reuse-nonce" || arg == "--no-reuse-nonce") {
+            o.engine.reuse_nonce = arg == "--reuse-nonce";
+            seen.push_back("--reuse-nonce");
+            continue;
+        }
         static constexpr std::string_view with_value[] = {"--port",
                                                           "--uac",
                                                           "--uas",
@@ -161,7 +233,18 @@ parse_outcome parse_options(int argc, char** argv) {
                                                           "--hugepages",
                                                           "--memory",
                                                           "--link-timeout",
-                                                          "--log-level"};
+                                                          "--log-level",
+                                                          "--scenario",
+                                                          "--count",
+                                                          "--users",
+                                                          "--user-prefix",
+                                                          "--domain",
+                                                          "--password",
+                                                          "--expires",
+                                                          "--registrar-algorithm",
+                                                          "--registrar-password",
+                                                          "--nonce-lifetime",
+                                                          "--idle-sleep-us"};
         bool known = false;
         for (std::string_view name : with_value) {
             known = known || arg == name;
@@ -173,6 +256,7 @@ parse_outcome parse_options(int argc, char** argv) {
             return fail(program, std::string(arg) + " needs a value");
         }
         const std::string_view value = argv[++i];
+        seen.push_back(arg);
         // Built by appending: "'" + std::string trips GCC 12's -Wrestrict false positive.
         std::string shown(1, '\'');
         shown.append(value).push_back('\'');
@@ -198,7 +282,7 @@ parse_outcome parse_options(int argc, char** argv) {
             if (!parse_u64(value, 100'000'000, o.engine.rate) || o.engine.rate == 0) {
                 return fail(program, "--rate takes calls per second (1-100000000), got " + shown);
             }
-        } else if (arg == "--calls") {
+        } else if (arg == "--calls" || arg == "--count") {
             if (!parse_u64(value, std::uint64_t{1} << 48, o.engine.calls) || o.engine.calls == 0) {
                 return fail(program, "--calls takes a positive count, got " + shown);
             }
@@ -274,6 +358,62 @@ parse_outcome parse_options(int argc, char** argv) {
             o.link_timeout_s = static_cast<unsigned>(v);
         } else if (arg == "--log-level") {
             o.log_level = value;
+        } else if (arg == "--scenario") {
+            if (value == "call") {
+                o.engine.kind = scenario::call;
+            } else if (value == "register") {
+                o.engine.kind = scenario::register_;
+            } else if (value == "options") {
+                o.engine.kind = scenario::options;
+            } else {
+                return fail(program, "--scenario takes call, register or options, got " + shown);
+            }
+        } else if (arg == "--users") {
+            if (!parse_u64(value, 1u << 24, v) || v == 0) {
+                return fail(program, "--users takes a count (1-16777216), got " + shown);
+            }
+            o.engine.users = static_cast<std::uint32_t>(v);
+        } else if (arg == "--user-prefix") {
+            if (value.empty() || value.size() > 32 ||
+                value.find_first_of("@:;<>\" \t\r\n,") != std::string_view::npos) {
+                return fail(program, "--user-prefix takes 1-32 characters that are not "
+                                     "separators, got " + shown);
+            }
+            o.engine.user_prefix = value;
+        } else if (arg == "--domain") {
+            if (value.empty() || value.size() > 63 ||
+                value.find_first_of("@;<>\" \t\r\n,") != std::string_view::npos) {
+                return fail(program, "--domain takes a host name or address, got " + shown);
+            }
+            o.engine.domain = value;
+        } else if (arg == "--password" || arg == "--registrar-password") {
+            if (value.empty() || value.size() > 128) {
+                return fail(program, std::string(arg) + " takes 1-128 characters");
+            }
+            (arg == "--password" ? o.engine.password : o.engine.uas_password) = value;
+        } else if (arg == "--expires") {
+            if (!parse_u64(value, 0xffffffffu, v)) {
+                return fail(program, "--expires takes seconds, got " + shown);
+            }
+            o.engine.expires_s = static_cast<std::uint32_t>(v);
+        } else if (arg == "--registrar-algorithm") {
+            if (value == "md5" || value == "MD5") {
+                o.engine.uas_algorithm = digest_alg::md5;
+            } else if (value == "sha256" || value == "SHA-256") {
+                o.engine.uas_algorithm = digest_alg::sha256;
+            } else {
+                return fail(program, "--registrar-algorithm takes md5 or sha256, got " + shown);
+            }
+        } else if (arg == "--nonce-lifetime") {
+            if (!parse_u64(value, 86400, v) || v == 0) {
+                return fail(program, "--nonce-lifetime takes seconds (1-86400), got " + shown);
+            }
+            o.engine.uas_nonce_lifetime_s = static_cast<std::uint32_t>(v);
+        } else if (arg == "--idle-sleep-us") {
+            if (!parse_u64(value, 100'000, v)) {
+                return fail(program, "--idle-sleep-us takes microseconds (0-100000), got " + shown);
+            }
+            o.idle_sleep_us = static_cast<unsigned>(v);
         }
     }
     if (o.port_device.empty()) {
@@ -307,6 +447,9 @@ parse_outcome parse_options(int argc, char** argv) {
     }
     if (o.main_lcore == o.lcore) {
         return fail(program, "--main-lcore and --lcore must differ");
+    }
+    if (std::string why = check_scenario(o, seen); !why.empty()) {
+        return fail(program, why);
     }
     return {std::move(o), 0, {}};
 }

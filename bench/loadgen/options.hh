@@ -2,7 +2,7 @@
 // Command line of sipedge-loadgen. Parsing touches no DPDK, so bad arguments
 // are reported (exit 2, with the reason) before EAL starts.
 
-#include "bench/loadgen/call_engine.hh"
+#include "bench/loadgen/engine.hh"
 #include "dataplane/options.hh"
 
 #include <cstdint>
@@ -29,6 +29,9 @@ struct options {
     std::uint64_t max_unexpected = 0; // more unexpected messages than this: exit 1
     bool tolerate = false;            // never exit 1 for failures
     unsigned link_timeout_s = 10;     // wait for the port's link (memif peer)
+    // A pass that received nothing sleeps this long (0: busy polling), so the
+    // generator leaves CPU to a process sharing its core (sipedge-control).
+    unsigned idle_sleep_us = 0;
 };
 
 struct parse_outcome {

@@ -108,3 +108,52 @@ TEST(LoadgenOptions, BadArgumentsAreRefusedWithTheReason) {
 
 } // namespace
 } // namespace sipedge::loadgen
+
+namespace sipedge::loadgen {
+namespace {
+
+TEST(LoadgenOptions, RegisterScenarioSettings) {
+    std::vector<std::string> a = good();
+    a.insert(a.end(), {"--scenario", "register", "--users", "5000", "--domain", "example.com",
+                       "--password", "pw", "--expires", "600", "--no-reuse-nonce",
+                       "--user-prefix", "u", "--idle-sleep-us", "20"});
+    const parse_outcome r = parse(a);
+    ASSERT_TRUE(r.opts.has_value()) << r.message;
+    const engine_config& e = r.opts->engine;
+    EXPECT_EQ(e.kind, scenario::register_);
+    EXPECT_EQ(e.users, 5000u);
+    EXPECT_EQ(e.domain, "example.com");
+    EXPECT_EQ(e.password, "pw");
+    EXPECT_EQ(e.expires_s, 600u);
+    EXPECT_FALSE(e.reuse_nonce);
+    EXPECT_EQ(e.user_prefix, "u");
+    EXPECT_EQ(r.opts->idle_sleep_us, 20u);
+}
+
+TEST(LoadgenOptions, ScenarioCombinationsAreChecked) {
+    auto with = [](std::initializer_list<std::string> more) {
+        std::vector<std::string> a = good();
+        a.insert(a.end(), more);
+        return a;
+    };
+    expect_refused(with({"--scenario", "subscribe"}), "--scenario takes call, register or options");
+    expect_refused(with({"--scenario", "register", "--password", "pw"}),
+                   "--scenario register needs --domain");
+    expect_refused(with({"--scenario", "register", "--domain", "example.com"}),
+                   "--scenario register needs --domain D (the registrar's domain) and --password P");
+    expect_refused(with({"--domain", "example.com"}), "--domain belongs to --scenario register");
+    expect_refused(with({"--users", "10"}), "--users belongs to --scenario register or options");
+    expect_refused(with({"--scenario", "options", "--hold", "10"}),
+                   "--hold belongs to the call scenario");
+    expect_refused(with({"--scenario", "options", "--password", "x"}),
+                   "--password belongs to --scenario register");
+    expect_refused(with({"--scenario", "register", "--domain", "d", "--password", "p",
+                         "--registrar-password", "q"}),
+                   "--registrar-password belongs to --scenario register with --direct");
+    expect_refused(with({"--scenario", "register", "--domain", "a@b", "--password", "p"}),
+                   "--domain takes a host name");
+    expect_refused(with({"--scenario", "options", "--users", "0"}), "--users takes a count");
+}
+
+} // namespace
+} // namespace sipedge::loadgen

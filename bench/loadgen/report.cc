@@ -30,9 +30,39 @@ constexpr counter_id packet_path_shown[] = {
     counter_id::arp_replies,
 };
 
+// A counter is shown in JSON when it belongs to the run's scenario.
+bool shown_for(scenario kind, std::size_t i) {
+    return (stat_scopes[i] & (1u << static_cast<unsigned>(kind))) != 0;
+}
+
+void print_counters_json(std::FILE* out, scenario kind, const stats_snapshot& d) {
+    for (std::size_t i = 0; i < stat_count; ++i) {
+        if (shown_for(kind, i)) {
+            std::fprintf(out, ",\"%.*s\":%" PRIu64, static_cast<int>(stat_names[i].size()),
+                         stat_names[i].data(), d.values[i]);
+        }
+    }
+}
+
 } // namespace
 
-void print_interval_header(std::FILE* out) {
+scenario_words words_for(scenario s) {
+    switch (s) {
+    case scenario::register_:
+        return {stat_id::reg_attempted, stat_id::reg_succeeded, stat_id::reg_failed,
+                "registrations", "registrations_per_s", "first REGISTER sent to 200 received"};
+    case scenario::options:
+        return {stat_id::options_attempted, stat_id::options_succeeded, stat_id::options_failed,
+                "OPTIONS", "options_per_s", "OPTIONS sent to 200 received"};
+    case scenario::call:
+        break;
+    }
+    return {stat_id::calls_attempted, stat_id::calls_succeeded, stat_id::calls_failed, "calls",
+            "calls_per_s", "INVITE sent to 2xx received"};
+}
+
+void print_interval_header(std::FILE* out, scenario kind) {
+    std::fprintf(out, "%s: attempted, succeeded and failed per interval\n", words_for(kind).noun);
     std::fprintf(out, "%8s %9s %9s %7s %7s %9s %9s %7s %6s %8s %8s %8s\n", "t(s)", "attempted",
                  "succeeded", "failed", "active", "sent/s", "recv/s", "retrans", "unexp", "p50(ms)",
                  "p99(ms)", "p99.9(ms)");
@@ -41,26 +71,24 @@ void print_interval_header(std::FILE* out) {
 void print_interval(std::FILE* out, const interval_report& r, bool json) {
     const stats_snapshot& d = *r.delta;
     const histogram_snapshot& h = d.latency;
+    const scenario_words sw = words_for(r.kind);
     if (json) {
         std::fprintf(out,
-                     "{\"type\":\"interval\",\"t_s\":%.3f,\"length_s\":%.3f,\"active\":%u,"
+                     "{\"type\":\"interval\",\"scenario\":\"%.*s\",\"t_s\":%.3f,\"length_s\":%.3f,\"active\":%u,"
                      "\"msgs_sent_per_s\":%.1f,\"msgs_received_per_s\":%.1f,"
                      "\"setup_latency_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"p999\":%.4f,"
                      "\"samples\":%" PRIu64 "}",
+                     static_cast<int>(scenario_name(r.kind).size()), scenario_name(r.kind).data(),
                      r.t_s, r.length_s, r.active, per_s(d[stat_id::msgs_sent], r.length_s),
                      per_s(d[stat_id::msgs_received], r.length_s), ms(h.quantile_ns(0.5)),
                      ms(h.quantile_ns(0.99)), ms(h.quantile_ns(0.999)), h.total);
-        for (std::size_t i = 0; i < stat_count; ++i) {
-            std::fprintf(out, ",\"%.*s\":%" PRIu64, static_cast<int>(stat_names[i].size()),
-                         stat_names[i].data(), d.values[i]);
-        }
+        print_counters_json(out, r.kind, d);
         std::fputs("}\n", out);
     } else {
         std::fprintf(out,
                      "%8.1f %9" PRIu64 " %9" PRIu64 " %7" PRIu64 " %7u %9.0f %9.0f %7" PRIu64
                      " %6" PRIu64 " %8.3f %8.3f %8.3f\n",
-                     r.t_s, d[stat_id::calls_attempted], d[stat_id::calls_succeeded],
-                     d[stat_id::calls_failed], r.active, per_s(d[stat_id::msgs_sent], r.length_s),
+                     r.t_s, d[sw.attempted], d[sw.succeeded], d[sw.failed], r.active, per_s(d[stat_id::msgs_sent], r.length_s),
                      per_s(d[stat_id::msgs_received], r.length_s), d[stat_id::retrans_sent],
                      d[stat_id::unexpected], ms(h.quantile_ns(0.5)), ms(h.quantile_ns(0.99)),
                      ms(h.quantile_ns(0.999)));
@@ -71,27 +99,27 @@ void print_interval(std::FILE* out, const interval_report& r, bool json) {
 void print_final(std::FILE* out, const final_report& r, bool json) {
     const stats_snapshot& t = *r.total;
     const histogram_snapshot& h = t.latency;
-    const double placed_rate = per_s(t[stat_id::calls_attempted], r.placing_s);
+    const scenario_words sw = words_for(r.kind);
+    const double placed_rate = per_s(t[sw.attempted], r.placing_s);
     if (json) {
+        std::fprintf(out, "{\"type\":\"final\",\"scenario\":\"%.*s\",\"%s\":%.1f,",
+                     static_cast<int>(scenario_name(r.kind).size()), scenario_name(r.kind).data(),
+                     sw.rate_key, per_s(t[sw.succeeded], r.placing_s));
         std::fprintf(out,
-                     "{\"type\":\"final\",\"mode\":\"%s\",\"target\":\"%s\",\"rate\":%" PRIu64
+                     "\"mode\":\"%s\",\"target\":\"%s\",\"rate\":%" PRIu64
                      ",\"placed_per_s\":%.1f,\"placing_s\":%.3f,\"elapsed_s\":%.3f,"
                      "\"schedule_lag_s\":%.4f,\"rate_reached\":%s,\"interrupted\":%s,\"verdict\":"
                      "\"%s\",\"exit_status\":%d,"
-                     "\"calls_per_s\":%.1f,\"msgs_sent_per_s\":%.1f,\"msgs_received_per_s\":%.1f,"
+                     "\"succeeded_per_s\":%.1f,\"msgs_sent_per_s\":%.1f,\"msgs_received_per_s\":%.1f,"
                      "\"setup_latency_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"p999\":%.4f,\"max\":%.4f,"
                      "\"samples\":%" PRIu64 "}",
                      r.mode.c_str(), r.target.c_str(), r.rate, placed_rate, r.placing_s,
                      r.elapsed_s, r.schedule_lag_s, r.rate_reached ? "true" : "false",
                      r.interrupted ? "true" : "false", r.verdict.c_str(), r.exit_status,
-                     per_s(t[stat_id::calls_succeeded], r.placing_s),
-                     per_s(t[stat_id::msgs_sent], r.elapsed_s),
+                     per_s(t[sw.succeeded], r.placing_s), per_s(t[stat_id::msgs_sent], r.elapsed_s),
                      per_s(t[stat_id::msgs_received], r.elapsed_s), ms(h.quantile_ns(0.5)),
                      ms(h.quantile_ns(0.99)), ms(h.quantile_ns(0.999)), ms(h.max_ns()), h.total);
-        for (std::size_t i = 0; i < stat_count; ++i) {
-            std::fprintf(out, ",\"%.*s\":%" PRIu64, static_cast<int>(stat_names[i].size()),
-                         stat_names[i].data(), t.values[i]);
-        }
+        print_counters_json(out, r.kind, t);
         std::fputs(",\"packet_path\":{", out);
         bool first = true;
         for (counter_id id : packet_path_shown) {
@@ -104,17 +132,19 @@ void print_final(std::FILE* out, const final_report& r, bool json) {
         std::fflush(out);
         return;
     }
-    std::fprintf(out, "sipedge-loadgen: final report (%s to %s)%s\n", r.mode.c_str(),
-                 r.target.c_str(), r.interrupted ? " -- interrupted" : "");
+    std::fprintf(out, "sipedge-loadgen: final report, scenario %.*s (%s to %s)%s\n",
+                 static_cast<int>(scenario_name(r.kind).size()), scenario_name(r.kind).data(),
+                 r.mode.c_str(), r.target.c_str(), r.interrupted ? " -- interrupted" : "");
     std::fprintf(out,
                  "  rate            target %" PRIu64
-                 " calls/s, placed %.1f calls/s for %.3f s; run %.3f s\n",
-                 r.rate, placed_rate, r.placing_s, r.elapsed_s);
-    std::fprintf(out, "                  last call placed %.1f ms behind schedule: rate %s\n",
+                 " %s/s, started %.1f/s for %.3f s; run %.3f s; succeeded %.1f/s\n",
+                 r.rate, sw.noun, placed_rate, r.placing_s, r.elapsed_s,
+                 per_s(t[sw.succeeded], r.placing_s));
+    std::fprintf(out, "                  last one started %.1f ms behind schedule: rate %s\n",
                  r.schedule_lag_s * 1e3, r.rate_reached ? "reached" : "NOT reached");
-    std::fprintf(
-        out, "  calls           attempted %" PRIu64 ", succeeded %" PRIu64 ", failed %" PRIu64 "\n",
-        t[stat_id::calls_attempted], t[stat_id::calls_succeeded], t[stat_id::calls_failed]);
+    std::fprintf(out,
+                 "  %-15s attempted %" PRIu64 ", succeeded %" PRIu64 ", failed %" PRIu64 "\n",
+                 sw.noun, t[sw.attempted], t[sw.succeeded], t[sw.failed]);
     for (std::size_t i = 0; i < stat_count; ++i) {
         if (stat_names[i].starts_with("fail_") && t.values[i] != 0) {
             std::fprintf(out, "    %-22.*s %10" PRIu64 "  %.*s\n",
@@ -127,11 +157,28 @@ void print_final(std::FILE* out, const final_report& r, bool json) {
                  "  messages        sent %" PRIu64 " (%.0f/s), received %" PRIu64 " (%.0f/s)\n",
                  t[stat_id::msgs_sent], per_s(t[stat_id::msgs_sent], r.elapsed_s),
                  t[stat_id::msgs_received], per_s(t[stat_id::msgs_received], r.elapsed_s));
-    std::fprintf(out,
-                 "  retransmissions sent %" PRIu64 " (INVITE %" PRIu64 ", BYE %" PRIu64
-                 ", 200 %" PRIu64 "), repeats received %" PRIu64 "\n",
-                 t[stat_id::retrans_sent], t[stat_id::retrans_invite], t[stat_id::retrans_bye],
-                 t[stat_id::retrans_200], t[stat_id::retrans_received]);
+    if (r.kind == scenario::call) {
+        std::fprintf(out,
+                     "  retransmissions sent %" PRIu64 " (INVITE %" PRIu64 ", BYE %" PRIu64
+                     ", 200 %" PRIu64 "), repeats received %" PRIu64 "\n",
+                     t[stat_id::retrans_sent], t[stat_id::retrans_invite], t[stat_id::retrans_bye],
+                     t[stat_id::retrans_200], t[stat_id::retrans_received]);
+    } else {
+        std::fprintf(out,
+                     "  retransmissions sent %" PRIu64 " (REGISTER %" PRIu64 ", OPTIONS %" PRIu64
+                     "), repeats received %" PRIu64 "\n",
+                     t[stat_id::retrans_sent], t[stat_id::retrans_register],
+                     t[stat_id::retrans_options], t[stat_id::retrans_received]);
+    }
+    if (r.kind == scenario::register_) {
+        std::fprintf(out,
+                     "  digest          challenges answered %" PRIu64 " (stale %" PRIu64
+                     "), one round trip on a reused nonce %" PRIu64 "; UAS registrar: %" PRIu64
+                     " challenges, %" PRIu64 " registered, %" PRIu64 " refused\n",
+                     t[stat_id::reg_challenged], t[stat_id::reg_stale],
+                     t[stat_id::reg_one_round_trip], t[stat_id::uas_challenges],
+                     t[stat_id::uas_registered], t[stat_id::uas_auth_refused]);
+    }
     std::fprintf(out,
                  "  anomalies       unexpected %" PRIu64 ", late %" PRIu64 ", parse errors %" PRIu64
                  ", send errors %" PRIu64 ", UAS ACK timeouts %" PRIu64 "\n",
@@ -139,9 +186,9 @@ void print_final(std::FILE* out, const final_report& r, bool json) {
                  t[stat_id::send_errors], t[stat_id::uas_ack_timeouts]);
     std::fprintf(out,
                  "  setup latency   p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms (%" PRIu64
-                 " calls; INVITE sent to 2xx received)\n",
+                 " %s; %s)\n",
                  ms(h.quantile_ns(0.5)), ms(h.quantile_ns(0.99)), ms(h.quantile_ns(0.999)),
-                 ms(h.max_ns()), h.total);
+                 ms(h.max_ns()), h.total, sw.noun, sw.latency);
     std::fputs("  packet path    ", out);
     for (counter_id id : packet_path_shown) {
         const std::uint64_t v = r.packet_path->get(id);

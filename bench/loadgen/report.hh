@@ -3,6 +3,7 @@
 // JSON lines for scripts (scripts/bench). Runs on the main lcore from
 // snapshots; the worker never formats anything.
 
+#include "bench/loadgen/engine.hh"
 #include "bench/loadgen/stats.hh"
 #include "common/counters.hh"
 
@@ -12,14 +13,26 @@
 
 namespace sipedge::loadgen {
 
+// A scenario's names for things: what it starts and counts, and what its
+// latency measures.
+struct scenario_words {
+    stat_id attempted, succeeded, failed;
+    const char* noun;     // "calls", "registrations", "OPTIONS"
+    const char* rate_key; // JSON key of the succeeded rate: "calls_per_s"...
+    const char* latency;  // what the setup latency measures
+};
+scenario_words words_for(scenario s);
+
 struct interval_report {
+    scenario kind = scenario::call;
     double t_s = 0;           // end of the interval, from the start of the run
     double length_s = 0;      // its length
-    std::uint32_t active = 0; // calls in progress at its end
+    std::uint32_t active = 0; // calls (registrations, OPTIONS) in progress at its end
     const stats_snapshot* delta = nullptr;
 };
 
 struct final_report {
+    scenario kind = scenario::call;
     std::string mode;          // "proxy" or "direct"
     std::string target;        // where requests went, "IP:PORT"
     std::uint64_t rate = 0;    // target calls/s
@@ -34,7 +47,7 @@ struct final_report {
     const counter_block* packet_path = nullptr;
 };
 
-void print_interval_header(std::FILE* out);
+void print_interval_header(std::FILE* out, scenario kind);
 void print_interval(std::FILE* out, const interval_report& r, bool json);
 void print_final(std::FILE* out, const final_report& r, bool json);
 

@@ -14,7 +14,7 @@
 namespace sipedge::loadgen {
 
 enum class stat_id : std::uint16_t {
-#define SIPEDGE_LOADGEN_STAT(name, desc) name,
+#define SIPEDGE_LOADGEN_STAT(name, scope, desc) name,
 #include "bench/loadgen/stats.def"
 #undef SIPEDGE_LOADGEN_STAT
     count_
@@ -23,13 +23,24 @@ enum class stat_id : std::uint16_t {
 inline constexpr std::size_t stat_count = static_cast<std::size_t>(stat_id::count_);
 
 inline constexpr std::array<std::string_view, stat_count> stat_names = {
-#define SIPEDGE_LOADGEN_STAT(name, desc) #name,
+#define SIPEDGE_LOADGEN_STAT(name, scope, desc) #name,
 #include "bench/loadgen/stats.def"
 #undef SIPEDGE_LOADGEN_STAT
 };
 
 inline constexpr std::array<std::string_view, stat_count> stat_descriptions = {
-#define SIPEDGE_LOADGEN_STAT(name, desc) desc,
+#define SIPEDGE_LOADGEN_STAT(name, scope, desc) desc,
+#include "bench/loadgen/stats.def"
+#undef SIPEDGE_LOADGEN_STAT
+};
+
+// Which scenarios a counter belongs to (bit 1 << scenario).
+namespace stat_scope {
+inline constexpr std::uint8_t call = 1, reg = 2, opt = 4, nict = reg | opt, all = 7;
+} // namespace stat_scope
+
+inline constexpr std::array<std::uint8_t, stat_count> stat_scopes = {
+#define SIPEDGE_LOADGEN_STAT(name, scope, desc) stat_scope::scope,
 #include "bench/loadgen/stats.def"
 #undef SIPEDGE_LOADGEN_STAT
 };
@@ -96,7 +107,7 @@ struct histogram_snapshot {
 
 struct alignas(64) stats_block {
     std::array<std::uint64_t, stat_count> values{};
-    latency_histogram setup_latency; // first INVITE sent -> 2xx received
+    latency_histogram setup_latency; // first INVITE (REGISTER, OPTIONS) sent -> 2xx received
 
     void add(stat_id id, std::uint64_t n = 1) {
         std::atomic_ref<std::uint64_t> v(values[static_cast<std::size_t>(id)]);

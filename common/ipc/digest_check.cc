@@ -299,6 +299,12 @@ void hmac_sha256(std::string_view key, std::string_view data, std::uint8_t out[3
 
 // ---- digest ----
 
+void ha1(algorithm a, std::string_view username, std::string_view realm, std::string_view password,
+         std::uint8_t* out) {
+    const std::string_view parts[] = {username, realm, password};
+    hash_joined(a, parts, out);
+}
+
 std::size_t response(algorithm a, std::span<const std::uint8_t> ha1, std::string_view method,
                      std::string_view uri, std::string_view nonce, std::string_view nc,
                      std::string_view cnonce, std::string_view qop, char* out) {

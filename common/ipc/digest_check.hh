@@ -63,6 +63,11 @@ void hmac_sha256(std::string_view key, std::string_view data, std::uint8_t out[3
 void to_hex(const std::uint8_t* bytes, std::size_t n, char* out);
 bool from_hex(std::string_view hex, std::uint8_t* out, std::size_t n);
 
+// HA1 = H(username ":" realm ":" password): size_of(a) bytes into out. For
+// clients (sipedge-loadgen) and checkers that hold the password, not an HA1.
+void ha1(algorithm a, std::string_view username, std::string_view realm, std::string_view password,
+         std::uint8_t* out);
+
 // response = H(HA1hex ":" nonce [":" nc ":" cnonce ":" qop] ":" H(method ":" uri)hex)
 // as lower-case hex into out (2 * size_of(a) chars); qop empty: the RFC 2069 form.
 std::size_t response(algorithm a, std::span<const std::uint8_t> ha1, std::string_view method,

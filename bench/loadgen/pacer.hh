@@ -1,0 +1,65 @@
+#pragma once
+// The schedule every scenario keeps: item k (from 0) is due at t0 + k/rate,
+// until `count` items or `duration_ms` has passed, whichever bounds the run.
+// Tracks how far behind its schedule the last item went out, which is how a
+// report tells "the rate was kept" from "the generator was the limit".
+
+#include "dataplane/timer/timer_wheel.hh"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace sipedge::loadgen {
+
+class pacer {
+public:
+    pacer(std::uint64_t rate, std::uint64_t count, std::uint64_t duration_ms, std::uint64_t hz)
+        : _rate(rate), _count(count), _duration_ms(duration_ms), _hz(hz) {}
+
+    void start(std::uint64_t now) {
+        _t0 = now;
+        _placed = 0;
+        _placing = true;
+        _stop_at = _duration_ms != 0 ? now + _duration_ms * _hz / 1000 : 0;
+    }
+    bool placing() const { return _placing; }
+    // The duration bound has passed (the caller then stops).
+    bool expired(std::uint64_t now) const { return _stop_at != 0 && now >= _stop_at; }
+    // Items due by `now` and not placed yet.
+    std::uint64_t due(std::uint64_t now) const {
+        const auto elapsed = static_cast<timer::uint128_t>(now - _t0);
+        std::uint64_t by_now = static_cast<std::uint64_t>(elapsed * _rate / _hz) + 1;
+        if (_count != 0) {
+            by_now = std::min(by_now, _count);
+        }
+        return by_now > _placed ? by_now - _placed : 0;
+    }
+    void placed_one() { ++_placed; }
+    // The count bound is reached.
+    bool done() const { return _count != 0 && _placed >= _count; }
+    void stop(std::uint64_t now) {
+        if (!_placing) {
+            return;
+        }
+        _placing = false;
+        _ended = now;
+        if (_placed != 0) {
+            const std::uint64_t last_due =
+                _t0 + static_cast<std::uint64_t>(static_cast<timer::uint128_t>(_placed - 1) *
+                                                 _hz / _rate);
+            _lag = now > last_due ? now - last_due : 0;
+        }
+    }
+    std::uint64_t started_at() const { return _t0; }
+    std::uint64_t ended_at() const { return _ended; }
+    // How late the last item went out (clock units; valid once stopped).
+    std::uint64_t final_lag() const { return _lag; }
+    std::uint64_t placed() const { return _placed; }
+
+private:
+    std::uint64_t _rate, _count, _duration_ms, _hz;
+    std::uint64_t _t0 = 0, _placed = 0, _stop_at = 0, _ended = 0, _lag = 0;
+    bool _placing = false;
+};
+
+} // namespace sipedge::loadgen
