@@ -55,7 +55,8 @@ int lcore_loop(void* arg) {
     for (unsigned p = 0; p < ports; ++p) {
         auto* buffer = reinterpret_cast<rte_eth_dev_tx_buffer*>(tx_storage[p].data());
         rte_eth_tx_buffer_init(buffer, burst_size);
-        tx[p].emplace(ctx.ports[p].port_id, ctx.ports[p].tx_queue, buffer, counters);
+        tx[p].emplace(ctx.ports[p].port_id, ctx.ports[p].tx_queue, buffer, counters,
+                      ctx.ports[p].guard_link);
         arp[p] = std::make_unique<arp_cache>(arp_cache::config{}, rte_get_tsc_hz());
         ctx.packets[p].tx = &*tx[p];
         ctx.packets[p].arp = arp[p].get();
@@ -106,6 +107,9 @@ int lcore_loop(void* arg) {
         unsigned received = 0;
         for (unsigned p = 0; p < ports; ++p) {
             packet_context& packet = ctx.packets[p];
+            if (ctx.ports[p].guard_link && !tx_stage::link_up(ctx.ports[p].port_id)) [[unlikely]] {
+                continue;
+            }
             const std::uint16_t n = rte_eth_rx_burst(ctx.ports[p].port_id, ctx.ports[p].rx_queue,
                                                      pkts.data(), burst_size);
             received += n;

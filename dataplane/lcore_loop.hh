@@ -24,6 +24,13 @@ struct port_queues {
     std::uint16_t port_id = 0;
     std::uint16_t rx_queue = 0;
     std::uint16_t tx_queue = 0;
+    // Poll and send only while the link is up (checked before every burst).
+    // For net_memif: DPDK 22.11's driver unmaps the peer's shared memory on
+    // its interrupt thread when the peer disconnects, with nothing to keep an
+    // lcore out of rx/tx burst meanwhile; it marks the link down first, some
+    // microseconds before the unmap, so checking it first narrows the window
+    // in which a disconnect can crash the lcore (it does not close it).
+    bool guard_link = false;
 };
 
 struct lcore_context {

@@ -307,7 +307,8 @@ int main(int argc, char** argv) {
         for (unsigned i = 0; i < nports; ++i) {
             const port_spec& spec = opts.ports[i];
             const port_handle& ph = ports[i];
-            ctx.ports[i] = {ph.port_id, static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(w)};
+            ctx.ports[i] = {ph.port_id, static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(w),
+                            ph.driver == "net_memif"};
             packet_context& packet = ctx.packets[i];
             packet.ifc.mac = ph.mac;
             packet.ifc.ipv4 = spec.ipv4;

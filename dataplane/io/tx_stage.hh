@@ -13,18 +13,35 @@ namespace sipedge::dataplane {
 class tx_stage {
 public:
     // buffer: initialised by rte_eth_tx_buffer_init, owned by the caller.
+    // guard_link: touch the device only while its link is up (port_queues).
     tx_stage(std::uint16_t port, std::uint16_t queue, rte_eth_dev_tx_buffer* buffer,
-             counter_block& counters)
-        : _port(port), _queue(queue), _buffer(buffer), _counters(&counters) {
+             counter_block& counters, bool guard_link = false)
+        : _port(port), _queue(queue), _buffer(buffer), _counters(&counters),
+          _guard_link(guard_link) {
         rte_eth_tx_buffer_set_err_callback(buffer, count_unsent, &counters);
     }
 
     void send(rte_mbuf* m) {
+        if (_guard_link && !link_up(_port)) [[unlikely]] {
+            _counters->add(counter_id::tx_link_down);
+            rte_pktmbuf_free(m);
+            return;
+        }
         _counters->add(counter_id::tx_bytes, rte_pktmbuf_pkt_len(m));
         _counters->add(counter_id::tx_packets, rte_eth_tx_buffer(_port, _queue, _buffer, m));
     }
     void flush() {
+        if (_guard_link && !link_up(_port)) [[unlikely]] {
+            // Staged packets wait: a flush on link up sends them, or the
+            // device refuses them then and they are counted as tx_full.
+            return;
+        }
         _counters->add(counter_id::tx_packets, rte_eth_tx_buffer_flush(_port, _queue, _buffer));
+    }
+
+    static bool link_up(std::uint16_t port) {
+        rte_eth_link link{};
+        return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
     }
 
 private:
@@ -39,6 +56,7 @@ private:
     std::uint16_t _queue;
     rte_eth_dev_tx_buffer* _buffer;
     counter_block* _counters;
+    bool _guard_link;
 };
 
 } // namespace sipedge::dataplane
