@@ -206,6 +206,8 @@ void read_dataplane(const toml::table& t, options& o) {
     table_reader r(t, "dataplane.");
     r.text("instance", o.instance);
     r.text("control_link", o.control_link);
+    r.integer("control_ring_slots", o.control_ring_slots, 16, 1 << 16);
+    r.integer("idle_sleep_us", o.idle_sleep_us, 0, 100000);
     read_port(r, o);
     r.integer("sip_port", o.sip_port, 1, 65535);
     r.integer("mtu", o.mtu, 576, 9000);

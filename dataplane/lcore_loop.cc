@@ -151,6 +151,11 @@ int lcore_loop(void* arg) {
             ctx.sip->on_pass();
         }
         if (received == 0 && counters.get(counter_id::sip_dispatched_in) == handed_over) {
+            if (ctx.idle_sleep_us != 0) {
+                // Yields the core; the gap is not counted as a stall.
+                rte_delay_us_sleep(ctx.idle_sleep_us);
+                previous_start = rte_rdtsc();
+            }
             counters.add(counter_id::loop_idle_cycles, rte_rdtsc() - pass_start);
             continue;
         }

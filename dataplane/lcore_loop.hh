@@ -41,6 +41,7 @@ struct lcore_context {
     std::array<packet_context, max_local_ports> packets{};
     sip_stage* sip = nullptr;                // null: SIP datagrams are dropped, counted
     const std::atomic<bool>* stop = nullptr; // set by the signal handler
+    unsigned idle_sleep_us = 0; // options::idle_sleep_us
 };
 
 // Runs until *ctx.stop is set. Signature fits rte_eal_remote_launch.

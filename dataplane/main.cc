@@ -228,7 +228,9 @@ int main(int argc, char** argv) {
     }
     std::unique_ptr<ipc::dataplane_link> link;
     if (!opts.control_link.empty()) {
-        auto created = ipc::dataplane_link::create(opts.control_link, workers);
+        ipc::link_sizes sizes;
+        sizes.ring_slots = opts.control_ring_slots;
+        auto created = ipc::dataplane_link::create(opts.control_link, workers, sizes);
         if (!created) {
             std::fprintf(stderr, "sipedge: control link %s: %s\n", opts.control_link.c_str(),
                          created.message());
@@ -304,6 +306,7 @@ int main(int argc, char** argv) {
         stages[w] = std::move(stage).value();
         lcore_context& ctx = contexts[w];
         ctx.port_count = nports;
+        ctx.idle_sleep_us = opts.idle_sleep_us;
         for (unsigned i = 0; i < nports; ++i) {
             const port_spec& spec = opts.ports[i];
             const port_handle& ph = ports[i];

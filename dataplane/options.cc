@@ -96,6 +96,9 @@ std::string usage_text(const char* program) {
            "  --route DOMAIN=IP[:PORT]  send requests for DOMAIN (\".suffix\" allowed) there\n"
            "  --contact AOR=URI      a static location binding, e.g. bob@example.com=sip:bob@198.51.100.3\n"
            "  --transactions N       transaction table size per worker lcore (default 8192)\n"
+           "  --control-ring-slots N slots per lcore and direction to sipedge-control (default 2048)\n"
+           "  --idle-sleep-us N      sleep N us after a pass with nothing to do (default 0: busy\n"
+           "                         polling); for a worker sharing its core\n"
            "  --hugepages auto|yes|no  use reserved hugepages; auto falls back to --no-huge\n"
            "                         when none are free (default auto)\n"
            "  --memory MB            DPDK memory without hugepages (default 256)\n"
@@ -227,7 +230,7 @@ parse_outcome parse_options(int argc, char** argv) {
         static constexpr const char* with_value[] = {
             "--config",  "--instance", "--control-link", "--port",         "--ip", "--gateway",           "--sip-port",     "--main-lcore",
             "--workers", "--worker-lcore", "--record-route", "--domain",       "--route",
-            "--contact", "--transactions", "--hugepages",    "--memory",       "--stats-interval",
+            "--contact", "--transactions", "--control-ring-slots", "--idle-sleep-us", "--hugepages",    "--memory",       "--stats-interval",
             "--log-level"};
         bool known = false;
         for (const char* name : with_value) {
@@ -301,6 +304,16 @@ parse_outcome parse_options(int argc, char** argv) {
                 return fail(program, "--transactions takes a count (64-4194304)");
             }
             o.proxy.transaction_capacity = v;
+        } else if (arg == "--control-ring-slots") {
+            if (!parse_unsigned(value, 1u << 16, v) || v < 16) {
+                return fail(program, "--control-ring-slots takes a count (16-65536)");
+            }
+            o.control_ring_slots = v;
+        } else if (arg == "--idle-sleep-us") {
+            if (!parse_unsigned(value, 100000, v)) {
+                return fail(program, "--idle-sleep-us takes microseconds (0-100000)");
+            }
+            o.idle_sleep_us = v;
         } else if (arg == "--hugepages") {
             if (!parse_hugepage_mode(value, o.hugepages)) {
                 return fail(program, "--hugepages takes auto, yes or no");

@@ -44,6 +44,13 @@ struct options {
     // Shared-memory file of the link to sipedge-control; empty: run without it
     // (REGISTERs are then proxied like any request).
     std::string control_link;
+    // Slots per worker lcore and direction of that link (8 KiB each): how long
+    // control may stall before REGISTERs are answered 503 (ring full).
+    unsigned control_ring_slots = 2048;
+    // Microseconds a worker sleeps after a pass that found nothing to do; 0
+    // (the default) polls without pause. For a worker that shares its core
+    // (a lab, a low-rate site): a busy-polling worker starves its neighbours.
+    unsigned idle_sleep_us = 0;
     // Every port gets one RX and one TX queue per worker lcore; at most max_ports.
     std::vector<port_spec> ports;
     std::uint16_t sip_port = 5060;   // UDP port we listen on

@@ -59,6 +59,8 @@ reload_plan plan_reload(const options& r, const options& n) {
     };
     restart(r.instance != n.instance, "dataplane.instance");
     restart(r.control_link != n.control_link, "dataplane.control_link");
+    restart(r.control_ring_slots != n.control_ring_slots, "dataplane.control_ring_slots");
+    restart(r.idle_sleep_us != n.idle_sleep_us, "dataplane.idle_sleep_us");
     // Ports: the one-port keys name the difference; another count of ports
     // ([[dataplane.ports]]) is reported as such.
     if (r.ports.size() != n.ports.size()) {

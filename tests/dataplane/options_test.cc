@@ -86,6 +86,8 @@ TEST(options, bad_arguments_exit_two_with_the_reason) {
         {{"--port", "net_tap0", "--ip", "198.51.100.1", "--worker-lcore", "x"}, "lcore number"},
         {{"--port", "net_tap0", "--ip", "198.51.100.1", "--main-lcore", "1"}, "must differ"},
         {{"--port"}, "needs a value"},
+        {{"--port", "net_tap0", "--ip", "198.51.100.1", "--control-ring-slots", "4"}, "16-65536"},
+        {{"--port", "net_tap0", "--ip", "198.51.100.1", "--idle-sleep-us", "x"}, "microseconds"},
     };
     for (const auto& c : cases) {
         std::vector<std::string> storage{"sipedge"};
@@ -226,6 +228,8 @@ TEST(config_file, every_error_names_file_line_and_key) {
         {"[[route]]\nnext_hop = \"198.51.100.3\"\n", "1:1: route.domain: is required"},
         {"[[contact]]\naor = \"bob\"\nuri = \"sip:bob@198.51.100.3\"\n", "2:1: contact.aor: must be user@host"},
         {"[dataplane]\nworker_lcores = []\n", "2:1: dataplane.worker_lcores: must be a non-empty array"},
+        {"[dataplane]\ncontrol_ring_slots = 8\n", "2:1: dataplane.control_ring_slots: must be between 16 and 65536"},
+        {"[dataplane]\nidle_sleep_us = -1\n", "2:1: dataplane.idle_sleep_us: must be between 0 and 100000"},
         {"[dataplane\n", "1:"}, // TOML syntax error: line and column from the parser
     };
     for (const auto& c : cases) {
