@@ -341,6 +341,20 @@ bool wait_for_link(std::uint16_t port_id, unsigned timeout_s) {
     }
 }
 
+// --linger: once the polling lcore has stopped, the peer may go away safely;
+// wait for it to (its link goes down), a signal, or the time limit.
+void linger(const options& opts, std::uint16_t port_id) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(opts.linger_s);
+    rte_eth_link link{};
+    while (opts.linger_s != 0 && std::chrono::steady_clock::now() < until &&
+           signals_received.load() == 0 && rte_eth_link_get_nowait(port_id, &link) == 0 &&
+           link.link_status == RTE_ETH_LINK_UP) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
 // The run with the scenario's engine: set-up of the worker, the loop on its
 // lcore, reports from the main lcore, the final verdict.
 template <load_engine E>
@@ -475,6 +489,7 @@ int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
                      "sipedge-loadgen: the proxy %s did not answer ARP from %s or %s within %u s\n",
                      target.c_str(), format_ipv4(opts.engine.uac_ip).c_str(),
                      format_ipv4(opts.engine.uas_ip).c_str(), opts.link_timeout_s);
+        linger(opts, ph.port_id);
         engine.value().reset();
         close_all();
         return 3;
@@ -518,6 +533,7 @@ int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
         f.verdict += ", tolerated";
     }
     print_final(stdout, f, opts.json);
+    linger(opts, ph.port_id);
 
     engine.value().reset();
     close_all();

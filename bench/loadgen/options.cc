@@ -169,6 +169,9 @@ std::string usage_text(const char* program) {
            "  --memory MB            DPDK memory without hugepages (default 256)\n"
            "  --link-timeout S       wait this long for the port's link, e.g. the memif\n"
            "                         server (default 10)\n"
+           "  --linger S             after the final report, keep the port open until the peer\n"
+           "                         closes it or S seconds pass (default 0): stop a memif\n"
+           "                         peer first, then the loadgen\n"
            "  --log-level SPEC       EAL log level (default *:warning)\n"
            "  --eal ARGS...          everything after this goes to rte_eal_init\n"
            "  --help                 this text\n"
@@ -233,6 +236,7 @@ parse_outcome parse_options(int argc, char** argv) {
                                                           "--hugepages",
                                                           "--memory",
                                                           "--link-timeout",
+                                                          "--linger",
                                                           "--log-level",
                                                           "--scenario",
                                                           "--count",
@@ -356,6 +360,11 @@ parse_outcome parse_options(int argc, char** argv) {
                 return fail(program, "--link-timeout takes seconds (1-600), got " + shown);
             }
             o.link_timeout_s = static_cast<unsigned>(v);
+        } else if (arg == "--linger") {
+            if (!parse_u64(value, 600, v)) {
+                return fail(program, "--linger takes seconds (0-600), got " + shown);
+            }
+            o.linger_s = static_cast<unsigned>(v);
         } else if (arg == "--log-level") {
             o.log_level = value;
         } else if (arg == "--scenario") {

@@ -29,6 +29,11 @@ struct options {
     std::uint64_t max_unexpected = 0; // more unexpected messages than this: exit 1
     bool tolerate = false;            // never exit 1 for failures
     unsigned link_timeout_s = 10;     // wait for the port's link (memif peer)
+    // After the final report, keep the port open until the peer closes it (its
+    // link goes down) or this many seconds pass; 0: close at once. Lets the
+    // device under test stop first: a memif peer that disconnects while the
+    // other side's lcore polls can crash it (DPDK 22.11's driver).
+    unsigned linger_s = 0;
     // A pass that received nothing sleeps this long (0: busy polling), so the
     // generator leaves CPU to a process sharing its core (sipedge-control).
     unsigned idle_sleep_us = 0;

@@ -34,7 +34,7 @@ void expect_refused(std::vector<std::string> args, const std::string& says) {
 TEST(LoadgenOptions, GoodArgumentsLandInTheSettings) {
     std::vector<std::string> a = good();
     a.insert(a.end(), {"--duration", "0.5", "--hold", "20", "--json", "--max-failed", "3",
-                       "--lcore", "4", "--main-lcore", "2", "--eal", "--foo"});
+                       "--lcore", "4", "--main-lcore", "2", "--linger", "30", "--eal", "--foo"});
     const parse_outcome r = parse(a);
     ASSERT_TRUE(r.opts.has_value()) << r.message;
     const options& o = *r.opts;
@@ -50,6 +50,7 @@ TEST(LoadgenOptions, GoodArgumentsLandInTheSettings) {
     EXPECT_TRUE(o.json);
     EXPECT_EQ(o.max_failed, 3u);
     EXPECT_FALSE(o.direct);
+    EXPECT_EQ(o.linger_s, 30u);
     const dataplane::options eal = eal_options(o);
     EXPECT_EQ(eal.main_lcore, 2u);
     ASSERT_EQ(eal.worker_lcores.size(), 1u);
@@ -81,6 +82,7 @@ TEST(LoadgenOptions, BadArgumentsAreRefusedWithTheReason) {
     };
     expect_refused(with({"--bogus"}), "unknown argument '--bogus'");
     expect_refused(with({"--rate"}), "--rate needs a value");
+    expect_refused(with({"--linger", "x"}), "--linger takes seconds");
     expect_refused(with({"--rate", "0"}), "--rate takes calls per second");
     expect_refused(with({"--rate", "12x"}), "got '12x'");
     expect_refused(with({"--calls", "-5"}), "--calls takes a positive count");

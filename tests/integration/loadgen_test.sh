@@ -17,6 +17,7 @@
 #
 # usage: loadgen_test.sh SIPEDGE LOADGEN memif|direct [CALLS [RATE]]
 set -euo pipefail
+source "$(dirname "$0")/wait_for.sh"
 sipedge=${1:?sipedge binary}
 loadgen=${2:?sipedge-loadgen binary}
 mode=${3:?memif or direct}
@@ -109,38 +110,58 @@ direct)
     ;;
 memif)
     socket="$dir/memif.sock"
-    # Transactions linger 64*T1 after their call: room for all of this run's.
-    "$sipedge" --port "net_memif0,role=server,socket=$socket,socket-abstract=no" \
-        --ip 198.51.100.1 --main-lcore 0 --workers 1 --instance "lg-dut-$$" --hugepages no \
-        --transactions 32768 >"$dir/sipedge.log" 2>&1 &
-    dp_pid=$!
-    waited=0
-    until grep -q "sipedge: running" "$dir/sipedge.log"; do
-        kill -0 "$dp_pid" 2>/dev/null || fail "sipedge exited during start-up"
-        sleep 0.1
-        waited=$((waited + 1))
-        [ "$waited" -lt 300 ] || fail "sipedge did not start within 30 s"
-    done
     memif_client="net_memif0,role=client,socket=$socket,socket-abstract=no"
-    run_loadgen --port "$memif_client" --uac 198.51.100.2 --uas 198.51.100.3 \
-        --proxy 198.51.100.1 --rate "$rate" --calls "$calls" --main-lcore 2 --lcore 4 \
-        --link-timeout 20
+    # start_sipedge: the device under test on the memif server side.
+    start_sipedge() {
+        rm -f "$socket"
+        # Transactions linger 64*T1 after their call: room for all of this run's.
+        "$sipedge" --port "net_memif0,role=server,socket=$socket,socket-abstract=no" \
+            --ip 198.51.100.1 --main-lcore 0 --workers 1 --instance "lg-dut-$$" --hugepages no \
+            --transactions 32768 >"$dir/sipedge.log" 2>&1 &
+        dp_pid=$!
+        wait_for_output "sipedge: running" "$dir/sipedge.log" "$dp_pid" 300
+        grep -q "sipedge: running" "$dir/sipedge.log" || fail "sipedge did not start (within 30 s)"
+    }
+    # run_loadgen_then_stop_sipedge DONE-PATTERN DONE-FILE ARGS...: the loadgen
+    # with --linger, so that once it is done (DONE-PATTERN in DONE-FILE) sipedge
+    # stops first and the loadgen closes its port after: a memif peer that
+    # disconnects while the other side polls can crash it (DPDK 22.11's driver;
+    # docs/deployment.md). Sets lg_rc and dp_rc.
+    run_loadgen_then_stop_sipedge() {
+        local pattern=$1 file=$2
+        shift 2
+        lg_rc=0
+        timeout 240 "$loadgen" --hugepages no --json --instance "lg-gen-$$" --linger 60 "$@" \
+            >"$dir/loadgen.json" 2>"$dir/loadgen.err" &
+        local lg_pid=$!
+        wait_for_output "$pattern" "$file" "$lg_pid"
+        dp_rc=0
+        kill -TERM "$dp_pid"
+        wait "$dp_pid" || dp_rc=$?
+        dp_pid=""
+        wait "$lg_pid" || lg_rc=$?
+    }
+    start_sipedge
+    run_loadgen_then_stop_sipedge '"type": *"final"' "$dir/loadgen.json" --port "$memif_client" \
+        --uac 198.51.100.2 --uas 198.51.100.3 --proxy 198.51.100.1 --rate "$rate" --calls "$calls" \
+        --main-lcore 2 --lcore 4 --link-timeout 20
     # Through a stateful proxy the UAC also gets its 100 Trying.
     check_calls 4
     [ "$(field mode)" = "proxy" ] || fail "mode $(field mode), expected proxy"
+    [ "$dp_rc" -eq 0 ] || fail "sipedge exited with status $dp_rc on SIGTERM"
+    cp "$dir/sipedge.log" "$dir/sipedge-calls.log"
 
     # Nobody holds this address: the loadgen must say so and exit 3, not hang
     # or report success.
-    run_loadgen --port "$memif_client" --uac 198.51.100.2 --uas 198.51.100.3 \
-        --proxy 198.51.100.9 --rate 10 --calls 10 --main-lcore 2 --lcore 4 --link-timeout 2
+    start_sipedge
+    run_loadgen_then_stop_sipedge "did not answer ARP" "$dir/loadgen.err" --port "$memif_client" \
+        --uac 198.51.100.2 --uas 198.51.100.3 --proxy 198.51.100.9 --rate 10 --calls 10 \
+        --main-lcore 2 --lcore 4 --link-timeout 2
     [ "$lg_rc" -eq 3 ] || fail "loadgen towards an absent proxy exited $lg_rc, expected 3"
     grep -q "did not answer ARP" "$dir/loadgen.err" || fail "no clear error for the absent proxy"
+    [ "$dp_rc" -eq 0 ] || fail "sipedge exited with status $dp_rc on SIGTERM"
+    cp "$dir/sipedge-calls.log" "$dir/sipedge.log"
 
-    kill -TERM "$dp_pid"
-    rc=0
-    wait "$dp_pid" || rc=$?
-    dp_pid=""
-    [ "$rc" -eq 0 ] || fail "sipedge exited with status $rc on SIGTERM"
     invites=$(sipedge_counter sip_req_invite)
     forwarded=$(sipedge_counter proxy_requests_forwarded)
     acks=$(sipedge_counter proxy_acks_forwarded)
