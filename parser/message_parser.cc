@@ -80,7 +80,7 @@ using detail::view_builder;
 constexpr std::uint32_t npos = 0xffffffffu;
 // Blocks scanned per stage-1 call: small enough that the body of a typical message
 // is mostly not scanned, large enough to amortise the indirect call.
-constexpr std::size_t chunk_blocks = 4;
+constexpr std::size_t chunk_blocks = 8;
 constexpr std::size_t chunk_bytes = chunk_blocks * stage1_block;
 
 struct failure {

@@ -1,5 +1,6 @@
 #include "parser/params.hh"
 
+#include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
 
 namespace sipedge::parser {
@@ -64,10 +65,8 @@ bool param_cursor::next(param& out) {
                 return false;
             }
         } else {
-            // Up to ; LWS " , < > (one table test per byte).
-            while (i < n && !has_class(p[i], cc_pvalue_stop)) {
-                ++i;
-            }
+            // Up to ; LWS " , < >
+            i = find_pvalue_end(p, i, n);
         }
         if (i == value_begin) {
             _failed = true; // "name=" with no value

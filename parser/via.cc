@@ -1,5 +1,6 @@
 #include "parser/via.hh"
 
+#include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
 #include "parser/params.hh"
 
@@ -116,9 +117,7 @@ sipedge::status<parse_error_code> via_core(std::string_view element, via& out, b
         i = close + 1;
         out.host_is_ipv6 = true;
     } else {
-        while (i < n && has_class(p[i], cc_host)) {
-            ++i;
-        }
+        i = skip_host(p, i, n);
     }
     if (i == hb) {
         return value_error{parse_error_code::invalid_host, "Via sent-by host missing"};
