@@ -76,6 +76,11 @@ inline std::uint32_t rangle_or_ctl_bits(byte_vec x) {
     return vec_bits(reinterpret_cast<byte_vec>((x == '>') | (x < 0x21)));
 }
 
+// A byte below 0x21 or DEL (the controls a Request-URI may not hold, and SP).
+inline std::uint32_t space_or_ctl_bits(byte_vec x) {
+    return vec_bits(reinterpret_cast<byte_vec>((x < 0x21) | (x == 0x7f)));
+}
+
 // The first index at or after i of [p, p + n) whose byte StopBits flags, or n.
 // Loads stay inside [p, p + n): 16 bytes at a time, then the last 16 bytes
 // (overlapping what was seen); a text shorter than 16 bytes goes byte by byte with
@@ -114,6 +119,9 @@ inline bool is_uri_special(char c) {
 inline bool is_rangle_or_ctl(char c) {
     return c == '>' || static_cast<unsigned char>(c) < 0x21;
 }
+inline bool is_space_or_ctl(char c) {
+    return static_cast<unsigned char>(c) < 0x21 || c == 0x7f;
+}
 
 // Past the host characters (alphanum "-" "." "_") from i.
 inline std::size_t skip_host(const char* p, std::size_t i, std::size_t n) {
@@ -130,6 +138,11 @@ inline std::size_t find_uri_special(const char* p, std::size_t i, std::size_t n)
 // The first '>' or byte below 0x21 from i.
 inline std::size_t find_rangle_or_ctl(const char* p, std::size_t i, std::size_t n) {
     return find_stop<rangle_or_ctl_bits, is_rangle_or_ctl>(p, i, n);
+}
+
+// The first SP, other control byte or DEL from i.
+inline std::size_t find_space_or_ctl(const char* p, std::size_t i, std::size_t n) {
+    return find_stop<space_or_ctl_bits, is_space_or_ctl>(p, i, n);
 }
 
 } // namespace sipedge::parser::detail

@@ -27,6 +27,7 @@ const vec_class classes[] = {
     {"pvalue", pvalue_stop_bits, is_pvalue_stop, find_pvalue_end},
     {"uri", uri_special_bits, is_uri_special, find_uri_special},
     {"rangle", rangle_or_ctl_bits, is_rangle_or_ctl, find_rangle_or_ctl},
+    {"space", space_or_ctl_bits, is_space_or_ctl, find_space_or_ctl},
 };
 
 TEST(byte_vec, every_byte_at_every_position) {
