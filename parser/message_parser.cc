@@ -387,11 +387,16 @@ SIPEDGE_ALWAYS_INLINE bool finish_header(walker& w, failure& f) {
     w.has_pending = false;
     std::uint32_t vb = w.pending_colon + 1;
     std::uint32_t ve = w.pending_value_end;
-    while (vb < ve && detail::is_lws(w.base[vb])) {
-        ++vb;
-    }
-    while (ve > vb && detail::is_lws(w.base[ve - 1])) {
-        --ve;
+    if (vb + 1 < ve && w.base[vb] == ' ' && static_cast<unsigned char>(w.base[vb + 1]) > ' ' &&
+        static_cast<unsigned char>(w.base[ve - 1]) > ' ') {
+        ++vb; // the usual ": value", nothing to trim at the end
+    } else {
+        while (vb < ve && detail::is_lws(w.base[vb])) {
+            ++vb;
+        }
+        while (ve > vb && detail::is_lws(w.base[ve - 1])) {
+            --ve;
+        }
     }
     if (w.pending_line_end - w.pending_name > w.max_line) {
         f = {parse_error_code::line_too_long, w.pending_name, "header line longer than the limit"};
