@@ -28,6 +28,8 @@ const vec_class classes[] = {
     {"uri", uri_special_bits, is_uri_special, find_uri_special},
     {"rangle", rangle_or_ctl_bits, is_rangle_or_ctl, find_rangle_or_ctl},
     {"space", space_or_ctl_bits, is_space_or_ctl, find_space_or_ctl},
+    {"call_id", call_id_stop_bits, is_call_id_stop, find_stop<call_id_stop_bits, is_call_id_stop>},
+    {"at", at_bits, is_at, find_stop<at_bits, is_at>},
 };
 
 TEST(byte_vec, every_byte_at_every_position) {
@@ -41,6 +43,18 @@ TEST(byte_vec, every_byte_at_every_position) {
             }
             ASSERT_EQ(c.bits(load_vec(block)), expected) << c.name << " from byte " << first;
         }
+    }
+}
+
+TEST(byte_vec, movemask_equals_the_portable_gather) {
+    std::mt19937 rng(3);
+    for (int round = 0; round < 100000; ++round) {
+        char block[vec_bytes];
+        for (char& c : block) {
+            c = rng() % 2 == 0 ? '\0' : '\xff';
+        }
+        const byte_vec m = load_vec(block);
+        ASSERT_EQ(vec_bits(m), vec_bits_portable(m));
     }
 }
 
