@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "common/compiler.hh"
 #include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
 #include "parser/parse_error.hh"
@@ -28,7 +29,7 @@ public:
     param_cursor(std::string_view list, bool stop_at_comma)
         : _rest(list), _stop_at_comma(stop_at_comma) {}
     // Returns false at the end. An empty name (";;") or a lone '=' sets failed().
-    // Inline: the Via, From/To and URI parsers call it for every parameter.
+    // Always inline: the Via, From/To and URI parsers call it for every parameter.
     bool next(param& out);
     bool failed() const { return _failed; }
     // What is left: empty at the end of the list, or from the ',' that ended it.
@@ -40,7 +41,7 @@ private:
     bool _failed = false;
 };
 
-inline bool param_cursor::next(param& out) {
+SIPEDGE_ALWAYS_INLINE bool param_cursor::next(param& out) {
     using namespace detail;
     if (_failed) {
         return false;

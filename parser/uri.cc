@@ -160,18 +160,23 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
         if (scan.ats > 1) {
             return value_error{parse_error_code::invalid_uri, "several '@' in URI"};
         }
-        const std::string_view userinfo = rest.substr(0, at);
-        const std::size_t colon = userinfo.find(':');
+        // at < rest.size(): views built directly (no checked substr), and the
+        // short user part searched for ':' inline.
+        const char* r = rest.data();
+        std::size_t colon = 0;
+        while (colon < at && r[colon] != ':') {
+            ++colon;
+        }
         u.has_user = true;
-        u.user = userinfo.substr(0, colon);
-        if (colon != std::string_view::npos) {
+        u.user = std::string_view(r, colon);
+        if (colon < at) {
             u.has_password = true;
-            u.password = userinfo.substr(colon + 1);
+            u.password = std::string_view(r + colon + 1, at - colon - 1);
         }
         if (u.user.empty()) {
             return value_error{parse_error_code::invalid_uri, "empty user part before '@'"};
         }
-        rest = rest.substr(at + 1);
+        rest = std::string_view(r + at + 1, rest.size() - at - 1);
         if (question != std::string_view::npos) {
             question -= at + 1;
         }
@@ -196,7 +201,7 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
                               rest[end_host] != ';' && rest[end_host] != '?')) {
             return value_error{parse_error_code::invalid_host, "malformed host"};
         }
-        u.host = rest.substr(0, end_host);
+        u.host = std::string_view(rest.data(), end_host);
     }
     std::size_t i2 = end_host;
     if (i2 < rest.size() && rest[i2] == ':') {
