@@ -79,8 +79,9 @@ using detail::is_wsp;
 using detail::view_builder;
 
 constexpr std::uint32_t npos = 0xffffffffu;
-// Blocks scanned per stage-1 call: small enough that the body of a typical message
-// is mostly not scanned, large enough to amortise the indirect call.
+// Blocks scanned per stage-1 call: 512 bytes, so that most header sections take one
+// call (a line that crosses into the next chunk needs a memchr for its colon); a
+// body scanned on the way costs about 20 instructions per 64 bytes (AVX2).
 constexpr std::size_t chunk_blocks = 8;
 constexpr std::size_t chunk_bytes = chunk_blocks * stage1_block;
 

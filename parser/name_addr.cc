@@ -1,7 +1,5 @@
 #include "parser/name_addr.hh"
 
-#include <cstring>
-
 #include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
 #include "parser/params.hh"
