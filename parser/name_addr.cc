@@ -1,7 +1,6 @@
 #include "parser/name_addr.hh"
 
-#include <cstring>
-
+#include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
 #include "parser/params.hh"
 #include "sip/value_list.hh"
@@ -96,14 +95,10 @@ bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& ha
     if (i == n || p[i] != ':') {
         return false;
     }
-    // The first '>' (memchr), and no LWS before it: any byte below 0x21 there
-    // sends the value to the general parser, which tells LWS from other controls.
-    const void* gt = std::memchr(p + i, '>', n - i);
-    if (gt == nullptr) {
-        return false;
-    }
-    const std::size_t close = static_cast<std::size_t>(static_cast<const char*>(gt) - p);
-    if (has_byte_below_0x21(p + i, close - i)) {
+    // The first '>', and no LWS before it: any byte below 0x21 there sends the
+    // value to the general parser, which tells LWS from other controls.
+    const std::size_t close = find_rangle_or_ctl(p, i, n);
+    if (close == n || p[close] != '>') {
         return false;
     }
     i = close + 1;

@@ -7,6 +7,9 @@
 #include <cstddef>
 #include <string_view>
 
+#include "common/compiler.hh"
+#include "parser/byte_vec.hh"
+#include "parser/char_class.hh"
 #include "parser/parse_error.hh"
 
 namespace sipedge::parser {
@@ -26,6 +29,7 @@ public:
     param_cursor(std::string_view list, bool stop_at_comma)
         : _rest(list), _stop_at_comma(stop_at_comma) {}
     // Returns false at the end. An empty name (";;") or a lone '=' sets failed().
+    // Always inline: the Via, From/To and URI parsers call it for every parameter.
     bool next(param& out);
     bool failed() const { return _failed; }
     // What is left: empty at the end of the list, or from the ',' that ended it.
@@ -36,6 +40,77 @@ private:
     bool _stop_at_comma = false;
     bool _failed = false;
 };
+
+SIPEDGE_ALWAYS_INLINE bool param_cursor::next(param& out) {
+    using namespace detail;
+    if (_failed) {
+        return false;
+    }
+    const char* p = _rest.data();
+    const std::size_t n = _rest.size();
+    std::size_t i = 0;
+    while (i < n && is_lws(p[i])) {
+        ++i;
+    }
+    if (i == n) {
+        _rest = {};
+        return false;
+    }
+    if (_stop_at_comma && p[i] == ',') {
+        _rest = std::string_view(p + i, n - i);
+        return false;
+    }
+    if (p[i] == ';') {
+        ++i;
+        while (i < n && is_lws(p[i])) {
+            ++i;
+        }
+    }
+    const std::size_t name_begin = i;
+    while (i < n && is_token_char(p[i])) {
+        ++i;
+    }
+    if (i == name_begin) {
+        _failed = true; // ";;", a trailing ';', or a non-token byte
+        return false;
+    }
+    out = param{std::string_view(p + name_begin, i - name_begin), {}, false};
+    while (i < n && is_lws(p[i])) {
+        ++i;
+    }
+    if (i < n && p[i] == '=') {
+        ++i;
+        while (i < n && is_lws(p[i])) {
+            ++i;
+        }
+        const std::size_t value_begin = i;
+        if (i < n && p[i] == '"') {
+            i = skip_quoted(_rest, i);
+            if (i == std::string_view::npos) {
+                _failed = true;
+                return false;
+            }
+        } else {
+            // Up to ; LWS " , < >
+            i = find_pvalue_end(p, i, n);
+        }
+        if (i == value_begin) {
+            _failed = true; // "name=" with no value
+            return false;
+        }
+        out.value = std::string_view(p + value_begin, i - value_begin);
+        out.has_value = true;
+        while (i < n && is_lws(p[i])) {
+            ++i;
+        }
+    }
+    if (i < n && p[i] != ';' && !(_stop_at_comma && p[i] == ',')) {
+        _failed = true;
+        return false;
+    }
+    _rest = std::string_view(p + i, n - i);
+    return true;
+}
 
 // Validates the whole list: every parameter has a non-empty token name.
 value_result<std::size_t> count_params(std::string_view list);

@@ -1,5 +1,6 @@
 #include "parser/uri.hh"
 
+#include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
 #include "parser/params.hh"
 
@@ -33,11 +34,9 @@ struct char_scan {
 // '@' and '?' are noted.
 char_scan check_chars(std::string_view s) {
     char_scan r;
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    for (std::size_t i = find_uri_special(s.data(), 0, s.size()); i < s.size();
+         i = find_uri_special(s.data(), i + 1, s.size())) {
         const std::uint16_t cls = classes_of(s[i]);
-        if ((cls & (cc_uri_stop | cc_percent | cc_at | cc_question)) == 0) {
-            continue;
-        }
         if ((cls & cc_uri_stop) != 0) {
             r.error = parse_error_code::invalid_uri;
             return r;
@@ -161,18 +160,23 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
         if (scan.ats > 1) {
             return value_error{parse_error_code::invalid_uri, "several '@' in URI"};
         }
-        const std::string_view userinfo = rest.substr(0, at);
-        const std::size_t colon = userinfo.find(':');
+        // at < rest.size(): views built directly (no checked substr), and the
+        // short user part searched for ':' inline.
+        const char* r = rest.data();
+        std::size_t colon = 0;
+        while (colon < at && r[colon] != ':') {
+            ++colon;
+        }
         u.has_user = true;
-        u.user = userinfo.substr(0, colon);
-        if (colon != std::string_view::npos) {
+        u.user = std::string_view(r, colon);
+        if (colon < at) {
             u.has_password = true;
-            u.password = userinfo.substr(colon + 1);
+            u.password = std::string_view(r + colon + 1, at - colon - 1);
         }
         if (u.user.empty()) {
             return value_error{parse_error_code::invalid_uri, "empty user part before '@'"};
         }
-        rest = rest.substr(at + 1);
+        rest = std::string_view(r + at + 1, rest.size() - at - 1);
         if (question != std::string_view::npos) {
             question -= at + 1;
         }
@@ -192,14 +196,12 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
     } else {
         // Host characters up to ':' ';' '?' or the end, in one pass; anything else
         // (or nothing) is a malformed host.
-        while (end_host < rest.size() && has_class(rest[end_host], cc_host)) {
-            ++end_host;
-        }
+        end_host = skip_host(rest.data(), 0, rest.size());
         if (end_host == 0 || (end_host < rest.size() && rest[end_host] != ':' &&
                               rest[end_host] != ';' && rest[end_host] != '?')) {
             return value_error{parse_error_code::invalid_host, "malformed host"};
         }
-        u.host = rest.substr(0, end_host);
+        u.host = std::string_view(rest.data(), end_host);
     }
     std::size_t i2 = end_host;
     if (i2 < rest.size() && rest[i2] == ':') {

@@ -1,5 +1,8 @@
 #include "parser/via.hh"
 
+#include <cstring>
+
+#include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
 #include "parser/params.hh"
 
@@ -80,10 +83,21 @@ sipedge::status<parse_error_code> via_core(std::string_view element, via& out, b
     out.params = {};
     // sent-protocol = protocol-name SLASH protocol-version SLASH transport, where
     // SLASH = SWS "/" SWS.
-    std::size_t i = skip_lws(s, 0);
+    std::size_t i = 0;
+    // The usual "SIP/2.0/" with no LWS around the slashes: one compare; the loop
+    // below takes the other forms.
+    const bool usual = n > 8 && std::memcmp(p, "SIP/2.0/", 8) == 0 && is_token_char(p[8]);
+    if (usual) {
+        out.protocol_name = std::string_view(p, 3);
+        out.protocol_version = std::string_view(p + 4, 3);
+        i = skip_token(s, 8);
+        out.transport_text = std::string_view(p + 8, i - 8);
+    }
     std::string_view* parts[3] = {&out.protocol_name, &out.protocol_version, &out.transport_text};
-    for (int k = 0; k < 3; ++k) {
-        if (k > 0) {
+    for (int k = 0; k < 3 && !usual; ++k) {
+        if (k == 0) {
+            i = skip_lws(s, 0);
+        } else {
             i = skip_lws(s, i);
             if (i == n || p[i] != '/') {
                 return value_error{parse_error_code::invalid_value, "Via sent-protocol lacks '/'"};
@@ -116,9 +130,7 @@ sipedge::status<parse_error_code> via_core(std::string_view element, via& out, b
         i = close + 1;
         out.host_is_ipv6 = true;
     } else {
-        while (i < n && has_class(p[i], cc_host)) {
-            ++i;
-        }
+        i = skip_host(p, i, n);
     }
     if (i == hb) {
         return value_error{parse_error_code::invalid_host, "Via sent-by host missing"};

@@ -1,0 +1,179 @@
+#pragma once
+// 16 bytes at a time with the compiler's generic vectors (internal header). Plain
+// C++ with GCC/clang vector extensions, no intrinsics: it compiles to SSE2 on any
+// x86-64 (and to NEON on arm64), so the stage-2 code that uses it needs no ISA
+// file of its own and behaves the same whichever stage-1 scanner was chosen.
+//
+// Callers load only where 16 bytes are known to be readable: inside the input, or
+// inside the padding of the padded entry points (stage1.hh's parser_padding).
+
+#include "parser/char_class.hh"
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace sipedge::parser::detail {
+
+inline constexpr std::uint32_t vec_bytes = 16;
+
+using byte_vec = std::uint8_t __attribute__((vector_size(16)));
+
+inline byte_vec load_vec(const char* p) {
+    byte_vec v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+// One bit per byte of a compare result (bytes 0x00 or 0xff): bit i = byte i, with
+// a multiply that gathers the low bit of each byte into the top byte (no carries:
+// the exponents 8i + 7j are distinct), as stage1_scalar.cc does.
+inline std::uint32_t vec_bits_portable(byte_vec m) {
+    std::uint64_t lo;
+    std::uint64_t hi;
+    std::memcpy(&lo, &m, 8);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&m) + 8, 8);
+    if constexpr (std::endian::native == std::endian::big) {
+        lo = __builtin_bswap64(lo);
+        hi = __builtin_bswap64(hi);
+    }
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t gather = 0x0102040810204080ull;
+    return static_cast<std::uint32_t>(((lo & ones) * gather) >> 56) |
+           (static_cast<std::uint32_t>(((hi & ones) * gather) >> 56) << 8);
+}
+
+// The same. Generic vectors have no such operation; every x86-64 has SSE2's
+// PMOVMSKB, one instruction instead of about twelve (the one target-specific line
+// here: the compiler's builtin, no intrinsics header; the test compares the two).
+inline std::uint32_t vec_bits(byte_vec m) {
+#if defined(__SSE2__)
+    using char_vec = char __attribute__((vector_size(16)));
+    return static_cast<std::uint32_t>(__builtin_ia32_pmovmskb128(reinterpret_cast<char_vec>(m)));
+#else
+    return vec_bits_portable(m);
+#endif
+}
+
+// Per-byte class tests, 16 bytes at once; each equals the char_class.hh test named
+// beside it on every byte value (tests/parser/byte_vec_test.cc checks all 256).
+// They return vec_bits() of the bytes that stop a scan.
+
+// !has_class(c, cc_host): anything but alphanum "-" "." "_".
+inline std::uint32_t host_stop_bits(byte_vec x) {
+    const byte_vec folded = x | 0x20;
+    const auto host = (static_cast<byte_vec>(folded - 'a') < 26) |
+                      (static_cast<byte_vec>(x - '0') < 10) | (x == '-') | (x == '.') | (x == '_');
+    return ~vec_bits(reinterpret_cast<byte_vec>(host)) & 0xffffu;
+}
+
+// has_class(c, cc_pvalue_stop): ; SP HT CR LF " , < >
+inline std::uint32_t pvalue_stop_bits(byte_vec x) {
+    const auto stop = (x == ';') | (x == ' ') | (x == '\t') | (x == '\r') | (x == '\n') |
+                      (x == '"') | (x == ',') | (x == '<') | (x == '>');
+    return vec_bits(reinterpret_cast<byte_vec>(stop));
+}
+
+// has_class(c, cc_uri_stop | cc_percent | cc_at | cc_question): CTL, SP, DEL, bytes
+// >= 0x80, < > " % @ ?
+inline std::uint32_t uri_special_bits(byte_vec x) {
+    const auto special = (static_cast<byte_vec>(x - 0x21) >= 0x5e) | (x == '<') | (x == '>') |
+                         (x == '"') | (x == '%') | (x == '@') | (x == '?');
+    return vec_bits(reinterpret_cast<byte_vec>(special));
+}
+
+// c == '>' or a byte below 0x21.
+inline std::uint32_t rangle_or_ctl_bits(byte_vec x) {
+    return vec_bits(reinterpret_cast<byte_vec>((x == '>') | (x < 0x21)));
+}
+
+// A byte below 0x21 or DEL (the controls a Request-URI may not hold, and SP).
+inline std::uint32_t space_or_ctl_bits(byte_vec x) {
+    return vec_bits(reinterpret_cast<byte_vec>((x < 0x21) | (x == 0x7f)));
+}
+
+// Neither an RFC 3261 word character nor '@' (Call-ID): CTL, SP, DEL, bytes >= 0x80,
+// # $ & , ; = ^ |
+inline std::uint32_t call_id_stop_bits(byte_vec x) {
+    const auto stop = (static_cast<byte_vec>(x - 0x21) >= 0x5e) | (x == '#') | (x == '$') |
+                      (x == '&') | (x == ',') | (x == ';') | (x == '=') | (x == '^') | (x == '|');
+    return vec_bits(reinterpret_cast<byte_vec>(stop));
+}
+
+inline std::uint32_t at_bits(byte_vec x) {
+    return vec_bits(reinterpret_cast<byte_vec>(x == '@'));
+}
+
+// The first index at or after i of [p, p + n) whose byte StopBits flags, or n.
+// Loads stay inside [p, p + n): 16 bytes at a time, then the last 16 bytes
+// (overlapping what was seen); a text shorter than 16 bytes goes byte by byte with
+// StopByte, the scalar twin of StopBits.
+template <std::uint32_t (*StopBits)(byte_vec), bool (*StopByte)(char)>
+inline std::size_t find_stop(const char* p, std::size_t i, std::size_t n) {
+    if (n < vec_bytes) {
+        while (i < n && !StopByte(p[i])) {
+            ++i;
+        }
+        return i;
+    }
+    for (; i + vec_bytes <= n; i += vec_bytes) {
+        if (const std::uint32_t m = StopBits(load_vec(p + i)); m != 0) {
+            return i + static_cast<std::size_t>(__builtin_ctz(m));
+        }
+    }
+    if (i >= n) {
+        return n;
+    }
+    const std::size_t last = n - vec_bytes;
+    const std::uint32_t m = StopBits(load_vec(p + last)) >> (i - last);
+    return m != 0 ? i + static_cast<std::size_t>(__builtin_ctz(m)) : n;
+}
+
+// The scalar twins (char_class.hh's classes) and the scans the value parsers use.
+inline bool is_host_stop(char c) {
+    return !has_class(c, cc_host);
+}
+inline bool is_pvalue_stop(char c) {
+    return has_class(c, cc_pvalue_stop);
+}
+inline bool is_uri_special(char c) {
+    return has_class(c, cc_uri_stop | cc_percent | cc_at | cc_question);
+}
+inline bool is_rangle_or_ctl(char c) {
+    return c == '>' || static_cast<unsigned char>(c) < 0x21;
+}
+inline bool is_space_or_ctl(char c) {
+    return static_cast<unsigned char>(c) < 0x21 || c == 0x7f;
+}
+
+inline bool is_call_id_stop(char c) {
+    return !has_class(c, cc_word) && c != '@';
+}
+inline bool is_at(char c) {
+    return c == '@';
+}
+
+// Past the host characters (alphanum "-" "." "_") from i.
+inline std::size_t skip_host(const char* p, std::size_t i, std::size_t n) {
+    return find_stop<host_stop_bits, is_host_stop>(p, i, n);
+}
+// The end of an unquoted parameter value from i.
+inline std::size_t find_pvalue_end(const char* p, std::size_t i, std::size_t n) {
+    return find_stop<pvalue_stop_bits, is_pvalue_stop>(p, i, n);
+}
+// The next byte a URI check must look at from i.
+inline std::size_t find_uri_special(const char* p, std::size_t i, std::size_t n) {
+    return find_stop<uri_special_bits, is_uri_special>(p, i, n);
+}
+// The first '>' or byte below 0x21 from i.
+inline std::size_t find_rangle_or_ctl(const char* p, std::size_t i, std::size_t n) {
+    return find_stop<rangle_or_ctl_bits, is_rangle_or_ctl>(p, i, n);
+}
+
+// The first SP, other control byte or DEL from i.
+inline std::size_t find_space_or_ctl(const char* p, std::size_t i, std::size_t n) {
+    return find_stop<space_or_ctl_bits, is_space_or_ctl>(p, i, n);
+}
+
+} // namespace sipedge::parser::detail
