@@ -22,7 +22,8 @@ source "$(dirname "$0")/control_lab.sh"
 write_lab_config false
 ruri="sip:$DP_IP:5060"
 
-start_sipedge --workers 1 --domain example.com --control-link "$lab_dir/link"
+# A small ring to control (256 slots), so that 300 REGISTERs with control down fill it.
+start_sipedge --workers 1 --domain example.com --control-link "$lab_dir/link" --control-ring-slots 256
 start_control
 add_user alice alice-secret
 add_user bob bob-secret
