@@ -74,6 +74,7 @@ result<timer_wheel, timer_errc> timer_wheel::create(const timer_wheel_config& co
     w._capacity = config.capacity;
     w._kinds = config.kinds;
     w._now = config.start_tick;
+    w._next = config.start_tick + no_next_distance;
     // The all-ones index (>= capacity) is never a node: the all-ones word is invalid.
     w._index_bits = static_cast<std::uint8_t>(std::bit_width(config.capacity));
     w._generation_step = std::uint32_t{1} << w._index_bits;
@@ -102,17 +103,19 @@ result<timer_wheel, timer_errc> timer_wheel::create(const timer_wheel_config& co
     // fault lands on the fast path: start-up pays for them.
     std::memset(w._chunk_items, 0, item_bytes);
 
-    // Free lists in index order, so a fresh wheel hands out nodes sequentially.
+    // Free lists in index order, so a fresh wheel hands out nodes sequentially. A free
+    // node's word is its next handle (generation 0: its index) with the index bits
+    // inverted; its pos is the next free node's handle word.
     for (std::uint32_t i = 0; i < w._capacity; ++i) {
         node& n = w._nodes[i];
         n.data = 0;
         n.expiry_lo = 0;
-        n.handle = i; // generation 0
+        n.handle = i ^ w._index_mask;
         n.pos = i + 1 < w._capacity ? i + 1 : nil;
         n.kind = 0;
-        n.slot = no_slot;
+        n.slot = 0;
     }
-    w._free_node = 0;
+    w._free_head = 0;
     // Chunk i < slot_total belongs to slot i for good; the rest are free.
     for (std::uint32_t c = 0; c < w._chunk_count; ++c) {
         w._chunk_next[c] = c >= slot_total && c + 1 < w._chunk_count ? c + 1 : nil;
@@ -137,7 +140,7 @@ timer_wheel& timer_wheel::operator=(timer_wheel&& other) noexcept {
         _chunk_next = std::exchange(other._chunk_next, nullptr);
         _chunk_count = std::exchange(other._chunk_count, 0);
         _free_chunk = std::exchange(other._free_chunk, nil);
-        _free_node = std::exchange(other._free_node, nil);
+        _free_head = std::exchange(other._free_head, nil);
         _capacity = std::exchange(other._capacity, 0);
         _armed = std::exchange(other._armed, 0);
         _index_mask = std::exchange(other._index_mask, 0);
@@ -145,7 +148,6 @@ timer_wheel& timer_wheel::operator=(timer_wheel&& other) noexcept {
         _index_bits = std::exchange(other._index_bits, 0);
         _kinds = std::exchange(other._kinds, 0);
         _in_advance = std::exchange(other._in_advance, false);
-        _has_next = std::exchange(other._has_next, false);
         _now = other._now;
         _next = other._next;
         std::memcpy(_occupied, other._occupied, sizeof(_occupied));
@@ -193,7 +195,7 @@ result<tick_t, timer_errc> timer_wheel::expiry(timer_handle h) const {
 }
 
 std::optional<tick_t> timer_wheel::next_expiry_hint() const {
-    if (!_has_next || _armed == 0) {
+    if (_armed == 0) {
         return std::nullopt;
     }
     return _next;
@@ -208,22 +210,35 @@ std::size_t timer_wheel::memory_bytes() const {
 // makes the first set bit the earliest one. No slot of level n is earlier than the
 // first granule boundary of level n after now, and those boundaries only move later
 // with the level: once a level's boundary is no earlier than the best found, stop.
-bool timer_wheel::compute_next(tick_t& next) const {
+// A set bit may be stale (its slot emptied by cancels, see remove()): such a bit is
+// cleared here and the level looked at again, so the result is exact. Each stale bit
+// is cleared once, so this costs O(1) per cancel that emptied a slot.
+bool timer_wheel::compute_next(tick_t& next) {
     bool found = false;
     tick_t best_delta = 0;
     for (unsigned level = 0; level < level_count; ++level) {
-        const std::uint64_t bits = _occupied[level];
-        if (bits == 0) {
-            continue;
-        }
         const unsigned shift = level * level_shift;
         const tick_t first = (_now >> shift) + 1;
         if (found && (first << shift) - _now >= best_delta) {
             break;
         }
-        const std::uint64_t rotated =
-            std::rotr(bits, static_cast<int>(first & (slots_per_level - 1)));
-        const tick_t granule = first + static_cast<tick_t>(std::countr_zero(rotated));
+        std::uint64_t& bits = _occupied[level];
+        tick_t granule = 0;
+        bool nonempty = false;
+        while (bits != 0) {
+            const std::uint64_t rotated =
+                std::rotr(bits, static_cast<int>(first & (slots_per_level - 1)));
+            granule = first + static_cast<tick_t>(std::countr_zero(rotated));
+            const unsigned index = static_cast<unsigned>(granule & (slots_per_level - 1));
+            if (_slots[level * slots_per_level + index].count != 0) {
+                nonempty = true;
+                break;
+            }
+            bits &= ~(std::uint64_t{1} << index);
+        }
+        if (!nonempty) {
+            continue;
+        }
         const tick_t delta = (granule << shift) - _now;
         if (!found || delta < best_delta) {
             best_delta = delta;
@@ -278,7 +293,7 @@ void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
             _free_chunk = head;
         }
         const timer_event ev{{n.handle}, n.kind, n.data, full_expiry(n), _now};
-        free_node(index, n);
+        free_node(n.handle, n);
         --_armed;
         ++fired;
         const handler& hd = _handlers[ev.kind];
@@ -292,10 +307,9 @@ std::size_t timer_wheel::advance(tick_t now) {
     }
     std::size_t fired = 0;
     _in_advance = true;
-    while (_has_next && tick_diff(_next, now) <= 0) {
+    while (tick_diff(_next, now) <= 0) {
         tick_t next;
         if (_armed == 0 || !compute_next(next)) {
-            _has_next = false;
             break;
         }
         _next = next; // exact now; cancels may have left the cached one early
@@ -321,9 +335,11 @@ std::size_t timer_wheel::advance(tick_t now) {
         }
         // Timers started by callbacks lowered _next below the cached value if needed;
         // the loop recomputes from the bitmaps anyway.
-        _has_next = _armed != 0;
     }
     _now = now;
+    if (_armed == 0) {
+        _next = now + no_next_distance;
+    }
     _in_advance = false;
     return fired;
 }

@@ -217,19 +217,19 @@ private:
 
     timer_wheel() = default;
     void release();
-    void insert(std::uint32_t index, node& n, tick_t expiry);
+    void insert(std::uint32_t index, node& n, tick_t delay);
     void remove(node& n);
-    void free_node(std::uint32_t index, node& n);
+    void free_node(std::uint32_t h, node& n);
     node* lookup(timer_handle h);
     const node* lookup(timer_handle h) const;
     void fire_slot(unsigned slot_id, std::size_t& fired);
-    bool compute_next(tick_t& next) const;
+    bool compute_next(tick_t& next);
     tick_t full_expiry(const node& n) const;
 
     static constexpr std::uint32_t nil = 0xffffffffu;
-    static constexpr std::uint16_t no_slot = 0xffff;
     static constexpr unsigned chunk_entries = 16;
     static constexpr unsigned slot_total = level_count * slots_per_level;
+    static constexpr tick_t no_next_distance = tick_t{1} << 62;
 
     mapping _map; // nodes, chunk entries and chunk links, in one mapping
     node* _nodes = nullptr;
@@ -237,7 +237,7 @@ private:
     std::uint32_t* _chunk_next = nullptr;  // next older chunk of a slot, or free-list link
     std::uint32_t _chunk_count = 0;
     std::uint32_t _free_chunk = nil;
-    std::uint32_t _free_node = nil;
+    std::uint32_t _free_head = nil; // handle word of the first free node, or nil
     std::uint32_t _capacity = 0;
     std::uint32_t _armed = 0;
     std::uint32_t _index_mask = 0;      // (1 << index_bits) - 1
@@ -245,9 +245,12 @@ private:
     std::uint8_t _index_bits = 0;
     std::uint16_t _kinds = 0;
     bool _in_advance = false;
-    bool _has_next = false;
     tick_t _now = 0;
-    tick_t _next = 0; // lower bound of the earliest slot tick when _has_next
+    // Lower bound of the earliest slot tick of any armed timer; when none is armed,
+    // possibly _now + no_next_distance (far ahead, so insert() needs one comparison).
+    tick_t _next = 0;
+    // Occupancy: bit i of _occupied[level] is set if slot i of that level may hold
+    // timers (set by insert, cleared lazily: see remove()).
     std::uint64_t _occupied[level_count] = {};
     slot_list _slots[slot_total] = {};
     handler* _handlers = nullptr;
@@ -260,90 +263,102 @@ private:
 struct timer_wheel::node {
     std::uint64_t data;
     std::uint32_t expiry_lo; // low 32 bits of the expiry tick; max_delay < 2^31
-    std::uint32_t handle;    // current handle word: generation << index_bits | own index
-    std::uint32_t pos;       // armed: chunk * 16 + entry; free: next free node
+    // Armed: its handle word (generation << index_bits | own index). Free: the word it
+    // will be handed out under, with the index bits inverted, so that no handle (whose
+    // index bits name this node) can equal it: lookup() needs one comparison.
+    std::uint32_t handle;
+    std::uint32_t pos;  // armed: chunk * 16 + entry; free: the next free node's handle word
     std::uint16_t kind;
-    std::uint16_t slot; // level * 64 + index, or no_slot when not armed
+    std::uint16_t slot; // armed: level * 64 + index
 };
 
 // Puts node `index` in the lowest level whose horizon holds its expiry rounded up to
 // the level's granularity. The horizon is 63 granules past the granule holding now,
-// so a slot never aliases the one being fired.
-SIPEDGE_ALWAYS_INLINE void timer_wheel::insert(std::uint32_t index, node& n, tick_t expiry) {
-    // The lowest level that can hold delay d needs d < 64 * 4^level; it is `level`
-    // below or the next one up (d < 2^width <= 64 * 4^level, so one level up it is
-    // under 16 granules). It holds the timer iff the granule of expiry - 1 is at most
-    // 62 past the granule of now (the rounded-up expiry is then <= 63 granules on).
-    const tick_t delay = expiry - _now;
-    const unsigned width = static_cast<unsigned>(std::bit_width(delay));
-    unsigned level = width <= level_bits ? 0 : (width - level_bits + level_shift - 1) / level_shift;
+// so a slot never aliases the one being fired. Wheel fields are read into locals
+// once: the build has -fno-strict-aliasing, so every store through a node would
+// otherwise make the compiler load them again.
+SIPEDGE_ALWAYS_INLINE void timer_wheel::insert(std::uint32_t index, node& n, tick_t delay) {
+    // The lowest level that can hold delay d needs d < 64 * 4^level: with
+    // lg = floor(log2 d), level (lg - 4) / 2 for lg >= 6, else 0. The timer belongs
+    // there or one level up (one level up it is under 16 granules). It fits iff the
+    // granule of expiry - 1 is at most 62 past the granule of now (the rounded-up
+    // expiry is then <= 63 granules on). delay >= 1.
+    const tick_t now = _now;
+    const tick_t last = now + delay - 1;
+    const unsigned lg = 63u - static_cast<unsigned>(std::countl_zero(delay));
+    unsigned shift = lg >= level_bits ? (lg - 4) & ~1u : 0u;
     // Measured from the start of now's granule, which is wrap-safe on the tick line.
-    const tick_t last = expiry - 1;
-    unsigned shift = level * level_shift;
-    level += ((last - (_now & (~tick_t{0} << shift))) >> shift) >= slots_per_level - 1 ? 1u : 0u;
-    shift = level * level_shift;
+    shift += ((last - (now & (~tick_t{0} << shift))) >> shift) >= slots_per_level - 1 ? 2u : 0u;
+    static_assert(level_shift == 2, "the level arithmetic above assumes x4 per level");
+    const unsigned level = shift / level_shift;
     // Expiry rounded up, in granules. Across the 2^64 wrap it is off by 2^(64 - shift),
     // a multiple of 64: the same slot, and the same slot tick modulo 2^64.
     const tick_t granule = (last >> shift) + 1;
     const unsigned index_in_level = static_cast<unsigned>(granule & (slots_per_level - 1));
     const unsigned slot_id = level * slots_per_level + index_in_level;
     slot_list& s = _slots[slot_id];
-    const unsigned entry = s.count & (chunk_entries - 1);
-    if (entry == 0 && s.count != 0) {
+    const std::uint32_t count = s.count;
+    std::uint32_t head = s.head_chunk;
+    const unsigned entry = count & (chunk_entries - 1);
+    std::uint32_t* const chunk_next = _chunk_next;
+    if (entry == 0 && count != 0) {
         // The head chunk is full. create() sized the pool so this cannot run out.
         const std::uint32_t c = _free_chunk;
-        _free_chunk = _chunk_next[c];
-        _chunk_next[c] = s.head_chunk;
+        _free_chunk = chunk_next[c];
+        chunk_next[c] = head;
         s.head_chunk = c;
+        head = c;
     }
-    const std::uint32_t pos = s.head_chunk * chunk_entries + entry;
+    const std::uint32_t pos = head * chunk_entries + entry;
     _chunk_items[pos] = index;
-    ++s.count;
+    s.count = count + 1;
     n.pos = pos;
     n.slot = static_cast<std::uint16_t>(slot_id);
     _occupied[level] |= std::uint64_t{1} << index_in_level;
 
+    // _next is a lower bound of every armed timer's slot tick (far ahead when none).
     const tick_t slot_tick = granule << shift;
-    if (!_has_next || static_cast<std::int64_t>(slot_tick - _next) < 0) {
+    if (static_cast<std::int64_t>(slot_tick - _next) < 0) {
         _next = slot_tick;
-        _has_next = true;
     }
 }
 
-// Takes n out of its slot: the slot's last entry moves into n's place.
+// Takes n out of its slot: the slot's last entry moves into n's place. An emptied
+// slot keeps its occupancy bit (and its one chunk): compute_next() and advance()
+// clear stale bits when they reach them, so a start and cancel in an empty slot
+// leave the bitmap as they found it.
 SIPEDGE_ALWAYS_INLINE void timer_wheel::remove(node& n) {
     slot_list& s = _slots[n.slot];
+    const std::uint32_t npos = n.pos;
     const std::uint32_t last = s.count - 1;
     const std::uint32_t head = s.head_chunk;
     const unsigned entry = last & (chunk_entries - 1);
     const std::uint32_t last_pos = head * chunk_entries + entry;
-    // Cancelling the newest timer of a slot (common right after a start) moves nothing.
-    if (n.pos != last_pos) {
-        const std::uint32_t moved = _chunk_items[last_pos];
-        _chunk_items[n.pos] = moved;
-        _nodes[moved].pos = n.pos;
-    }
     s.count = last;
-    if (entry == 0) {
-        if (last != 0) {
-            s.head_chunk = _chunk_next[head];
-            _chunk_next[head] = _free_chunk;
-            _free_chunk = head;
-        } else {
-            // Empty: the slot keeps its one chunk.
-            const unsigned level = n.slot / slots_per_level;
-            _occupied[level] &= ~(std::uint64_t{1} << (n.slot % slots_per_level));
-        }
+    // Cancelling the newest timer of a slot (common right after a start) moves nothing.
+    if (npos != last_pos) {
+        std::uint32_t* const items = _chunk_items;
+        const std::uint32_t moved = items[last_pos];
+        items[npos] = moved;
+        _nodes[moved].pos = npos;
+    }
+    if (entry == 0 && last != 0) {
+        // The head chunk is now empty and an older one exists: free the head.
+        std::uint32_t* const chunk_next = _chunk_next;
+        s.head_chunk = chunk_next[head];
+        chunk_next[head] = _free_chunk;
+        _free_chunk = head;
     }
 }
 
-// Next generation (wrapping modulo 2^generation_bits; the index bits stay), so the
-// handle just handed back is stale from here on.
-SIPEDGE_ALWAYS_INLINE void timer_wheel::free_node(std::uint32_t index, node& n) {
-    n.slot = no_slot;
-    n.handle += _generation_step;
-    n.pos = _free_node;
-    _free_node = index;
+// Puts node `index` (handle word h, armed until now) on the free list under the next
+// generation (wrapping modulo 2^generation_bits; the index bits stay), so h is stale
+// from here on.
+SIPEDGE_ALWAYS_INLINE void timer_wheel::free_node(std::uint32_t h, node& n) {
+    const std::uint32_t next = h + _generation_step;
+    n.handle = next ^ _index_mask;
+    n.pos = _free_head;
+    _free_head = next;
 }
 
 // The node a handle names if it is armed with that handle's generation, else null.
@@ -353,13 +368,15 @@ SIPEDGE_ALWAYS_INLINE timer_wheel::node* timer_wheel::lookup(timer_handle h) {
         return nullptr;
     }
     node& n = _nodes[index];
-    return n.handle == h.value && n.slot != no_slot ? &n : nullptr;
+    return n.handle == h.value ? &n : nullptr;
 }
 
 SIPEDGE_ALWAYS_INLINE const timer_wheel::node* timer_wheel::lookup(timer_handle h) const {
     return const_cast<timer_wheel*>(this)->lookup(h);
 }
 
+// The free list holds handle words, so the handle comes from the list head: no load
+// of the node's word, and the node is written, never read.
 inline result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::uint16_t kind,
                                                            std::uint64_t data) {
     if (delay > max_delay) [[unlikely]] {
@@ -368,22 +385,21 @@ inline result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::ui
     if (kind >= _kinds || _handlers[kind].fn == nullptr) [[unlikely]] {
         return error{timer_errc::unknown_kind, "timer kind has no handler"};
     }
-    const std::uint32_t index = _free_node;
-    if (index == nil) [[unlikely]] {
+    const std::uint32_t h = _free_head;
+    if (h == nil) [[unlikely]] {
         return error{timer_errc::capacity_exhausted, "timer wheel full"};
     }
+    const std::uint32_t index = h & _index_mask;
     node& n = _nodes[index];
-    _free_node = n.pos;
-    if (delay == 0) {
-        delay = 1;
-    }
-    const tick_t expiry = _now + delay;
+    _free_head = n.pos;
     n.data = data;
-    n.expiry_lo = static_cast<std::uint32_t>(expiry);
+    n.handle = h;
     n.kind = kind;
-    insert(index, n, expiry);
+    delay += delay == 0 ? 1 : 0;
+    n.expiry_lo = static_cast<std::uint32_t>(_now + delay);
+    insert(index, n, delay);
     ++_armed;
-    return timer_handle{n.handle};
+    return timer_handle{h};
 }
 
 inline status<timer_errc> timer_wheel::cancel(timer_handle h) {
@@ -392,7 +408,7 @@ inline status<timer_errc> timer_wheel::cancel(timer_handle h) {
         return error{timer_errc::stale_handle, "timer already fired or cancelled"};
     }
     remove(*n);
-    free_node(h.value & _index_mask, *n);
+    free_node(h.value, *n);
     --_armed;
     return {};
 }
@@ -410,9 +426,8 @@ inline status<timer_errc> timer_wheel::restart(timer_handle h, tick_t delay) {
         delay = 1;
     }
     remove(n);
-    const tick_t expiry = _now + delay;
-    n.expiry_lo = static_cast<std::uint32_t>(expiry);
-    insert(h.value & _index_mask, n, expiry);
+    n.expiry_lo = static_cast<std::uint32_t>(_now + delay);
+    insert(h.value & _index_mask, n, delay);
     return {};
 }
 
