@@ -57,6 +57,7 @@
 #include "common/result.hh"
 #include "dataplane/timer/clock.hh"
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -230,6 +231,15 @@ private:
     static constexpr unsigned chunk_entries = 16;
     static constexpr unsigned slot_total = level_count * slots_per_level;
     static constexpr tick_t no_next_distance = tick_t{1} << 62;
+    // Granularity shift (2 * level) of the lowest level that can hold a delay d, by
+    // floor(log2 d): level (lg - 4) / 2 for lg >= 6, else 0.
+    static constexpr auto base_shift = [] {
+        std::array<std::uint8_t, 64> t{};
+        for (unsigned lg = 0; lg < 64; ++lg) {
+            t[lg] = static_cast<std::uint8_t>(lg >= level_bits ? (lg - 4) & ~1u : 0u);
+        }
+        return t;
+    }();
 
     mapping _map; // nodes, chunk entries and chunk links, in one mapping
     node* _nodes = nullptr;
@@ -285,8 +295,9 @@ SIPEDGE_ALWAYS_INLINE void timer_wheel::insert(std::uint32_t index, node& n, tic
     // expiry is then <= 63 granules on). delay >= 1.
     const tick_t now = _now;
     const tick_t last = now + delay - 1;
-    const unsigned lg = 63u - static_cast<unsigned>(std::countl_zero(delay));
-    unsigned shift = lg >= level_bits ? (lg - 4) & ~1u : 0u;
+    // floor(log2 delay): a single bsr (std::countl_zero would also handle 0).
+    const unsigned lg = 63u - static_cast<unsigned>(__builtin_clzll(delay));
+    unsigned shift = base_shift[lg];
     // Measured from the start of now's granule, which is wrap-safe on the tick line.
     shift += ((last - (now & (~tick_t{0} << shift))) >> shift) >= slots_per_level - 1 ? 2u : 0u;
     static_assert(level_shift == 2, "the level arithmetic above assumes x4 per level");
