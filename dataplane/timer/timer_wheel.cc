@@ -122,7 +122,7 @@ result<timer_wheel, timer_errc> timer_wheel::create(const timer_wheel_config& co
     }
     w._free_chunk = slot_total < w._chunk_count ? slot_total : nil;
     for (unsigned i = 0; i < slot_total; ++i) {
-        w._slots[i] = {0, i};
+        w._slot_tail[i] = i * chunk_entries;
     }
     return w;
 }
@@ -153,7 +153,7 @@ timer_wheel& timer_wheel::operator=(timer_wheel&& other) noexcept {
         _next = other._next;
         std::memcpy(_occupied, other._occupied, sizeof(_occupied));
         std::memset(other._occupied, 0, sizeof(other._occupied));
-        std::memcpy(_slots, other._slots, sizeof(_slots));
+        std::memcpy(_slot_tail, other._slot_tail, sizeof(_slot_tail));
         _handlers = std::exchange(other._handlers, nullptr);
     }
     return *this;
@@ -231,7 +231,8 @@ bool timer_wheel::compute_next(tick_t& next) {
                 std::rotr(bits, static_cast<int>(first & (slots_per_level - 1)));
             granule = first + static_cast<tick_t>(std::countr_zero(rotated));
             const unsigned index = static_cast<unsigned>(granule & (slots_per_level - 1));
-            if (_slots[level * slots_per_level + index].count != 0) {
+            const unsigned slot_id = level * slots_per_level + index;
+            if (_slot_tail[slot_id] != slot_id * chunk_entries) {
                 nonempty = true;
                 break;
             }
@@ -251,16 +252,16 @@ bool timer_wheel::compute_next(tick_t& next) {
 }
 
 void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
-    slot_list& s = _slots[slot_id];
+    std::uint32_t& tail = _slot_tail[slot_id];
+    const std::uint32_t empty = slot_id * chunk_entries;
     // With millions of timers the nodes, the chunks and the chunk links are all cache
     // misses. Keep them in flight: nodes 16 entries ahead (the same offset of the next
     // older chunk), chunk entries and links two chunks ahead. All are hints only:
     // callbacks may reshape the slot, and the loop re-reads it every time.
-    if (s.count != 0) {
-        const std::uint32_t head = s.head_chunk;
-        const unsigned top = (s.count - 1) & (chunk_entries - 1);
-        for (unsigned e = 0; e <= top; ++e) {
-            SIPEDGE_PREFETCH_WRITE(&_nodes[_chunk_items[head * chunk_entries + e]]);
+    if (tail != empty) {
+        const std::uint32_t head = (tail - 1) / chunk_entries;
+        for (std::uint32_t p = head * chunk_entries; p < tail; ++p) {
+            SIPEDGE_PREFETCH_WRITE(&_nodes[_chunk_items[p]]);
         }
         const std::uint32_t older = _chunk_next[head];
         if (older != nil) {
@@ -270,11 +271,11 @@ void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
     }
     // Pop from the end, re-reading the slot each time: a callback may cancel other
     // timers in this slot. No callback can add to it (new slots are >= 1 granule on).
-    while (s.count != 0) {
-        const std::uint32_t last = s.count - 1;
-        const std::uint32_t head = s.head_chunk;
+    while (tail != empty) {
+        const std::uint32_t last = tail - 1;
+        const std::uint32_t head = last / chunk_entries;
         const unsigned entry = last & (chunk_entries - 1);
-        const std::uint32_t index = _chunk_items[head * chunk_entries + entry];
+        const std::uint32_t index = _chunk_items[last];
         const std::uint32_t older = _chunk_next[head];
         if (older != nil) {
             SIPEDGE_PREFETCH_WRITE(&_nodes[_chunk_items[older * chunk_entries + entry]]);
@@ -287,11 +288,12 @@ void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
             }
         }
         node& n = _nodes[index];
-        s.count = last;
-        if (entry == 0 && last != 0) { // the slot keeps its last chunk
-            s.head_chunk = older;
+        if (entry == 0 && last != empty) { // the slot keeps its own chunk
             _chunk_next[head] = _free_chunk;
             _free_chunk = head;
+            tail = (older + 1) * chunk_entries;
+        } else {
+            tail = last;
         }
         const timer_event ev{{n.handle}, n.kind, n.data, full_expiry(n), _now};
         free_node(n.handle, n);

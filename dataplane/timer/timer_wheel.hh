@@ -203,10 +203,6 @@ public:
 
 private:
     struct node;
-    struct slot_list {
-        std::uint32_t count;
-        std::uint32_t head_chunk; // newest chunk; holds entries [16*(chunks-1), count)
-    };
     struct handler {
         timer_callback fn;
         void* context;
@@ -232,11 +228,13 @@ private:
     static constexpr unsigned slot_total = level_count * slots_per_level;
     static constexpr tick_t no_next_distance = tick_t{1} << 62;
     // Granularity shift (2 * level) of the lowest level that can hold a delay d, by
-    // floor(log2 d): level (lg - 4) / 2 for lg >= 6, else 0.
+    // floor(log2 d) = lg: level (lg - 4) / 2 for lg >= 6, else 0.
+    // Indexed by countl_zero(d), i.e. lg = 63 - index.
     static constexpr auto base_shift = [] {
         std::array<std::uint8_t, 64> t{};
-        for (unsigned lg = 0; lg < 64; ++lg) {
-            t[lg] = static_cast<std::uint8_t>(lg >= level_bits ? (lg - 4) & ~1u : 0u);
+        for (unsigned clz = 0; clz < 64; ++clz) {
+            const unsigned lg = 63 - clz;
+            t[clz] = static_cast<std::uint8_t>(lg >= level_bits ? (lg - 4) & ~1u : 0u);
         }
         return t;
     }();
@@ -265,7 +263,12 @@ private:
     // Occupancy: bit i of _occupied[level] is set if slot i of that level may hold
     // timers (set by insert, cleared lazily: see remove()).
     std::uint64_t _occupied[level_count] = {};
-    slot_list _slots[slot_total] = {};
+    // One word per slot: the chunk position just past its newest entry. Slot i's
+    // entries fill its own chunk i first, then chunks from the pool, each linked to
+    // the one before it (_chunk_next); the newest chunk holds 1..16 entries, so
+    // _slot_tail[i] is head_chunk * 16 + (1..16) -- or i * 16 exactly when the slot is
+    // empty. (When the tail is a multiple of 16 and not i * 16, the head chunk is full.)
+    std::uint32_t _slot_tail[slot_total] = {};
     handler* _handlers = nullptr;
 };
 
@@ -295,40 +298,32 @@ SIPEDGE_ALWAYS_INLINE void timer_wheel::insert(std::uint32_t index, node& n, tic
     // lg = floor(log2 d), level (lg - 4) / 2 for lg >= 6, else 0. The timer belongs
     // there or one level up (one level up it is under 16 granules). It fits iff the
     // granule of expiry - 1 is at most 62 past the granule of now (the rounded-up
-    // expiry is then <= 63 granules on). delay >= 1.
+    // expiry is then <= 63 granules on). delay >= 1. shift = 2 * level throughout.
+    static_assert(level_shift == 2, "the level arithmetic below assumes x4 per level");
     const tick_t now = _now;
     const tick_t last = now + delay - 1;
-    // floor(log2 delay): a single bsr (std::countl_zero would also handle 0).
-    const unsigned lg = 63u - static_cast<unsigned>(__builtin_clzll(delay));
-    unsigned shift = base_shift[lg];
+    // By the count of leading zeros: a single bsr (std::countl_zero would handle 0).
+    unsigned shift = base_shift[__builtin_clzll(delay)];
     // Measured from the start of now's granule, which is wrap-safe on the tick line.
     shift += ((last - (now & (~tick_t{0} << shift))) >> shift) >= slots_per_level - 1 ? 2u : 0u;
-    static_assert(level_shift == 2, "the level arithmetic above assumes x4 per level");
-    const unsigned level = shift / level_shift;
     // Expiry rounded up, in granules. Across the 2^64 wrap it is off by 2^(64 - shift),
     // a multiple of 64: the same slot, and the same slot tick modulo 2^64.
     const tick_t granule = (last >> shift) + 1;
     const unsigned index_in_level = static_cast<unsigned>(granule & (slots_per_level - 1));
-    const unsigned slot_id = level * slots_per_level + index_in_level;
-    slot_list& s = _slots[slot_id];
-    const std::uint32_t count = s.count;
-    std::uint32_t head = s.head_chunk;
-    const unsigned entry = count & (chunk_entries - 1);
-    std::uint32_t* const chunk_next = _chunk_next;
-    if (entry == 0 && count != 0) {
+    const unsigned slot_id = shift * (slots_per_level / level_shift) + index_in_level;
+    std::uint32_t tail = _slot_tail[slot_id];
+    if ((tail & (chunk_entries - 1)) == 0 && tail != slot_id * chunk_entries) {
         // The head chunk is full. create() sized the pool so this cannot run out.
         const std::uint32_t c = _free_chunk;
-        _free_chunk = chunk_next[c];
-        chunk_next[c] = head;
-        s.head_chunk = c;
-        head = c;
+        _free_chunk = _chunk_next[c];
+        _chunk_next[c] = tail / chunk_entries - 1;
+        tail = c * chunk_entries;
     }
-    const std::uint32_t pos = head * chunk_entries + entry;
-    _chunk_items[pos] = index;
-    s.count = count + 1;
-    n.pos = pos;
+    _chunk_items[tail] = index;
+    _slot_tail[slot_id] = tail + 1;
+    n.pos = tail;
     n.slot = static_cast<std::uint16_t>(slot_id);
-    _occupied[level] |= std::uint64_t{1} << index_in_level;
+    _occupied[shift / level_shift] |= std::uint64_t{1} << index_in_level;
 
     // _next is a lower bound of every armed timer's slot tick (far ahead when none).
     const tick_t slot_tick = granule << shift;
@@ -338,31 +333,30 @@ SIPEDGE_ALWAYS_INLINE void timer_wheel::insert(std::uint32_t index, node& n, tic
 }
 
 // Takes n out of its slot: the slot's last entry moves into n's place. An emptied
-// slot keeps its occupancy bit (and its one chunk): compute_next() and advance()
+// slot keeps its occupancy bit (and its own chunk): compute_next() and advance()
 // clear stale bits when they reach them, so a start and cancel in an empty slot
 // leave the bitmap as they found it.
 SIPEDGE_ALWAYS_INLINE void timer_wheel::remove(node& n) {
-    slot_list& s = _slots[n.slot];
+    const unsigned slot_id = n.slot;
     const std::uint32_t npos = n.pos;
-    const std::uint32_t last = s.count - 1;
-    const std::uint32_t head = s.head_chunk;
-    const unsigned entry = last & (chunk_entries - 1);
-    const std::uint32_t last_pos = head * chunk_entries + entry;
-    s.count = last;
+    std::uint32_t last = _slot_tail[slot_id] - 1;
     // Cancelling the newest timer of a slot (common right after a start) moves nothing.
-    if (npos != last_pos) {
+    if (npos != last) {
         std::uint32_t* const items = _chunk_items;
-        const std::uint32_t moved = items[last_pos];
+        const std::uint32_t moved = items[last];
         items[npos] = moved;
         _nodes[moved].pos = npos;
     }
-    if (entry == 0 && last != 0) {
-        // The head chunk is now empty and an older one exists: free the head.
-        std::uint32_t* const chunk_next = _chunk_next;
-        s.head_chunk = chunk_next[head];
-        chunk_next[head] = _free_chunk;
+    if ((last & (chunk_entries - 1)) == 0 && last != slot_id * chunk_entries) {
+        // The head chunk is now empty and is not the slot's own: back to the pool; the
+        // next older chunk is full.
+        const std::uint32_t head = last / chunk_entries;
+        const std::uint32_t older = _chunk_next[head];
+        _chunk_next[head] = _free_chunk;
         _free_chunk = head;
+        last = (older + 1) * chunk_entries;
     }
+    _slot_tail[slot_id] = last;
 }
 
 // Puts node `index` (handle word h, armed until now) on the free list under the next
