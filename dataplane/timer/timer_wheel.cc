@@ -142,8 +142,7 @@ timer_wheel& timer_wheel::operator=(timer_wheel&& other) noexcept {
         _free_chunk = std::exchange(other._free_chunk, nil);
         _free_head = std::exchange(other._free_head, nil);
         _capacity = std::exchange(other._capacity, 0);
-        _started = std::exchange(other._started, 0);
-        _stopped = std::exchange(other._stopped, 0);
+        _armed = std::exchange(other._armed, 0);
         _index_mask = std::exchange(other._index_mask, 0);
         _generation_step = std::exchange(other._generation_step, 0);
         _index_bits = std::exchange(other._index_bits, 0);
@@ -196,7 +195,7 @@ result<tick_t, timer_errc> timer_wheel::expiry(timer_handle h) const {
 }
 
 std::optional<tick_t> timer_wheel::next_expiry_hint() const {
-    if (size() == 0) {
+    if (_armed == 0) {
         return std::nullopt;
     }
     return _next;
@@ -297,7 +296,7 @@ void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
         }
         const timer_event ev{{n.handle}, n.kind, n.data, full_expiry(n), _now};
         free_node(n.handle, n);
-        ++_stopped;
+        --_armed;
         ++fired;
         const handler& hd = _handlers[ev.kind];
         hd.fn(hd.context, *this, ev);
@@ -312,7 +311,7 @@ std::size_t timer_wheel::advance(tick_t now) {
     _in_advance = true;
     while (tick_diff(_next, now) <= 0) {
         tick_t next;
-        if (size() == 0 || !compute_next(next)) {
+        if (_armed == 0 || !compute_next(next)) {
             break;
         }
         _next = next; // exact now; cancels may have left the cached one early
@@ -340,7 +339,7 @@ std::size_t timer_wheel::advance(tick_t now) {
         // the loop recomputes from the bitmaps anyway.
     }
     _now = now;
-    if (size() == 0) {
+    if (_armed == 0) {
         _next = now + no_next_distance;
     }
     _in_advance = false;

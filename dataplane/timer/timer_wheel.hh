@@ -190,7 +190,7 @@ public:
     // loop skip advance() until then.
     std::optional<tick_t> next_expiry_hint() const;
 
-    std::uint32_t size() const { return _started - _stopped; }
+    std::uint32_t size() const { return _armed; }
     std::uint32_t capacity() const { return _capacity; }
     // Handle layout: index bits (bit width of the capacity) and generation bits (the
     // rest); a stale handle can be mistaken only after 2^generation_bits() reuses.
@@ -247,10 +247,7 @@ private:
     std::uint32_t _free_chunk = nil;
     std::uint32_t _free_head = nil; // handle word of the first free node, or nil
     std::uint32_t _capacity = 0;
-    // Armed timers: _started - _stopped (modulo 2^32). Two counters, not one, so that
-    // a start and the cancel after it do not both read-modify-write the same word.
-    std::uint32_t _started = 0;
-    std::uint32_t _stopped = 0;
+    std::uint32_t _armed = 0;
     std::uint32_t _index_mask = 0;      // (1 << index_bits) - 1
     std::uint32_t _generation_step = 0; // 1 << index_bits
     std::uint8_t _index_bits = 0;
@@ -406,7 +403,7 @@ inline result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::ui
     delay += delay == 0 ? 1 : 0;
     n.expiry_lo = static_cast<std::uint32_t>(_now + delay);
     insert(index, n, delay);
-    ++_started;
+    ++_armed;
     return timer_handle{h};
 }
 
@@ -417,7 +414,7 @@ inline status<timer_errc> timer_wheel::cancel(timer_handle h) {
     }
     remove(*n);
     free_node(h.value, *n);
-    ++_stopped;
+    --_armed;
     return {};
 }
 
