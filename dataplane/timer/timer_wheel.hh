@@ -26,16 +26,24 @@
 // timers the nodes do not fit in cache and a list walk would be one DRAM miss per
 // timer. Cancel removes by swapping the slot's last entry into the hole. Every slot
 // keeps one chunk even when empty, so a start into an empty slot and its cancel do
-// not go through the chunk free list.
+// not go through the chunk free list, and a slot's whole state is one word (the
+// position after its newest entry). The occupancy bitmaps that let advance() skip
+// empty slots are cleared lazily: a cancel that empties a slot leaves its bit, and
+// advance() (or its search for the next slot) drops the bit when it reaches the
+// slot, so a start+cancel pair in an empty slot leaves the bitmap as it was.
 //
 // Handles: one 32-bit word, generation << index_bits | index. index_bits is the bit
 // width of the capacity, fixed at create(); the all-ones index is never a node, so
 // the all-ones word is the invalid (default) handle. The other k = 32 - index_bits
 // bits are a generation (k = 8 at 10M timers, 12 at 1M; max_capacity keeps k >= 4).
-// Each node stores its current handle word, and firing or cancelling a timer adds
-// 1 << index_bits to it, so the generation wraps modulo 2^k (no node is ever
-// retired). cancel/restart/armed/expiry accept a handle only if it equals its node's
-// word and the node is armed. Stale-handle detection and its limit:
+// Firing or cancelling a timer adds 1 << index_bits to its node's word, so the
+// generation wraps modulo 2^k (no node is ever retired). The free list holds these
+// words, so start() hands out the list head without reading the node. An armed node
+// stores its handle word; a free node stores the word it will be handed out under
+// with the index bits inverted, which no handle reaching that node can equal. So
+// cancel/restart/armed/expiry accept a handle iff it equals its node's word (one
+// comparison), and only an armed timer's handle does. Stale-handle detection and its
+// limit:
 //   - a handle of a timer that fired or was cancelled is refused unless its node has
 //     since been reused exactly a multiple of 2^k times and is armed again; in that
 //     one case the handle names that newer timer (it cannot be told apart);
