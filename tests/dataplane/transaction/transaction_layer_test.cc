@@ -515,6 +515,42 @@ TEST_F(server_test, non_invite_server_absorbs_in_trying_and_resends_final) {
     EXPECT_TRUE(is_terminated(id));
 }
 
+// Each state runs on one wheel timer: A+B, E+F and G+H share one, and a state change
+// moves it (D, I, K, L, M) rather than adding one.
+TEST_F(server_test, one_wheel_timer_per_transaction_state) {
+    const txn_id ict = client(true);
+    EXPECT_EQ(wheel.size(), 1u) << "A and B";
+    EXPECT_EQ(respond(ict, 180), client_disposition::pass_up);
+    EXPECT_EQ(wheel.size(), 0u) << "Proceeding: none";
+    EXPECT_EQ(respond(ict, 200), client_disposition::pass_up);
+    EXPECT_EQ(wheel.size(), 1u) << "M";
+    layer.terminate(ict);
+    EXPECT_EQ(wheel.size(), 0u);
+
+    const txn_id ict2 = client(true);
+    EXPECT_EQ(respond(ict2, 486), client_disposition::pass_up);
+    EXPECT_EQ(wheel.size(), 1u) << "D";
+    layer.terminate(ict2);
+
+    const txn_id nict = client(false);
+    EXPECT_EQ(wheel.size(), 1u) << "E and F";
+    EXPECT_EQ(respond(nict, 100, "OPTIONS"), client_disposition::pass_up);
+    EXPECT_EQ(wheel.size(), 1u) << "E and F in Proceeding";
+    EXPECT_EQ(respond(nict, 200, "OPTIONS"), client_disposition::pass_up);
+    EXPECT_EQ(wheel.size(), 1u) << "K";
+    layer.terminate(nict);
+    EXPECT_EQ(wheel.size(), 0u);
+
+    const txn_id ist = server(true);
+    EXPECT_EQ(wheel.size(), 0u);
+    layer.send_response(ist, 486, response_text(486), out);
+    EXPECT_EQ(wheel.size(), 1u) << "G and H";
+    EXPECT_EQ(layer.on_request(ist, true, out), server_disposition::absorbed);
+    EXPECT_EQ(wheel.size(), 1u) << "I";
+    layer.terminate(ist);
+    EXPECT_EQ(wheel.size(), 0u);
+}
+
 TEST_F(server_test, full_table_refuses_new_transactions) {
     std::vector<txn_id> ids;
     for (int i = 0; i < 8; ++i) {
