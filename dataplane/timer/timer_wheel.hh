@@ -288,7 +288,7 @@ struct timer_wheel::node {
     // will be handed out under, with the index bits inverted, so that no handle (whose
     // index bits name this node) can equal it: lookup() needs one comparison.
     std::uint32_t handle;
-    std::uint32_t pos;  // armed: chunk * 16 + entry; free: the next free node's handle word
+    std::uint32_t pos; // armed: chunk * 16 + entry; free: the next free node's handle word
     std::uint16_t kind;
     std::uint16_t slot; // armed: level * 64 + index
 };

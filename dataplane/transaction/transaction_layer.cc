@@ -214,9 +214,8 @@ void transaction_layer::send_response(txn_id id, std::uint16_t status, std::stri
         replace_stored(t.message, bytes);
         t.state = txn_state::completed;
         // G (unreliable transports only) and H.
-        const timer::tick_t g = timer::sip_timer_applies(sip_timer::g, tt)
-                                    ? _ticks.initial(sip_timer::g, tt)
-                                    : 0;
+        const timer::tick_t g =
+            timer::sip_timer_applies(sip_timer::g, tt) ? _ticks.initial(sip_timer::g, tt) : 0;
         if (!start_retransmit_timer(id, g, _ticks.initial(sip_timer::h, tt))) {
             terminate(id);
         }
@@ -442,10 +441,10 @@ bool transaction_layer::retransmit_or_time_out(txn_id id, timer::tick_t now) {
     const sip_timer which = t.kind == txn_kind::invite_client       ? sip_timer::a
                             : t.kind == txn_kind::non_invite_client ? sip_timer::e
                                                                     : sip_timer::g;
-    t.retransmit_interval = static_cast<std::uint32_t>(
-        which == sip_timer::e && t.state == txn_state::proceeding
-            ? _ticks.e_proceeding()
-            : _ticks.next_retransmit(which, t.retransmit_interval));
+    t.retransmit_interval =
+        static_cast<std::uint32_t>(which == sip_timer::e && t.state == txn_state::proceeding
+                                       ? _ticks.e_proceeding()
+                                       : _ticks.next_retransmit(which, t.retransmit_interval));
     // The node of the timer that just fired is free: this cannot find the wheel full.
     return arm_retransmit_or_timeout(id, now);
 }

@@ -164,13 +164,14 @@ protected:
         timer::tick_t prev = t0;
         for (std::size_t k = 0; k < tl.sends.size(); ++k) {
             EXPECT_GE(tl.sends[k] - prev, interval(k)) << "retransmission " << k;
-            EXPECT_LE(tl.sends[k] - prev, interval(k) + late(interval(k))) << "retransmission " << k;
+            EXPECT_LE(tl.sends[k] - prev, interval(k) + late(interval(k)))
+                << "retransmission " << k;
             EXPECT_LE(tl.sends[k], ended_at) << "sent after the timeout";
             prev = tl.sends[k];
         }
     }
     static timer::tick_t doubling(std::size_t k) { return timer::tick_t{500} << k; } // A
-    static timer::tick_t doubling_to_t2(std::size_t k) { // E, G
+    static timer::tick_t doubling_to_t2(std::size_t k) {                             // E, G
         return k < 3 ? timer::tick_t{500} << k : timer::tick_t{4000};
     }
     bool is_terminated(txn_id id) const {
@@ -363,11 +364,12 @@ TEST_F(transaction_test, non_invite_client_timeline_after_a_provisional) {
     tl.sends.insert(tl.sends.end(), rest.sends.begin(), rest.sends.end());
     ASSERT_NE(rest.failed_at, 0u);
     // The E pending at the provisional (4*T1) stays; then T2, T2, ...
-    auto interval = [](std::size_t k) { return k < 3 ? timer::tick_t{500} << k : timer::tick_t{4000}; };
+    auto interval = [](std::size_t k) {
+        return k < 3 ? timer::tick_t{500} << k : timer::tick_t{4000};
+    };
     expect_schedule(t0, tl, interval, 32000, rest.failed_at);
     EXPECT_EQ(failed.size(), 1u);
 }
-
 
 TEST_F(transaction_test, non_invite_client_timer_e_doubles_up_to_t2_then_f_times_out) {
     const txn_id id = client(false);
