@@ -210,44 +210,46 @@ std::size_t timer_wheel::memory_bytes() const {
 // makes the first set bit the earliest one. No slot of level n is earlier than the
 // first granule boundary of level n after now, and those boundaries only move later
 // with the level: once a level's boundary is no earlier than the best found, stop.
-// A set bit may be stale (its slot emptied by cancels, see remove()): such a bit is
-// cleared here and the level looked at again, so the result is exact. Each stale bit
-// is cleared once, so this costs O(1) per cancel that emptied a slot.
+// A set bit may be stale (its slot emptied by cancels, see remove()). Only the
+// winner's slot is looked at: if it is empty, its bit is cleared and the search runs
+// again (a stale bit that does not win changes nothing). Each stale bit is cleared
+// once, so this costs O(1) per cancel that emptied a slot, and the result is exact.
 bool timer_wheel::compute_next(tick_t& next) {
-    bool found = false;
-    tick_t best_delta = 0;
-    for (unsigned level = 0; level < level_count; ++level) {
-        const unsigned shift = level * level_shift;
-        const tick_t first = (_now >> shift) + 1;
-        if (found && (first << shift) - _now >= best_delta) {
-            break;
-        }
-        std::uint64_t& bits = _occupied[level];
-        tick_t granule = 0;
-        bool nonempty = false;
-        while (bits != 0) {
-            const std::uint64_t rotated =
-                std::rotr(bits, static_cast<int>(first & (slots_per_level - 1)));
-            granule = first + static_cast<tick_t>(std::countr_zero(rotated));
-            const unsigned index = static_cast<unsigned>(granule & (slots_per_level - 1));
-            const unsigned slot_id = level * slots_per_level + index;
-            if (_slot_tail[slot_id] != slot_id * chunk_entries) {
-                nonempty = true;
+    for (;;) {
+        bool found = false;
+        tick_t best_delta = 0;
+        unsigned best_slot = 0;
+        for (unsigned level = 0; level < level_count; ++level) {
+            const std::uint64_t bits = _occupied[level];
+            if (bits == 0) {
+                continue;
+            }
+            const unsigned shift = level * level_shift;
+            const tick_t first = (_now >> shift) + 1;
+            if (found && (first << shift) - _now >= best_delta) {
                 break;
             }
-            bits &= ~(std::uint64_t{1} << index);
+            const std::uint64_t rotated =
+                std::rotr(bits, static_cast<int>(first & (slots_per_level - 1)));
+            const tick_t granule = first + static_cast<tick_t>(std::countr_zero(rotated));
+            const tick_t delta = (granule << shift) - _now;
+            if (!found || delta < best_delta) {
+                best_delta = delta;
+                best_slot = level * slots_per_level +
+                            static_cast<unsigned>(granule & (slots_per_level - 1));
+                found = true;
+            }
         }
-        if (!nonempty) {
-            continue;
+        if (!found) {
+            return false;
         }
-        const tick_t delta = (granule << shift) - _now;
-        if (!found || delta < best_delta) {
-            best_delta = delta;
-            found = true;
+        if (_slot_tail[best_slot] != best_slot * chunk_entries) {
+            next = _now + best_delta;
+            return true;
         }
+        _occupied[best_slot / slots_per_level] &=
+            ~(std::uint64_t{1} << (best_slot % slots_per_level));
     }
-    next = _now + best_delta;
-    return found;
 }
 
 void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
