@@ -74,6 +74,7 @@ result<timer_wheel, timer_errc> timer_wheel::create(const timer_wheel_config& co
     w._capacity = config.capacity;
     w._kinds = config.kinds;
     w._now = config.start_tick;
+    w._next = config.start_tick + no_next_distance;
     // The all-ones index (>= capacity) is never a node: the all-ones word is invalid.
     w._index_bits = static_cast<std::uint8_t>(std::bit_width(config.capacity));
     w._generation_step = std::uint32_t{1} << w._index_bits;
@@ -102,24 +103,26 @@ result<timer_wheel, timer_errc> timer_wheel::create(const timer_wheel_config& co
     // fault lands on the fast path: start-up pays for them.
     std::memset(w._chunk_items, 0, item_bytes);
 
-    // Free lists in index order, so a fresh wheel hands out nodes sequentially.
+    // Free lists in index order, so a fresh wheel hands out nodes sequentially. A free
+    // node's word is its next handle (generation 0: its index) with the index bits
+    // inverted; its pos is the next free node's handle word.
     for (std::uint32_t i = 0; i < w._capacity; ++i) {
         node& n = w._nodes[i];
         n.data = 0;
         n.expiry_lo = 0;
-        n.handle = i; // generation 0
+        n.handle = i ^ w._index_mask;
         n.pos = i + 1 < w._capacity ? i + 1 : nil;
         n.kind = 0;
-        n.slot = no_slot;
+        n.slot = 0;
     }
-    w._free_node = 0;
+    w._free_head = 0;
     // Chunk i < slot_total belongs to slot i for good; the rest are free.
     for (std::uint32_t c = 0; c < w._chunk_count; ++c) {
         w._chunk_next[c] = c >= slot_total && c + 1 < w._chunk_count ? c + 1 : nil;
     }
     w._free_chunk = slot_total < w._chunk_count ? slot_total : nil;
     for (unsigned i = 0; i < slot_total; ++i) {
-        w._slots[i] = {0, i};
+        w._slot_tail[i] = i * chunk_entries;
     }
     return w;
 }
@@ -137,7 +140,7 @@ timer_wheel& timer_wheel::operator=(timer_wheel&& other) noexcept {
         _chunk_next = std::exchange(other._chunk_next, nullptr);
         _chunk_count = std::exchange(other._chunk_count, 0);
         _free_chunk = std::exchange(other._free_chunk, nil);
-        _free_node = std::exchange(other._free_node, nil);
+        _free_head = std::exchange(other._free_head, nil);
         _capacity = std::exchange(other._capacity, 0);
         _armed = std::exchange(other._armed, 0);
         _index_mask = std::exchange(other._index_mask, 0);
@@ -145,12 +148,11 @@ timer_wheel& timer_wheel::operator=(timer_wheel&& other) noexcept {
         _index_bits = std::exchange(other._index_bits, 0);
         _kinds = std::exchange(other._kinds, 0);
         _in_advance = std::exchange(other._in_advance, false);
-        _has_next = std::exchange(other._has_next, false);
         _now = other._now;
         _next = other._next;
         std::memcpy(_occupied, other._occupied, sizeof(_occupied));
         std::memset(other._occupied, 0, sizeof(other._occupied));
-        std::memcpy(_slots, other._slots, sizeof(_slots));
+        std::memcpy(_slot_tail, other._slot_tail, sizeof(_slot_tail));
         _handlers = std::exchange(other._handlers, nullptr);
     }
     return *this;
@@ -193,7 +195,7 @@ result<tick_t, timer_errc> timer_wheel::expiry(timer_handle h) const {
 }
 
 std::optional<tick_t> timer_wheel::next_expiry_hint() const {
-    if (!_has_next || _armed == 0) {
+    if (_armed == 0) {
         return std::nullopt;
     }
     return _next;
@@ -208,43 +210,59 @@ std::size_t timer_wheel::memory_bytes() const {
 // makes the first set bit the earliest one. No slot of level n is earlier than the
 // first granule boundary of level n after now, and those boundaries only move later
 // with the level: once a level's boundary is no earlier than the best found, stop.
-bool timer_wheel::compute_next(tick_t& next) const {
-    bool found = false;
-    tick_t best_delta = 0;
-    for (unsigned level = 0; level < level_count; ++level) {
-        const std::uint64_t bits = _occupied[level];
-        if (bits == 0) {
-            continue;
+// A set bit may be stale (its slot emptied by cancels, see remove()). Only the
+// winner's slot is looked at: if it is empty, its bit is cleared and the search runs
+// again (a stale bit that does not win changes nothing). Each stale bit is cleared
+// once, so this costs O(1) per cancel that emptied a slot, and the result is exact.
+bool timer_wheel::compute_next(tick_t& next) {
+    for (;;) {
+        bool found = false;
+        tick_t best_delta = 0;
+        unsigned best_slot = 0;
+        for (unsigned level = 0; level < level_count; ++level) {
+            const std::uint64_t bits = _occupied[level];
+            if (bits == 0) {
+                continue;
+            }
+            const unsigned shift = level * level_shift;
+            const tick_t first = (_now >> shift) + 1;
+            if (found && (first << shift) - _now >= best_delta) {
+                break;
+            }
+            const std::uint64_t rotated =
+                std::rotr(bits, static_cast<int>(first & (slots_per_level - 1)));
+            const tick_t granule = first + static_cast<tick_t>(std::countr_zero(rotated));
+            const tick_t delta = (granule << shift) - _now;
+            if (!found || delta < best_delta) {
+                best_delta = delta;
+                best_slot = level * slots_per_level +
+                            static_cast<unsigned>(granule & (slots_per_level - 1));
+                found = true;
+            }
         }
-        const unsigned shift = level * level_shift;
-        const tick_t first = (_now >> shift) + 1;
-        if (found && (first << shift) - _now >= best_delta) {
-            break;
+        if (!found) {
+            return false;
         }
-        const std::uint64_t rotated =
-            std::rotr(bits, static_cast<int>(first & (slots_per_level - 1)));
-        const tick_t granule = first + static_cast<tick_t>(std::countr_zero(rotated));
-        const tick_t delta = (granule << shift) - _now;
-        if (!found || delta < best_delta) {
-            best_delta = delta;
-            found = true;
+        if (_slot_tail[best_slot] != best_slot * chunk_entries) {
+            next = _now + best_delta;
+            return true;
         }
+        _occupied[best_slot / slots_per_level] &=
+            ~(std::uint64_t{1} << (best_slot % slots_per_level));
     }
-    next = _now + best_delta;
-    return found;
 }
 
 void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
-    slot_list& s = _slots[slot_id];
+    std::uint32_t& tail = _slot_tail[slot_id];
+    const std::uint32_t empty = slot_id * chunk_entries;
     // With millions of timers the nodes, the chunks and the chunk links are all cache
     // misses. Keep them in flight: nodes 16 entries ahead (the same offset of the next
     // older chunk), chunk entries and links two chunks ahead. All are hints only:
     // callbacks may reshape the slot, and the loop re-reads it every time.
-    if (s.count != 0) {
-        const std::uint32_t head = s.head_chunk;
-        const unsigned top = (s.count - 1) & (chunk_entries - 1);
-        for (unsigned e = 0; e <= top; ++e) {
-            SIPEDGE_PREFETCH_WRITE(&_nodes[_chunk_items[head * chunk_entries + e]]);
+    if (tail != empty) {
+        const std::uint32_t head = (tail - 1) / chunk_entries;
+        for (std::uint32_t p = head * chunk_entries; p < tail; ++p) {
+            SIPEDGE_PREFETCH_WRITE(&_nodes[_chunk_items[p]]);
         }
         const std::uint32_t older = _chunk_next[head];
         if (older != nil) {
@@ -254,11 +272,11 @@ void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
     }
     // Pop from the end, re-reading the slot each time: a callback may cancel other
     // timers in this slot. No callback can add to it (new slots are >= 1 granule on).
-    while (s.count != 0) {
-        const std::uint32_t last = s.count - 1;
-        const std::uint32_t head = s.head_chunk;
+    while (tail != empty) {
+        const std::uint32_t last = tail - 1;
+        const std::uint32_t head = last / chunk_entries;
         const unsigned entry = last & (chunk_entries - 1);
-        const std::uint32_t index = _chunk_items[head * chunk_entries + entry];
+        const std::uint32_t index = _chunk_items[last];
         const std::uint32_t older = _chunk_next[head];
         if (older != nil) {
             SIPEDGE_PREFETCH_WRITE(&_nodes[_chunk_items[older * chunk_entries + entry]]);
@@ -271,14 +289,15 @@ void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
             }
         }
         node& n = _nodes[index];
-        s.count = last;
-        if (entry == 0 && last != 0) { // the slot keeps its last chunk
-            s.head_chunk = older;
+        if (entry == 0 && last != empty) { // the slot keeps its own chunk
             _chunk_next[head] = _free_chunk;
             _free_chunk = head;
+            tail = (older + 1) * chunk_entries;
+        } else {
+            tail = last;
         }
         const timer_event ev{{n.handle}, n.kind, n.data, full_expiry(n), _now};
-        free_node(index, n);
+        free_node(n.handle, n);
         --_armed;
         ++fired;
         const handler& hd = _handlers[ev.kind];
@@ -292,10 +311,9 @@ std::size_t timer_wheel::advance(tick_t now) {
     }
     std::size_t fired = 0;
     _in_advance = true;
-    while (_has_next && tick_diff(_next, now) <= 0) {
+    while (tick_diff(_next, now) <= 0) {
         tick_t next;
         if (_armed == 0 || !compute_next(next)) {
-            _has_next = false;
             break;
         }
         _next = next; // exact now; cancels may have left the cached one early
@@ -321,9 +339,11 @@ std::size_t timer_wheel::advance(tick_t now) {
         }
         // Timers started by callbacks lowered _next below the cached value if needed;
         // the loop recomputes from the bitmaps anyway.
-        _has_next = _armed != 0;
     }
     _now = now;
+    if (_armed == 0) {
+        _next = now + no_next_distance;
+    }
     _in_advance = false;
     return fired;
 }

@@ -26,16 +26,24 @@
 // timers the nodes do not fit in cache and a list walk would be one DRAM miss per
 // timer. Cancel removes by swapping the slot's last entry into the hole. Every slot
 // keeps one chunk even when empty, so a start into an empty slot and its cancel do
-// not go through the chunk free list.
+// not go through the chunk free list, and a slot's whole state is one word (the
+// position after its newest entry). The occupancy bitmaps that let advance() skip
+// empty slots are cleared lazily: a cancel that empties a slot leaves its bit, and
+// advance() (or its search for the next slot) drops the bit when it reaches the
+// slot, so a start+cancel pair in an empty slot leaves the bitmap as it was.
 //
 // Handles: one 32-bit word, generation << index_bits | index. index_bits is the bit
 // width of the capacity, fixed at create(); the all-ones index is never a node, so
 // the all-ones word is the invalid (default) handle. The other k = 32 - index_bits
 // bits are a generation (k = 8 at 10M timers, 12 at 1M; max_capacity keeps k >= 4).
-// Each node stores its current handle word, and firing or cancelling a timer adds
-// 1 << index_bits to it, so the generation wraps modulo 2^k (no node is ever
-// retired). cancel/restart/armed/expiry accept a handle only if it equals its node's
-// word and the node is armed. Stale-handle detection and its limit:
+// Firing or cancelling a timer adds 1 << index_bits to its node's word, so the
+// generation wraps modulo 2^k (no node is ever retired). The free list holds these
+// words, so start() hands out the list head without reading the node. An armed node
+// stores its handle word; a free node stores the word it will be handed out under
+// with the index bits inverted, which no handle reaching that node can equal. So
+// cancel/restart/armed/expiry accept a handle iff it equals its node's word (one
+// comparison), and only an armed timer's handle does. Stale-handle detection and its
+// limit:
 //   - a handle of a timer that fired or was cancelled is refused unless its node has
 //     since been reused exactly a multiple of 2^k times and is armed again; in that
 //     one case the handle names that newer timer (it cannot be told apart);
@@ -57,6 +65,7 @@
 #include "common/result.hh"
 #include "dataplane/timer/clock.hh"
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -202,10 +211,6 @@ public:
 
 private:
     struct node;
-    struct slot_list {
-        std::uint32_t count;
-        std::uint32_t head_chunk; // newest chunk; holds entries [16*(chunks-1), count)
-    };
     struct handler {
         timer_callback fn;
         void* context;
@@ -217,19 +222,30 @@ private:
 
     timer_wheel() = default;
     void release();
-    void insert(std::uint32_t index, node& n, tick_t expiry);
+    void insert(std::uint32_t index, node& n, tick_t delay);
     void remove(node& n);
-    void free_node(std::uint32_t index, node& n);
+    void free_node(std::uint32_t h, node& n);
     node* lookup(timer_handle h);
     const node* lookup(timer_handle h) const;
     void fire_slot(unsigned slot_id, std::size_t& fired);
-    bool compute_next(tick_t& next) const;
+    bool compute_next(tick_t& next);
     tick_t full_expiry(const node& n) const;
 
     static constexpr std::uint32_t nil = 0xffffffffu;
-    static constexpr std::uint16_t no_slot = 0xffff;
     static constexpr unsigned chunk_entries = 16;
     static constexpr unsigned slot_total = level_count * slots_per_level;
+    static constexpr tick_t no_next_distance = tick_t{1} << 62;
+    // Granularity shift (2 * level) of the lowest level that can hold a delay d, by
+    // floor(log2 d) = lg: level (lg - 4) / 2 for lg >= 6, else 0.
+    // Indexed by countl_zero(d), i.e. lg = 63 - index.
+    static constexpr auto base_shift = [] {
+        std::array<std::uint8_t, 64> t{};
+        for (unsigned clz = 0; clz < 64; ++clz) {
+            const unsigned lg = 63 - clz;
+            t[clz] = static_cast<std::uint8_t>(lg >= level_bits ? (lg - 4) & ~1u : 0u);
+        }
+        return t;
+    }();
 
     mapping _map; // nodes, chunk entries and chunk links, in one mapping
     node* _nodes = nullptr;
@@ -237,7 +253,7 @@ private:
     std::uint32_t* _chunk_next = nullptr;  // next older chunk of a slot, or free-list link
     std::uint32_t _chunk_count = 0;
     std::uint32_t _free_chunk = nil;
-    std::uint32_t _free_node = nil;
+    std::uint32_t _free_head = nil; // handle word of the first free node, or nil
     std::uint32_t _capacity = 0;
     std::uint32_t _armed = 0;
     std::uint32_t _index_mask = 0;      // (1 << index_bits) - 1
@@ -245,11 +261,19 @@ private:
     std::uint8_t _index_bits = 0;
     std::uint16_t _kinds = 0;
     bool _in_advance = false;
-    bool _has_next = false;
     tick_t _now = 0;
-    tick_t _next = 0; // lower bound of the earliest slot tick when _has_next
+    // Lower bound of the earliest slot tick of any armed timer; when none is armed,
+    // possibly _now + no_next_distance (far ahead, so insert() needs one comparison).
+    tick_t _next = 0;
+    // Occupancy: bit i of _occupied[level] is set if slot i of that level may hold
+    // timers (set by insert, cleared lazily: see remove()).
     std::uint64_t _occupied[level_count] = {};
-    slot_list _slots[slot_total] = {};
+    // One word per slot: the chunk position just past its newest entry. Slot i's
+    // entries fill its own chunk i first, then chunks from the pool, each linked to
+    // the one before it (_chunk_next); the newest chunk holds 1..16 entries, so
+    // _slot_tail[i] is head_chunk * 16 + (1..16) -- or i * 16 exactly when the slot is
+    // empty. (When the tail is a multiple of 16 and not i * 16, the head chunk is full.)
+    std::uint32_t _slot_tail[slot_total] = {};
     handler* _handlers = nullptr;
 };
 
@@ -260,90 +284,94 @@ private:
 struct timer_wheel::node {
     std::uint64_t data;
     std::uint32_t expiry_lo; // low 32 bits of the expiry tick; max_delay < 2^31
-    std::uint32_t handle;    // current handle word: generation << index_bits | own index
-    std::uint32_t pos;       // armed: chunk * 16 + entry; free: next free node
+    // Armed: its handle word (generation << index_bits | own index). Free: the word it
+    // will be handed out under, with the index bits inverted, so that no handle (whose
+    // index bits name this node) can equal it: lookup() needs one comparison.
+    std::uint32_t handle;
+    std::uint32_t pos; // armed: chunk * 16 + entry; free: the next free node's handle word
     std::uint16_t kind;
-    std::uint16_t slot; // level * 64 + index, or no_slot when not armed
+    std::uint16_t slot; // armed: level * 64 + index
 };
 
 // Puts node `index` in the lowest level whose horizon holds its expiry rounded up to
 // the level's granularity. The horizon is 63 granules past the granule holding now,
-// so a slot never aliases the one being fired.
-SIPEDGE_ALWAYS_INLINE void timer_wheel::insert(std::uint32_t index, node& n, tick_t expiry) {
-    // The lowest level that can hold delay d needs d < 64 * 4^level; it is `level`
-    // below or the next one up (d < 2^width <= 64 * 4^level, so one level up it is
-    // under 16 granules). It holds the timer iff the granule of expiry - 1 is at most
-    // 62 past the granule of now (the rounded-up expiry is then <= 63 granules on).
-    const tick_t delay = expiry - _now;
-    const unsigned width = static_cast<unsigned>(std::bit_width(delay));
-    unsigned level = width <= level_bits ? 0 : (width - level_bits + level_shift - 1) / level_shift;
+// so a slot never aliases the one being fired. Wheel fields are read into locals
+// once: the build has -fno-strict-aliasing, so every store through a node would
+// otherwise make the compiler load them again.
+SIPEDGE_ALWAYS_INLINE void timer_wheel::insert(std::uint32_t index, node& n, tick_t delay) {
+    // The lowest level that can hold delay d needs d < 64 * 4^level: with
+    // lg = floor(log2 d), level (lg - 4) / 2 for lg >= 6, else 0. The timer belongs
+    // there or one level up (one level up it is under 16 granules). It fits iff the
+    // granule of expiry - 1 is at most 62 past the granule of now (the rounded-up
+    // expiry is then <= 63 granules on). delay >= 1. shift = 2 * level throughout.
+    static_assert(level_shift == 2, "the level arithmetic below assumes x4 per level");
+    const tick_t now = _now;
+    const tick_t last = now + delay - 1;
+    // By the count of leading zeros: a single bsr (std::countl_zero would handle 0).
+    unsigned shift = base_shift[__builtin_clzll(delay)];
     // Measured from the start of now's granule, which is wrap-safe on the tick line.
-    const tick_t last = expiry - 1;
-    unsigned shift = level * level_shift;
-    level += ((last - (_now & (~tick_t{0} << shift))) >> shift) >= slots_per_level - 1 ? 1u : 0u;
-    shift = level * level_shift;
+    shift += ((last - (now & (~tick_t{0} << shift))) >> shift) >= slots_per_level - 1 ? 2u : 0u;
     // Expiry rounded up, in granules. Across the 2^64 wrap it is off by 2^(64 - shift),
     // a multiple of 64: the same slot, and the same slot tick modulo 2^64.
     const tick_t granule = (last >> shift) + 1;
     const unsigned index_in_level = static_cast<unsigned>(granule & (slots_per_level - 1));
-    const unsigned slot_id = level * slots_per_level + index_in_level;
-    slot_list& s = _slots[slot_id];
-    const unsigned entry = s.count & (chunk_entries - 1);
-    if (entry == 0 && s.count != 0) {
+    const unsigned slot_id = shift * (slots_per_level / level_shift) + index_in_level;
+    std::uint32_t tail = _slot_tail[slot_id];
+    if ((tail & (chunk_entries - 1)) == 0 && tail != slot_id * chunk_entries) {
         // The head chunk is full. create() sized the pool so this cannot run out.
         const std::uint32_t c = _free_chunk;
         _free_chunk = _chunk_next[c];
-        _chunk_next[c] = s.head_chunk;
-        s.head_chunk = c;
+        _chunk_next[c] = tail / chunk_entries - 1;
+        tail = c * chunk_entries;
     }
-    const std::uint32_t pos = s.head_chunk * chunk_entries + entry;
-    _chunk_items[pos] = index;
-    ++s.count;
-    n.pos = pos;
+    _chunk_items[tail] = index;
+    _slot_tail[slot_id] = tail + 1;
+    n.pos = tail;
     n.slot = static_cast<std::uint16_t>(slot_id);
-    _occupied[level] |= std::uint64_t{1} << index_in_level;
+    _occupied[shift / level_shift] |= std::uint64_t{1} << index_in_level;
 
+    // _next is a lower bound of every armed timer's slot tick (far ahead when none).
     const tick_t slot_tick = granule << shift;
-    if (!_has_next || static_cast<std::int64_t>(slot_tick - _next) < 0) {
+    if (static_cast<std::int64_t>(slot_tick - _next) < 0) {
         _next = slot_tick;
-        _has_next = true;
     }
 }
 
-// Takes n out of its slot: the slot's last entry moves into n's place.
+// Takes n out of its slot: the slot's last entry moves into n's place. An emptied
+// slot keeps its occupancy bit (and its own chunk): compute_next() and advance()
+// clear stale bits when they reach them, so a start and cancel in an empty slot
+// leave the bitmap as they found it.
 SIPEDGE_ALWAYS_INLINE void timer_wheel::remove(node& n) {
-    slot_list& s = _slots[n.slot];
-    const std::uint32_t last = s.count - 1;
-    const std::uint32_t head = s.head_chunk;
-    const unsigned entry = last & (chunk_entries - 1);
-    const std::uint32_t last_pos = head * chunk_entries + entry;
+    const unsigned slot_id = n.slot;
+    const std::uint32_t npos = n.pos;
+    std::uint32_t last = _slot_tail[slot_id] - 1;
     // Cancelling the newest timer of a slot (common right after a start) moves nothing.
-    if (n.pos != last_pos) {
-        const std::uint32_t moved = _chunk_items[last_pos];
-        _chunk_items[n.pos] = moved;
-        _nodes[moved].pos = n.pos;
+    if (npos != last) {
+        std::uint32_t* const items = _chunk_items;
+        const std::uint32_t moved = items[last];
+        items[npos] = moved;
+        _nodes[moved].pos = npos;
     }
-    s.count = last;
-    if (entry == 0) {
-        if (last != 0) {
-            s.head_chunk = _chunk_next[head];
-            _chunk_next[head] = _free_chunk;
-            _free_chunk = head;
-        } else {
-            // Empty: the slot keeps its one chunk.
-            const unsigned level = n.slot / slots_per_level;
-            _occupied[level] &= ~(std::uint64_t{1} << (n.slot % slots_per_level));
-        }
+    if ((last & (chunk_entries - 1)) == 0 && last != slot_id * chunk_entries) {
+        // The head chunk is now empty and is not the slot's own: back to the pool; the
+        // next older chunk is full.
+        const std::uint32_t head = last / chunk_entries;
+        const std::uint32_t older = _chunk_next[head];
+        _chunk_next[head] = _free_chunk;
+        _free_chunk = head;
+        last = (older + 1) * chunk_entries;
     }
+    _slot_tail[slot_id] = last;
 }
 
-// Next generation (wrapping modulo 2^generation_bits; the index bits stay), so the
-// handle just handed back is stale from here on.
-SIPEDGE_ALWAYS_INLINE void timer_wheel::free_node(std::uint32_t index, node& n) {
-    n.slot = no_slot;
-    n.handle += _generation_step;
-    n.pos = _free_node;
-    _free_node = index;
+// Puts node `index` (handle word h, armed until now) on the free list under the next
+// generation (wrapping modulo 2^generation_bits; the index bits stay), so h is stale
+// from here on.
+SIPEDGE_ALWAYS_INLINE void timer_wheel::free_node(std::uint32_t h, node& n) {
+    const std::uint32_t next = h + _generation_step;
+    n.handle = next ^ _index_mask;
+    n.pos = _free_head;
+    _free_head = next;
 }
 
 // The node a handle names if it is armed with that handle's generation, else null.
@@ -353,13 +381,15 @@ SIPEDGE_ALWAYS_INLINE timer_wheel::node* timer_wheel::lookup(timer_handle h) {
         return nullptr;
     }
     node& n = _nodes[index];
-    return n.handle == h.value && n.slot != no_slot ? &n : nullptr;
+    return n.handle == h.value ? &n : nullptr;
 }
 
 SIPEDGE_ALWAYS_INLINE const timer_wheel::node* timer_wheel::lookup(timer_handle h) const {
     return const_cast<timer_wheel*>(this)->lookup(h);
 }
 
+// The free list holds handle words, so the handle comes from the list head: no load
+// of the node's word, and the node is written, never read.
 inline result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::uint16_t kind,
                                                            std::uint64_t data) {
     if (delay > max_delay) [[unlikely]] {
@@ -368,22 +398,21 @@ inline result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::ui
     if (kind >= _kinds || _handlers[kind].fn == nullptr) [[unlikely]] {
         return error{timer_errc::unknown_kind, "timer kind has no handler"};
     }
-    const std::uint32_t index = _free_node;
-    if (index == nil) [[unlikely]] {
+    const std::uint32_t h = _free_head;
+    if (h == nil) [[unlikely]] {
         return error{timer_errc::capacity_exhausted, "timer wheel full"};
     }
+    const std::uint32_t index = h & _index_mask;
     node& n = _nodes[index];
-    _free_node = n.pos;
-    if (delay == 0) {
-        delay = 1;
-    }
-    const tick_t expiry = _now + delay;
+    _free_head = n.pos;
     n.data = data;
-    n.expiry_lo = static_cast<std::uint32_t>(expiry);
+    n.handle = h;
     n.kind = kind;
-    insert(index, n, expiry);
+    delay += delay == 0 ? 1 : 0;
+    n.expiry_lo = static_cast<std::uint32_t>(_now + delay);
+    insert(index, n, delay);
     ++_armed;
-    return timer_handle{n.handle};
+    return timer_handle{h};
 }
 
 inline status<timer_errc> timer_wheel::cancel(timer_handle h) {
@@ -392,7 +421,7 @@ inline status<timer_errc> timer_wheel::cancel(timer_handle h) {
         return error{timer_errc::stale_handle, "timer already fired or cancelled"};
     }
     remove(*n);
-    free_node(h.value & _index_mask, *n);
+    free_node(h.value, *n);
     --_armed;
     return {};
 }
@@ -410,9 +439,8 @@ inline status<timer_errc> timer_wheel::restart(timer_handle h, tick_t delay) {
         delay = 1;
     }
     remove(n);
-    const tick_t expiry = _now + delay;
-    n.expiry_lo = static_cast<std::uint32_t>(expiry);
-    insert(h.value & _index_mask, n, expiry);
+    n.expiry_lo = static_cast<std::uint32_t>(_now + delay);
+    insert(h.value & _index_mask, n, delay);
     return {};
 }
 

@@ -47,13 +47,19 @@ struct txn_key {
 
 struct transaction {
     txn_key key;
-    timer::timer_handle retransmit_timer; // A, E, G
-    timer::timer_handle timeout_timer;    // B, D, F, H, I, J, K, L, M
-    timer::timer_handle tu_timer;         // owned by the TU (the proxy's timer C)
-    endpoint peer;          // client: where the request goes; server: where responses go
-    stored_message message; // client: the request; server: the last response sent
-    stored_message ack;     // ICT: the ACK for a non-2xx final response
-    std::uint32_t retransmit_interval = 0; // ticks
+    // The one timer of the current state; what it means follows from kind and state
+    // (transaction_layer.cc): A+B (ICT Calling), E+F (NICT Trying/Proceeding), G+H
+    // (IST Completed) -- a retransmission timer that becomes the timeout when the
+    // next retransmission would not come before it -- or D, I, J, K, L, M.
+    timer::timer_handle timer;
+    timer::timer_handle tu_timer; // owned by the TU (the proxy's timer C)
+    endpoint peer;                // client: where the request goes; server: where responses go
+    stored_message message;       // client: the request; server: the last response sent
+    stored_message ack;           // ICT: the ACK for a non-2xx final response
+    // Ticks; 0 when the state does not retransmit.
+    std::uint32_t retransmit_interval = 0;
+    // Low 32 bits of the tick at which the B, F or H timeout is due.
+    std::uint32_t deadline = 0;
     std::uint32_t next_in_bucket = 0;
     std::uint32_t generation = 0;
     std::uint32_t owner = 0;       // TU context (proxy: response context index)

@@ -12,9 +12,17 @@ timer::sip_transport timer_transport(transport tp) {
     return is_reliable(tp) ? timer::sip_transport::reliable : timer::sip_transport::unreliable;
 }
 
-// Timer data: transaction index, low 24 bits of its generation, which timer.
-std::uint64_t pack(txn_id id, std::uint32_t generation, std::uint8_t w) {
-    return (std::uint64_t{id} << 32) | (std::uint64_t{generation & 0xffffffu} << 8) | w;
+// Timer data: transaction index and generation. A transaction has one timer at a
+// time, and what it means follows from the transaction's kind and state.
+std::uint64_t pack(txn_id id, std::uint32_t generation) {
+    return (std::uint64_t{id} << 32) | generation;
+}
+
+// The tick whose low 32 bits are `lo`, for a tick within 2^31 of now (deadlines are
+// at most 64*T1 ahead, which validate() keeps within a wheel delay, < 2^30).
+timer::tick_t full_tick(std::uint32_t lo, timer::tick_t now) {
+    const auto delta = static_cast<std::int32_t>(lo - static_cast<std::uint32_t>(now));
+    return now + static_cast<timer::tick_t>(static_cast<std::int64_t>(delta));
 }
 
 } // namespace
@@ -32,17 +40,42 @@ transaction_layer::transaction_layer(const transaction_layer_config& config,
 
 // ---------------------------------------------------------------- helpers
 
-bool transaction_layer::start_timer(txn_id id, which w, timer::tick_t delay,
-                                    timer::timer_handle& slot) {
-    stop_timer(slot);
-    const transaction& t = _table[id];
-    auto h = _wheel.start(delay, _timer_kind, pack(id, t.generation, static_cast<std::uint8_t>(w)));
-    if (!h) {
-        // Wheel full: the transaction cannot be timed; end it rather than leak it.
-        return false;
+// Arms the transaction's one timer `delay` ticks from now: a running one is moved
+// (restart keeps its data, this transaction), else a new one is started. False when
+// the wheel is full: the transaction cannot be timed, and the caller ends it rather
+// than leak it.
+bool transaction_layer::set_timer(txn_id id, timer::tick_t delay) {
+    transaction& t = _table[id];
+    if (t.timer.valid() && _wheel.restart(t.timer, delay).ok()) {
+        return true;
     }
-    slot = h.value();
-    return true;
+    auto h = _wheel.start(delay, _timer_kind, pack(id, t.generation));
+    t.timer = h ? h.value() : timer::timer_handle{};
+    return h.ok();
+}
+
+// A state that retransmits every `interval` ticks (0: never, as on reliable
+// transports) until a timeout `timeout` ticks from now -- A+B, E+F, G+H -- runs on
+// one timer, armed for whichever comes first. RFC 3261 §17 restarts A, E and G from
+// their firing and runs B, F and H from the state's start; so does this.
+bool transaction_layer::start_retransmit_timer(txn_id id, timer::tick_t interval,
+                                               timer::tick_t timeout) {
+    transaction& t = _table[id];
+    const timer::tick_t now = _wheel.now();
+    t.retransmit_interval = static_cast<std::uint32_t>(interval);
+    t.deadline = static_cast<std::uint32_t>(now + timeout);
+    return arm_retransmit_or_timeout(id, now);
+}
+
+// Precondition: now is before the deadline. A retransmission is armed only if its
+// interval ends before the deadline; otherwise the timeout is. Either way the
+// timeout fires no later than a separate timer for it would (the wheel's lateness
+// grows with the delay, and this delay is shorter).
+bool transaction_layer::arm_retransmit_or_timeout(txn_id id, timer::tick_t now) {
+    const transaction& t = _table[id];
+    const timer::tick_t to_timeout = full_tick(t.deadline, now) - now;
+    const timer::tick_t interval = t.retransmit_interval;
+    return set_timer(id, interval != 0 && interval < to_timeout ? interval : to_timeout);
 }
 
 void transaction_layer::stop_timer(timer::timer_handle& slot) {
@@ -106,12 +139,11 @@ server_disposition transaction_layer::on_request(txn_id id, bool is_ack, outbox&
         if (is_ack) {
             switch (t.state) {
             case txn_state::completed:
-                // §17.2.1: ACK for our non-2xx: stop G and H, absorb ACK retransmits for I.
-                stop_timer(t.retransmit_timer);
+                // §17.2.1: ACK for our non-2xx: G and H give way to I, which absorbs
+                // ACK retransmits.
                 t.state = txn_state::confirmed;
                 _store.release(t.message);
-                if (!start_timer(id, which::i, _ticks.initial(sip_timer::i, timer_transport(t.tp)),
-                                 t.timeout_timer)) {
+                if (!set_timer(id, _ticks.initial(sip_timer::i, timer_transport(t.tp)))) {
                     terminate(id);
                 }
                 return server_disposition::absorbed;
@@ -174,18 +206,17 @@ void transaction_layer::send_response(txn_id id, std::uint16_t status, std::stri
             // RFC 6026: Accepted, Timer L absorbs INVITE retransmissions.
             _store.release(t.message);
             t.state = txn_state::accepted;
-            if (!start_timer(id, which::l, _ticks.initial(sip_timer::l, tt), t.timeout_timer)) {
+            if (!set_timer(id, _ticks.initial(sip_timer::l, tt))) {
                 terminate(id);
             }
             return;
         }
         replace_stored(t.message, bytes);
         t.state = txn_state::completed;
-        if (timer::sip_timer_applies(sip_timer::g, tt)) {
-            t.retransmit_interval = static_cast<std::uint32_t>(_ticks.initial(sip_timer::g, tt));
-            (void)start_timer(id, which::g, t.retransmit_interval, t.retransmit_timer);
-        }
-        if (!start_timer(id, which::h, _ticks.initial(sip_timer::h, tt), t.timeout_timer)) {
+        // G (unreliable transports only) and H.
+        const timer::tick_t g =
+            timer::sip_timer_applies(sip_timer::g, tt) ? _ticks.initial(sip_timer::g, tt) : 0;
+        if (!start_retransmit_timer(id, g, _ticks.initial(sip_timer::h, tt))) {
             terminate(id);
         }
         return;
@@ -203,7 +234,7 @@ void transaction_layer::send_response(txn_id id, std::uint16_t status, std::stri
     }
     t.state = txn_state::completed;
     // Timer J (0 on reliable transports: wait one tick, then end).
-    if (!start_timer(id, which::j, _ticks.initial(sip_timer::j, tt), t.timeout_timer)) {
+    if (!set_timer(id, _ticks.initial(sip_timer::j, tt))) {
         terminate(id);
     }
 }
@@ -235,22 +266,16 @@ txn_id transaction_layer::create_client(const txn_key& key, bool invite, transpo
     if (!out.push(dst, tp, request, id)) {
         _counters.add(counter_id::drop_outbox_full); // the retransmit timer will resend
     }
+    // A and B, or E and F (A and E on unreliable transports only).
     const timer::sip_transport tt = timer_transport(tp);
     const sip_timer retx = invite ? sip_timer::a : sip_timer::e;
     const sip_timer timeout = invite ? sip_timer::b : sip_timer::f;
-    bool ok = true;
-    if (timer::sip_timer_applies(retx, tt)) {
-        t.retransmit_interval = static_cast<std::uint32_t>(_ticks.initial(retx, tt));
-        ok = start_timer(id, invite ? which::a : which::e, t.retransmit_interval,
-                         t.retransmit_timer);
-    }
-    ok = ok && start_timer(id, invite ? which::b : which::f, _ticks.initial(timeout, tt),
-                           t.timeout_timer);
-    if (!ok) {
+    const timer::tick_t interval =
+        timer::sip_timer_applies(retx, tt) ? _ticks.initial(retx, tt) : 0;
+    if (!start_retransmit_timer(id, interval, _ticks.initial(timeout, tt))) {
         // Untimed client transactions would hang their branch: fail it now.
         t.owner = owner;
-        stop_timer(t.retransmit_timer);
-        stop_timer(t.timeout_timer);
+        stop_timer(t.timer);
         _store.release(t.message);
         t.state = txn_state::terminated;
         _table.release(id);
@@ -298,23 +323,23 @@ client_disposition transaction_layer::on_response(txn_id id, const sip::message_
             t.last_status = status;
             if (provisional) {
                 // §17.1.1.2: Proceeding stops retransmissions; B only runs in Calling.
-                stop_timer(t.retransmit_timer);
-                stop_timer(t.timeout_timer);
+                stop_timer(t.timer);
                 t.state = txn_state::proceeding;
                 return client_disposition::pass_up;
             }
-            stop_timer(t.retransmit_timer);
             if (success) {
-                // RFC 6026 §8.4: Accepted, Timer M; later 2xx still go up.
+                // RFC 6026 §8.4: Accepted, Timer M (in place of A and B); later 2xx
+                // still go up.
                 t.state = txn_state::accepted;
-                if (!start_timer(id, which::m, _ticks.initial(sip_timer::m, tt), t.timeout_timer)) {
+                if (!set_timer(id, _ticks.initial(sip_timer::m, tt))) {
                     terminate(id);
                 }
                 return client_disposition::pass_up;
             }
             t.state = txn_state::completed;
             send_ack_for(id, response, out);
-            if (!start_timer(id, which::d, _ticks.initial(sip_timer::d, tt), t.timeout_timer)) {
+            // Timer D in place of A and B.
+            if (!set_timer(id, _ticks.initial(sip_timer::d, tt))) {
                 terminate(id);
             }
             return client_disposition::pass_up;
@@ -344,9 +369,9 @@ client_disposition transaction_layer::on_response(txn_id id, const sip::message_
         t.state = txn_state::proceeding;
         return client_disposition::pass_up;
     }
-    stop_timer(t.retransmit_timer);
+    // Timer K in place of E and F.
     t.state = txn_state::completed;
-    if (!start_timer(id, which::k, _ticks.initial(sip_timer::k, tt), t.timeout_timer)) {
+    if (!set_timer(id, _ticks.initial(sip_timer::k, tt))) {
         terminate(id);
     }
     return client_disposition::pass_up;
@@ -384,8 +409,7 @@ void transaction_layer::terminate(txn_id id) {
     }
     transaction& t = _table[id];
     t.state = txn_state::terminated;
-    stop_timer(t.retransmit_timer);
-    stop_timer(t.timeout_timer);
+    stop_timer(t.timer);
     stop_timer(t.tu_timer);
     if (_hooks.terminated != nullptr) {
         _hooks.terminated(_hooks.context, id);
@@ -399,68 +423,76 @@ void transaction_layer::terminate(txn_id id) {
 
 void transaction_layer::on_timer(void* context, timer::timer_wheel&, const timer::timer_event& ev) {
     auto* self = static_cast<transaction_layer*>(context);
-    self->handle_timer(static_cast<txn_id>(ev.data >> 32),
-                       static_cast<std::uint32_t>((ev.data >> 8) & 0xffffffu),
-                       static_cast<which>(ev.data & 0xff));
+    self->handle_timer(static_cast<txn_id>(ev.data >> 32), static_cast<std::uint32_t>(ev.data));
 }
 
-void transaction_layer::handle_timer(txn_id id, std::uint32_t generation, which w) {
+// The retransmission timer of A+B, E+F or G+H fired at `now`: a retransmission and
+// the next interval (A doubles; E and G double up to T2; E is T2 in Proceeding,
+// §17.1.2.2) -- or false when the deadline has come (B, F, H): the caller ends the
+// transaction. (Re-arming cannot find the wheel full: the timer that just fired freed
+// a node. If it could, false would end the transaction rather than leave it untimed.)
+bool transaction_layer::retransmit_or_time_out(txn_id id, timer::tick_t now) {
+    transaction& t = _table[id];
+    if (static_cast<std::int64_t>(now - full_tick(t.deadline, now)) >= 0) {
+        return false;
+    }
+    send_stored(id, t.message, _timer_out);
+    _counters.add(counter_id::txn_retransmits_sent);
+    const sip_timer which = t.kind == txn_kind::invite_client       ? sip_timer::a
+                            : t.kind == txn_kind::non_invite_client ? sip_timer::e
+                                                                    : sip_timer::g;
+    t.retransmit_interval =
+        static_cast<std::uint32_t>(which == sip_timer::e && t.state == txn_state::proceeding
+                                       ? _ticks.e_proceeding()
+                                       : _ticks.next_retransmit(which, t.retransmit_interval));
+    // The node of the timer that just fired is free: this cannot find the wheel full.
+    return arm_retransmit_or_timeout(id, now);
+}
+
+void transaction_layer::handle_timer(txn_id id, std::uint32_t generation) {
     if (!_table.live(id)) {
         return;
     }
     transaction& t = _table[id];
-    if ((t.generation & 0xffffffu) != generation || t.state == txn_state::terminated) {
+    if (t.generation != generation || t.state == txn_state::terminated) {
         return;
     }
-    const bool retransmit_timer = w == which::a || w == which::e || w == which::g;
-    (retransmit_timer ? t.retransmit_timer : t.timeout_timer) = {}; // fired: handle is stale
-    switch (w) {
-    case which::a:
-        if (t.state == txn_state::calling) {
-            send_stored(id, t.message, _timer_out);
-            _counters.add(counter_id::txn_retransmits_sent);
-            t.retransmit_interval = static_cast<std::uint32_t>(
-                _ticks.next_retransmit(sip_timer::a, t.retransmit_interval));
-            (void)start_timer(id, which::a, t.retransmit_interval, t.retransmit_timer);
+    t.timer = {}; // fired: the handle is stale
+    const timer::tick_t now = _wheel.now();
+    switch (t.kind) {
+    case txn_kind::invite_client:
+        if (t.state == txn_state::calling) { // A, B
+            if (!retransmit_or_time_out(id, now)) {
+                _counters.add(counter_id::txn_timeouts);
+                fail_client(id, 408);
+            }
+        } else if (t.state == txn_state::completed || t.state == txn_state::accepted) { // D, M
+            terminate(id);
         }
         return;
-    case which::e:
-        if (t.state == txn_state::trying || t.state == txn_state::proceeding) {
-            send_stored(id, t.message, _timer_out);
-            _counters.add(counter_id::txn_retransmits_sent);
-            // §17.1.2.2: doubling up to T2 in Trying; T2 once in Proceeding.
-            t.retransmit_interval = static_cast<std::uint32_t>(
-                t.state == txn_state::proceeding
-                    ? _ticks.e_proceeding()
-                    : _ticks.next_retransmit(sip_timer::e, t.retransmit_interval));
-            (void)start_timer(id, which::e, t.retransmit_interval, t.retransmit_timer);
+    case txn_kind::non_invite_client:
+        if (t.state == txn_state::trying || t.state == txn_state::proceeding) { // E, F
+            if (!retransmit_or_time_out(id, now)) {
+                _counters.add(counter_id::txn_timeouts);
+                fail_client(id, 408);
+            }
+        } else if (t.state == txn_state::completed) { // K
+            terminate(id);
         }
         return;
-    case which::g:
-        if (t.state == txn_state::completed) {
-            send_stored(id, t.message, _timer_out);
-            _counters.add(counter_id::txn_retransmits_sent);
-            t.retransmit_interval = static_cast<std::uint32_t>(
-                _ticks.next_retransmit(sip_timer::g, t.retransmit_interval));
-            (void)start_timer(id, which::g, t.retransmit_interval, t.retransmit_timer);
+    case txn_kind::invite_server:
+        if (t.state == txn_state::completed) { // G, H (no ACK came; nothing for the TU)
+            if (!retransmit_or_time_out(id, now)) {
+                terminate(id);
+            }
+        } else if (t.state == txn_state::confirmed || t.state == txn_state::accepted) { // I, L
+            terminate(id);
         }
         return;
-    case which::b:
-    case which::f:
-        if (t.state == txn_state::calling || t.state == txn_state::trying ||
-            t.state == txn_state::proceeding) {
-            _counters.add(counter_id::txn_timeouts);
-            fail_client(id, 408);
+    case txn_kind::non_invite_server:
+        if (t.state == txn_state::completed) { // J
+            terminate(id);
         }
-        return;
-    case which::h: // §17.2.1: no ACK came; the TU has nothing to do in a proxy
-    case which::d:
-    case which::i:
-    case which::j:
-    case which::k:
-    case which::l:
-    case which::m:
-        terminate(id);
         return;
     }
 }

@@ -133,11 +133,12 @@ public:
     void terminate(txn_id id);
 
 private:
-    enum class which : std::uint8_t { a, b, d, e, f, g, h, i, j, k, l, m };
-
     static void on_timer(void* context, timer::timer_wheel& wheel, const timer::timer_event& ev);
-    void handle_timer(txn_id id, std::uint32_t generation, which w);
-    bool start_timer(txn_id id, which w, timer::tick_t delay, timer::timer_handle& slot);
+    void handle_timer(txn_id id, std::uint32_t generation);
+    bool set_timer(txn_id id, timer::tick_t delay);
+    bool start_retransmit_timer(txn_id id, timer::tick_t interval, timer::tick_t timeout);
+    bool arm_retransmit_or_timeout(txn_id id, timer::tick_t now);
+    bool retransmit_or_time_out(txn_id id, timer::tick_t now);
     void stop_timer(timer::timer_handle& slot);
     void send_stored(txn_id id, const stored_message& m, outbox* out);
     void replace_stored(stored_message& slot, std::string_view bytes);

@@ -402,6 +402,126 @@ TEST(timer_wheel, stale_handle_detected_until_the_generation_wraps) {
     EXPECT_EQ(w.size(), 0u);
 }
 
+// A free node's word is the next handle it will be handed out under, with its index
+// bits inverted: that next handle, presented before it is handed out, is refused.
+TEST(timer_wheel, the_next_handle_of_a_free_node_is_refused_until_handed_out) {
+    recorder rec;
+    timer_wheel w = make(4, rec);
+    const timer_handle other = must_start(w, 7, 1);
+    const timer_handle h = must_start(w, 5, 2);
+    ASSERT_TRUE(w.cancel(h).ok());
+    const timer_handle next{h.value + (1u << w.index_bits())};
+    EXPECT_FALSE(w.armed(next));
+    EXPECT_EQ(w.cancel(next).error_code(), timer_errc::stale_handle);
+    EXPECT_EQ(w.restart(next, 3).error_code(), timer_errc::stale_handle);
+    EXPECT_EQ(w.expiry(next).error_code(), timer_errc::stale_handle);
+    // Nodes never handed out are refused too, whatever the generation.
+    for (std::uint32_t gen = 0; gen < 4; ++gen) {
+        EXPECT_FALSE(w.armed(timer_handle{(gen << w.index_bits()) | 3u}));
+    }
+    EXPECT_EQ(w.size(), 1u);
+    // LIFO: the node just freed comes back, under exactly that handle.
+    const timer_handle again = must_start(w, 5, 3);
+    EXPECT_EQ(again, next);
+    EXPECT_TRUE(w.armed(next));
+    EXPECT_TRUE(w.armed(other));
+    EXPECT_EQ(w.advance(7), 2u);
+    ASSERT_EQ(rec.fires.size(), 2u);
+    EXPECT_EQ(rec.fires[0].data, 3u);
+    EXPECT_EQ(rec.fires[1].data, 1u);
+}
+
+// Cancels that empty slots leave their occupancy bits set (cleared lazily). After
+// each advance the hint must still be exact -- the next slot that holds timers --
+// and exactly the timers not cancelled fire, once each, within the bound.
+TEST(timer_wheel, stale_occupancy_bits_from_cancels_are_cleared_on_the_way) {
+    recorder rec;
+    constexpr std::uint32_t n = 3000;
+    timer_wheel w = make(n, rec, 12345);
+    std::vector<timer_handle> hs;
+    std::vector<tick_t> delays;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        delays.push_back(1 + (i * 7919ull) % 300000);
+        hs.push_back(must_start(w, delays.back(), i));
+    }
+    std::size_t survivors = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        if (i % 7 != 0) {
+            ASSERT_TRUE(w.cancel(hs[i]).ok());
+        } else {
+            ++survivors;
+        }
+    }
+    // The hint may still name a cancelled timer's slot until an advance reaches it.
+    w.advance(w.now() + 1);
+    std::size_t steps = 0;
+    while (w.size() != 0) {
+        const tick_t hint = w.next_expiry_hint().value();
+        const std::size_t before = rec.fires.size();
+        ASSERT_GT(hint, w.now());
+        ASSERT_EQ(w.advance(hint - 1), 0u) << "nothing fires before the hint";
+        ASSERT_GT(w.advance(hint), 0u) << "an exact hint names a slot that holds timers";
+        ASSERT_GT(rec.fires.size(), before);
+        ++steps;
+    }
+    EXPECT_FALSE(w.next_expiry_hint().has_value());
+    ASSERT_EQ(rec.fires.size(), survivors);
+    std::vector<bool> seen(n, false);
+    for (const auto& f : rec.fires) {
+        ASSERT_EQ(f.data % 7, 0u) << "a cancelled timer fired";
+        ASSERT_FALSE(seen[f.data]);
+        seen[f.data] = true;
+        EXPECT_EQ(f.expiry, 12345 + delays[f.data]);
+        EXPECT_LE(f.now - f.expiry, timer_wheel::max_lateness(delays[f.data]));
+    }
+    EXPECT_GT(steps, 10u);
+}
+
+// A slot's state is the position after its newest entry; chunks of 16 are taken from
+// and given back to the pool at the 16-entry boundaries. Start and cancel the newest
+// timer at every count around the boundaries, cancel from the middle and the oldest
+// end, with a capacity that leaves the pool no slack: every timer still there fires,
+// once.
+TEST(timer_wheel, one_slot_across_chunk_boundaries) {
+    recorder rec;
+    constexpr std::uint32_t n = 50;
+    timer_wheel w = make(n, rec);
+    std::vector<timer_handle> hs;
+    std::vector<bool> live;
+    for (std::uint32_t i = 0; i < n - 1; ++i) {
+        hs.push_back(must_start(w, 1000, i)); // all in one slot
+        live.push_back(true);
+        // A start+cancel of the newest at every count, then a start that stays.
+        const timer_handle probe = must_start(w, 1000, 1000 + i);
+        ASSERT_TRUE(w.cancel(probe).ok());
+    }
+    // Cancel from the middle and from the oldest end: entries move into the holes.
+    for (std::uint32_t i : {20u, 0u, 31u, 1u, 16u, 17u, 15u, 32u, 33u, 48u}) {
+        ASSERT_TRUE(w.cancel(hs[i]).ok());
+        live[i] = false;
+    }
+    // Refill to capacity: the pool must have a chunk wherever one is needed.
+    std::uint32_t extra = 0;
+    while (w.size() < n) {
+        must_start(w, 1000, 2000 + extra++);
+    }
+    EXPECT_EQ(w.start(1000, 0, 0).error_code(), timer_errc::capacity_exhausted);
+    EXPECT_EQ(w.advance(1000 + timer_wheel::max_lateness(1000)), n);
+    std::vector<std::uint64_t> fired;
+    for (const auto& f : rec.fires) {
+        fired.push_back(f.data);
+    }
+    std::sort(fired.begin(), fired.end());
+    EXPECT_TRUE(std::adjacent_find(fired.begin(), fired.end()) == fired.end()) << "fired twice";
+    for (std::uint32_t i = 0; i < n - 1; ++i) {
+        EXPECT_EQ(std::binary_search(fired.begin(), fired.end(), i), bool(live[i])) << i;
+    }
+    for (std::uint32_t i = 0; i < n - 1; ++i) {
+        EXPECT_FALSE(std::binary_search(fired.begin(), fired.end(), 1000 + i));
+    }
+    EXPECT_EQ(w.size(), 0u);
+}
+
 TEST(timer_wheel, move_keeps_the_timers) {
     recorder rec;
     timer_wheel w = make(4, rec);

@@ -104,6 +104,76 @@ protected:
             prev = ticks[i];
         }
     }
+    // What happened, tick by tick, from the tick after now() to `until`: when
+    // something was sent, when the TU was told of a failure, when the transaction
+    // ended (0: not within the run).
+    struct timeline {
+        std::vector<timer::tick_t> sends;
+        timer::tick_t failed_at = 0;
+        timer::tick_t terminated_at = 0;
+    };
+    timeline run_until(timer::tick_t until) {
+        timeline tl;
+        for (timer::tick_t t = wheel.now() + 1; t <= until; ++t) {
+            const std::size_t before = out.size();
+            const std::size_t failed_before = failed.size();
+            const std::size_t terminated_before = terminated.size();
+            advance_to(t);
+            for (std::size_t i = before; i < out.size(); ++i) {
+                tl.sends.push_back(t);
+            }
+            if (failed.size() != failed_before) {
+                EXPECT_EQ(tl.failed_at, 0u) << "failed twice";
+                tl.failed_at = t;
+            }
+            if (terminated.size() != terminated_before) {
+                EXPECT_EQ(tl.terminated_at, 0u) << "terminated twice";
+                tl.terminated_at = t;
+            }
+        }
+        return tl;
+    }
+    // RFC 3261 §17 retransmission schedule against its timeout: the k-th retransmission
+    // comes interval(k) after the one before (the first after t0), within the wheel's
+    // bound; the timeout ends the transaction `timeout` after t0, never early and at
+    // most max_lateness(timeout) late; nothing is sent after it. Every retransmission
+    // whose latest possible tick is before the timeout must have happened; none whose
+    // earliest is after the timeout's latest may.
+    template <typename Interval>
+    static void expect_schedule(timer::tick_t t0, const timeline& tl, Interval interval,
+                                timer::tick_t timeout, timer::tick_t ended_at) {
+        ASSERT_GE(ended_at, t0 + timeout) << "timeout early";
+        ASSERT_LE(ended_at, t0 + timeout + late(timeout)) << "timeout late";
+        std::size_t must = 0;
+        std::size_t may = 0;
+        timer::tick_t earliest = t0;
+        timer::tick_t latest = t0;
+        for (std::size_t k = 0;; ++k) {
+            earliest += interval(k);
+            latest += interval(k) + late(interval(k));
+            if (latest < t0 + timeout) {
+                ++must;
+            }
+            if (earliest > t0 + timeout + late(timeout)) {
+                break;
+            }
+            ++may;
+        }
+        EXPECT_GE(tl.sends.size(), must);
+        EXPECT_LE(tl.sends.size(), may);
+        timer::tick_t prev = t0;
+        for (std::size_t k = 0; k < tl.sends.size(); ++k) {
+            EXPECT_GE(tl.sends[k] - prev, interval(k)) << "retransmission " << k;
+            EXPECT_LE(tl.sends[k] - prev, interval(k) + late(interval(k)))
+                << "retransmission " << k;
+            EXPECT_LE(tl.sends[k], ended_at) << "sent after the timeout";
+            prev = tl.sends[k];
+        }
+    }
+    static timer::tick_t doubling(std::size_t k) { return timer::tick_t{500} << k; } // A
+    static timer::tick_t doubling_to_t2(std::size_t k) {                             // E, G
+        return k < 3 ? timer::tick_t{500} << k : timer::tick_t{4000};
+    }
     bool is_terminated(txn_id id) const {
         return std::find(terminated.begin(), terminated.end(), id) != terminated.end();
     }
@@ -252,7 +322,70 @@ TEST_F(transaction_test, transport_error_fails_client_with_503) {
     EXPECT_TRUE(is_terminated(id));
 }
 
+// The whole A/B timeline, tick by tick, from several phases of the wheel: A at T1
+// doubling from each firing, B at 64*T1 from the start (408, then the end).
+TEST_F(transaction_test, invite_client_timeline_of_timers_a_and_b) {
+    for (timer::tick_t phase : {0u, 5u, 250u, 1023u, 4095u}) {
+        const timer::tick_t t0 = (wheel.now() / 65536 + 1) * 65536 + phase;
+        advance_to(t0);
+        out.clear();
+        failed.clear();
+        terminated.clear();
+        const txn_id id = client(true);
+        ASSERT_NE(id, no_txn);
+        ASSERT_EQ(out.size(), 1u) << "the request, at once";
+        const timeline tl = run_until(t0 + 34000);
+        ASSERT_NE(tl.failed_at, 0u) << "t0 " << t0;
+        EXPECT_EQ(tl.terminated_at, tl.failed_at);
+        ASSERT_EQ(failed.size(), 1u);
+        EXPECT_EQ(failed[0], std::make_pair(id, std::uint16_t{408}));
+        expect_schedule(t0, tl, doubling, 32000, tl.failed_at);
+        EXPECT_EQ(layer.size(), 0u);
+    }
+}
+
 // ---------------------------------------------------------------- non-INVITE client
+
+// E/F timelines: E at T1 doubling up to T2 in Trying; after a provisional the
+// pending E fires as scheduled and then every T2; F at 64*T1 from the start either way.
+TEST_F(transaction_test, non_invite_client_timeline_of_timers_e_and_f) {
+    for (timer::tick_t phase : {0u, 5u, 250u, 1023u, 4095u}) {
+        const timer::tick_t t0 = (wheel.now() / 65536 + 1) * 65536 + phase;
+        advance_to(t0);
+        out.clear();
+        failed.clear();
+        terminated.clear();
+        const txn_id id = client(false);
+        ASSERT_NE(id, no_txn);
+        const timeline tl = run_until(t0 + 34000);
+        ASSERT_NE(tl.failed_at, 0u) << "t0 " << t0;
+        EXPECT_EQ(tl.terminated_at, tl.failed_at);
+        ASSERT_EQ(failed.size(), 1u);
+        EXPECT_EQ(failed[0], std::make_pair(id, std::uint16_t{408}));
+        expect_schedule(t0, tl, doubling_to_t2, 32000, tl.failed_at);
+    }
+}
+
+TEST_F(transaction_test, non_invite_client_timeline_after_a_provisional) {
+    const timer::tick_t t0 = 777;
+    advance_to(t0);
+    const txn_id id = client(false);
+    ASSERT_NE(id, no_txn);
+    // Two retransmissions in Trying (T1, 2*T1), then a provisional before the third.
+    timeline tl = run_until(t0 + 2000);
+    ASSERT_EQ(tl.sends.size(), 2u);
+    EXPECT_EQ(respond(id, 100, "OPTIONS"), client_disposition::pass_up);
+    EXPECT_EQ(layer.get(id).state, txn_state::proceeding);
+    const timeline rest = run_until(t0 + 34000);
+    tl.sends.insert(tl.sends.end(), rest.sends.begin(), rest.sends.end());
+    ASSERT_NE(rest.failed_at, 0u);
+    // The E pending at the provisional (4*T1) stays; then T2, T2, ...
+    auto interval = [](std::size_t k) {
+        return k < 3 ? timer::tick_t{500} << k : timer::tick_t{4000};
+    };
+    expect_schedule(t0, tl, interval, 32000, rest.failed_at);
+    EXPECT_EQ(failed.size(), 1u);
+}
 
 TEST_F(transaction_test, non_invite_client_timer_e_doubles_up_to_t2_then_f_times_out) {
     const txn_id id = client(false);
@@ -344,6 +477,26 @@ TEST_F(server_test, invite_server_non_2xx_timer_g_until_ack_then_timer_i) {
     EXPECT_TRUE(is_terminated(id));
 }
 
+// G/H timeline of a non-2xx final response never ACKed: G at T1 doubling up to T2
+// from each firing, H at 64*T1 after the final response; then the end.
+TEST_F(server_test, invite_server_timeline_of_timers_g_and_h) {
+    for (timer::tick_t phase : {0u, 5u, 250u, 1023u, 4095u}) {
+        const timer::tick_t t0 = (wheel.now() / 65536 + 1) * 65536 + phase;
+        advance_to(t0);
+        out.clear();
+        terminated.clear();
+        const txn_id id = server(true);
+        ASSERT_NE(id, no_txn);
+        layer.send_response(id, 486, response_text(486), out);
+        ASSERT_EQ(out.size(), 1u);
+        const timeline tl = run_until(t0 + 34000);
+        ASSERT_NE(tl.terminated_at, 0u) << "t0 " << t0;
+        EXPECT_EQ(tl.failed_at, 0u);
+        expect_schedule(t0, tl, doubling_to_t2, 32000, tl.terminated_at);
+        EXPECT_EQ(layer.size(), 0u);
+    }
+}
+
 TEST_F(server_test, invite_server_timer_h_ends_without_ack) {
     const txn_id id = server(true);
     layer.send_response(id, 404, response_text(404), out);
@@ -378,6 +531,42 @@ TEST_F(server_test, non_invite_server_absorbs_in_trying_and_resends_final) {
     EXPECT_FALSE(is_terminated(id));
     advance_to(32000 + late(32000));
     EXPECT_TRUE(is_terminated(id));
+}
+
+// Each state runs on one wheel timer: A+B, E+F and G+H share one, and a state change
+// moves it (D, I, K, L, M) rather than adding one.
+TEST_F(server_test, one_wheel_timer_per_transaction_state) {
+    const txn_id ict = client(true);
+    EXPECT_EQ(wheel.size(), 1u) << "A and B";
+    EXPECT_EQ(respond(ict, 180), client_disposition::pass_up);
+    EXPECT_EQ(wheel.size(), 0u) << "Proceeding: none";
+    EXPECT_EQ(respond(ict, 200), client_disposition::pass_up);
+    EXPECT_EQ(wheel.size(), 1u) << "M";
+    layer.terminate(ict);
+    EXPECT_EQ(wheel.size(), 0u);
+
+    const txn_id ict2 = client(true);
+    EXPECT_EQ(respond(ict2, 486), client_disposition::pass_up);
+    EXPECT_EQ(wheel.size(), 1u) << "D";
+    layer.terminate(ict2);
+
+    const txn_id nict = client(false);
+    EXPECT_EQ(wheel.size(), 1u) << "E and F";
+    EXPECT_EQ(respond(nict, 100, "OPTIONS"), client_disposition::pass_up);
+    EXPECT_EQ(wheel.size(), 1u) << "E and F in Proceeding";
+    EXPECT_EQ(respond(nict, 200, "OPTIONS"), client_disposition::pass_up);
+    EXPECT_EQ(wheel.size(), 1u) << "K";
+    layer.terminate(nict);
+    EXPECT_EQ(wheel.size(), 0u);
+
+    const txn_id ist = server(true);
+    EXPECT_EQ(wheel.size(), 0u);
+    layer.send_response(ist, 486, response_text(486), out);
+    EXPECT_EQ(wheel.size(), 1u) << "G and H";
+    EXPECT_EQ(layer.on_request(ist, true, out), server_disposition::absorbed);
+    EXPECT_EQ(wheel.size(), 1u) << "I";
+    layer.terminate(ist);
+    EXPECT_EQ(wheel.size(), 0u);
 }
 
 TEST_F(server_test, full_table_refuses_new_transactions) {
