@@ -18,7 +18,7 @@
 #
 # usage: loadgen_register_test.sh SIPEDGE LOADGEN CONTROL CTL [REGISTRATIONS [RATE [USERS]]]
 set -euo pipefail
-source "$(dirname "$0")/wait_for.sh"
+source "$(dirname "$0")/loadgen_lab.sh"
 sipedge=${1:?sipedge binary}
 loadgen=${2:?sipedge-loadgen binary}
 control_bin=${3:?sipedge-control binary}
@@ -52,25 +52,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-    echo "$TEST_NAME: FAIL: $*"
-    for f in "$dir"/*.log "$dir"/*.err "$dir"/*.json; do
-        [ -f "$f" ] || continue
-        echo "---- $(basename "$f") (tail) ----"
-        tail -30 "$f"
-    done
-    exit 1
-}
 
-# field NAME: a value of the loadgen's final JSON report.
-field() {
-    python3 - "$dir/loadgen.json" "$1" <<'PY'
-import json, sys
-final = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-final = [r for r in final if r.get("type") == "final"]
-print(final[-1].get(sys.argv[2], "missing") if final else "missing")
-PY
-}
 
 # run_loadgen ARGS...: one loadgen run against the running sipedge, which is
 # stopped once the loadgen is done and before the loadgen closes its port

@@ -17,7 +17,7 @@
 #
 # usage: loadgen_test.sh SIPEDGE LOADGEN memif|direct [CALLS [RATE]]
 set -euo pipefail
-source "$(dirname "$0")/wait_for.sh"
+source "$(dirname "$0")/loadgen_lab.sh"
 sipedge=${1:?sipedge binary}
 loadgen=${2:?sipedge-loadgen binary}
 mode=${3:?memif or direct}
@@ -42,28 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-    echo "$TEST_NAME: FAIL: $*"
-    for f in "$dir"/*.log "$dir"/*.err "$dir"/*.json; do
-        [ -f "$f" ] || continue
-        echo "---- $(basename "$f") (tail) ----"
-        tail -30 "$f"
-    done
-    exit 1
-}
 
-# field NAME[.NAME]: a value of the loadgen's final JSON report.
-field() {
-    python3 - "$dir/loadgen.json" "$1" <<'PY'
-import json, sys
-final = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-final = [r for r in final if r.get("type") == "final"]
-value = final[-1] if final else "missing"
-for key in sys.argv[2].split("."):
-    value = value.get(key, "missing") if isinstance(value, dict) else "missing"
-print(value)
-PY
-}
 
 # sipedge_counter NAME: a counter's total from sipedge's final printout.
 sipedge_counter() {

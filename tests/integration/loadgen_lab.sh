@@ -1,0 +1,40 @@
+# Sourced by the loadgen lab tests (loadgen_test.sh, loadgen_register_test.sh).
+# The caller sets TEST_NAME and dir (its temporary folder, where the logs and
+# the loadgen's JSON report, loadgen.json, are written).
+
+# fail WHY: prints WHY and the tail of every log, exits 1.
+fail() {
+    echo "$TEST_NAME: FAIL: $*"
+    for f in "$dir"/*.log "$dir"/*.err "$dir"/*.json; do
+        [ -f "$f" ] || continue
+        echo "---- $(basename "$f") (tail) ----"
+        tail -30 "$f"
+    done
+    exit 1
+}
+
+# field NAME[.NAME]: a value of the loadgen's final JSON report.
+field() {
+    python3 - "$dir/loadgen.json" "$1" <<'PY'
+import json, sys
+final = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+final = [r for r in final if r.get("type") == "final"]
+value = final[-1] if final else "missing"
+for key in sys.argv[2].split("."):
+    value = value.get(key, "missing") if isinstance(value, dict) else "missing"
+print(value)
+PY
+}
+
+# wait_for_output PATTERN FILE PID [TENTHS]: returns once PATTERN (grep) is in
+# FILE, or PID has exited, or TENTHS tenths of a second have passed (default
+# 2400); the caller checks which.
+wait_for_output() {
+    local pattern=$1 file=$2 pid=$3 limit=${4:-2400} waited=0
+    until grep -q "$pattern" "$file" 2>/dev/null; do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+        waited=$((waited + 1))
+        [ "$waited" -lt "$limit" ] || return 0
+    done
+}
