@@ -1,5 +1,6 @@
 #include "dataplane/lcore_loop.hh"
 
+#include "dataplane/io/port.hh"
 #include "dataplane/io/tx_stage.hh"
 #include "dataplane/net/arp_cache.hh"
 #include "dataplane/net/ether_input.hh"
@@ -107,7 +108,7 @@ int lcore_loop(void* arg) {
         unsigned received = 0;
         for (unsigned p = 0; p < ports; ++p) {
             packet_context& packet = ctx.packets[p];
-            if (ctx.ports[p].guard_link && !tx_stage::link_up(ctx.ports[p].port_id)) [[unlikely]] {
+            if (ctx.ports[p].guard_link && !link_up(ctx.ports[p].port_id)) [[unlikely]] {
                 continue;
             }
             const std::uint16_t n = rte_eth_rx_burst(ctx.ports[p].port_id, ctx.ports[p].rx_queue,

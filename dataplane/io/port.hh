@@ -45,6 +45,13 @@ result<port_handle, port_error> open_port(const std::string& device, unsigned ra
 
 void close_port(const port_handle& port);
 
+// The link's state as the driver last set it (no waiting); cheap enough to ask
+// before every burst on a virtual device.
+inline bool link_up(std::uint16_t port_id) {
+    rte_eth_link link{};
+    return rte_eth_link_get_nowait(port_id, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
 // One line per port from the device's own counters (packets, bytes, missed,
 // errors): which port carried what, beside the per-lcore counters.
 void print_port_totals(std::FILE* out, std::span<const port_handle> ports);

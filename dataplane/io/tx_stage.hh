@@ -4,6 +4,7 @@
 // and on a TSC deadline. Packets the queue refuses are freed and counted.
 
 #include "common/counters.hh"
+#include "dataplane/io/port.hh"
 
 #include <cstdint>
 #include <rte_ethdev.h>
@@ -37,11 +38,6 @@ public:
             return;
         }
         _counters->add(counter_id::tx_packets, rte_eth_tx_buffer_flush(_port, _queue, _buffer));
-    }
-
-    static bool link_up(std::uint16_t port) {
-        rte_eth_link link{};
-        return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
     }
 
 private:
