@@ -134,13 +134,12 @@ call_engine::create(const engine_config& cfg, stats_block& stats, send_fn send, 
 
 call_engine::call_engine(const engine_config& cfg, stats_block& stats, send_fn send, void* user,
                          timer::timer_wheel wheel)
-    : _cfg(cfg), _stats(stats), _send(send), _user(user), _wheel(std::move(wheel)),
+    : paced_run(cfg), _cfg(cfg), _stats(stats), _send(send), _user(user), _wheel(std::move(wheel)),
       _view(std::make_unique<sip::message_view>()), _slots(std::make_unique<slot[]>(cfg.capacity)),
       _uas(std::make_unique<uas_block[]>(cfg.capacity)),
       _uac(std::make_unique<uac_block[]>(cfg.capacity)),
       _free(std::make_unique<std::uint32_t[]>(cfg.capacity)), _free_count(cfg.capacity),
-      _buffer(std::make_unique<char[]>(message_capacity)),
-      _pacer(cfg.rate, cfg.calls, cfg.duration_ms, cfg.hz), _rng(cfg.seed | 1) {
+      _buffer(std::make_unique<char[]>(message_capacity)), _rng(cfg.seed | 1) {
     // Slot 0 on top of the stack.
     for (std::uint32_t i = 0; i < cfg.capacity; ++i) {
         _free[i] = cfg.capacity - 1 - i;

@@ -38,7 +38,7 @@
 
 namespace sipedge::loadgen {
 
-class call_engine {
+class call_engine : public paced_run {
 public:
     using send_fn = loadgen::send_fn;
 
@@ -62,20 +62,8 @@ public:
     // it: the end of an interrupted run.
     void abandon_all();
 
-    bool placing() const { return _pacer.placing(); }
-    // True once placing is over and no call is in progress.
-    bool finished() const { return !_pacer.placing() && _active == 0; }
-    // A time after which no call can still be legitimately in progress: last
-    // placement + hold + 2 * 64*T1 (setup and BYE) + 1 s.
-    std::uint64_t drain_deadline() const { return _drain_deadline; }
-    std::uint32_t active() const { return _active; }
-    std::uint64_t started_at() const { return _pacer.started_at(); }
-    // Clock at which placing stopped (valid once placing() is false).
-    std::uint64_t placing_ended_at() const { return _pacer.ended_at(); }
-    // How far behind its schedule the last call was placed (clock units; valid
-    // once placing() is false). Near 0 when the generator kept the rate; the
-    // shortfall's duration when it could not.
-    std::uint64_t final_schedule_lag() const { return _pacer.final_lag(); }
+    // placing(), finished(), drain_deadline() (last placement + hold + 2 * 64*T1
+    // for setup and BYE + 1 s) and the schedule's figures: paced_run.
 
     ~call_engine();
     call_engine(const call_engine&) = delete;
@@ -147,15 +135,12 @@ private:
     // still tells a late message from the slot's new call).
     std::unique_ptr<std::uint32_t[]> _free;
     std::uint32_t _free_count = 0;
-    std::uint32_t _active = 0;
     std::unique_ptr<char[]> _buffer; // one outgoing message
     // Text pieces fixed for the run.
     std::string _uac_host, _uas_host; // "ip:port"
     std::string _uac_sdp, _uas_sdp;
     std::string _uac_sdp_length, _uas_sdp_length;
     std::uint64_t _t0 = 0, _now = 0, _last_tick = 0;
-    pacer _pacer;
-    std::uint64_t _drain_deadline = 0;
     std::uint64_t _clock_per_tick = 1;
     std::uint64_t _rng;
     bool _started = false;

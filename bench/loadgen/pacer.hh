@@ -4,6 +4,7 @@
 // Tracks how far behind its schedule the last item went out, which is how a
 // report tells "the rate was kept" from "the generator was the limit".
 
+#include "bench/loadgen/engine.hh"
 #include "dataplane/timer/timer_wheel.hh"
 
 #include <algorithm>
@@ -60,6 +61,34 @@ private:
     std::uint64_t _rate, _count, _duration_ms, _hz;
     std::uint64_t _t0 = 0, _placed = 0, _stop_at = 0, _ended = 0, _lag = 0;
     bool _placing = false;
+};
+
+// What every engine reports of its run in the same way (main.cc's drain and
+// final report): placing is the pacer's, `_active` each engine's own count of
+// calls or transactions in progress, `_drain_deadline` its own bound. A base
+// of each engine; nothing virtual.
+class paced_run {
+public:
+    bool placing() const { return _pacer.placing(); }
+    // True once placing is over and nothing is in progress.
+    bool finished() const { return !_pacer.placing() && _active == 0; }
+    // A time after which nothing can still be legitimately in progress.
+    std::uint64_t drain_deadline() const { return _drain_deadline; }
+    std::uint32_t active() const { return _active; }
+    std::uint64_t started_at() const { return _pacer.started_at(); }
+    // Clock at which placing stopped (valid once placing() is false).
+    std::uint64_t placing_ended_at() const { return _pacer.ended_at(); }
+    // How far behind its schedule the last item went out (clock units; valid
+    // once placing() is false): near 0 when the generator kept the rate.
+    std::uint64_t final_schedule_lag() const { return _pacer.final_lag(); }
+
+protected:
+    explicit paced_run(const engine_config& cfg)
+        : _pacer(cfg.rate, cfg.calls, cfg.duration_ms, cfg.hz) {}
+
+    pacer _pacer;
+    std::uint64_t _drain_deadline = 0;
+    std::uint32_t _active = 0;
 };
 
 } // namespace sipedge::loadgen

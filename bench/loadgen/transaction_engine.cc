@@ -60,13 +60,13 @@ transaction_engine::create(const engine_config& cfg, stats_block& stats, send_fn
 
 transaction_engine::transaction_engine(const engine_config& cfg, stats_block& stats, send_fn send,
                                        void* user_ptr, timer::timer_wheel wheel)
-    : _cfg(cfg), _stats(stats), _send{stats, send, user_ptr}, _wheel(std::move(wheel)),
+    : paced_run(cfg), _cfg(cfg), _stats(stats), _send{stats, send, user_ptr}, _wheel(std::move(wheel)),
       _view(std::make_unique<sip::message_view>()), _users(std::make_unique<user[]>(cfg.users)),
       _challenges(cfg.kind == scenario::register_
                       ? std::make_unique<stored_challenge[]>(cfg.users)
                       : nullptr),
       _uas(_cfg, stats, send, user_ptr, cfg.seed), _buffer(std::make_unique<char[]>(message_capacity)),
-      _pacer(cfg.rate, cfg.calls, cfg.duration_ms, cfg.hz), _rng(cfg.seed | 1) {
+      _rng(cfg.seed | 1) {
     _uac_host = format_endpoint(cfg.uac_ip, cfg.uac_port);
     _uac_ip = format_ipv4(cfg.uac_ip);
     if (cfg.kind == scenario::register_) {

@@ -43,7 +43,7 @@
 
 namespace sipedge::loadgen {
 
-class transaction_engine {
+class transaction_engine : public paced_run {
 public:
     // cfg.kind must be register_ or options; register_ needs cfg.domain.
     static result<std::unique_ptr<transaction_engine>, timer::timer_errc>
@@ -60,14 +60,9 @@ public:
     // Counts every transaction still in progress as failed (fail_unfinished).
     void abandon_all();
 
-    bool placing() const { return _pacer.placing(); }
-    bool finished() const { return !_pacer.placing() && _active == 0; }
-    // Last placement + three transactions' 64*T1 (REGISTER, a stale re-challenge,
-    // the credentials) + 1 s.
-    std::uint64_t drain_deadline() const { return _drain_deadline; }
-    std::uint32_t active() const { return _active; }
-    std::uint64_t placing_ended_at() const { return _pacer.ended_at(); }
-    std::uint64_t final_schedule_lag() const { return _pacer.final_lag(); }
+    // placing(), finished(), drain_deadline() (last placement + three
+    // transactions' 64*T1: REGISTER, a stale re-challenge, the credentials; + 1 s)
+    // and the schedule's figures: paced_run.
 
     ~transaction_engine();
     transaction_engine(const transaction_engine&) = delete;
@@ -105,7 +100,6 @@ private:
     std::unique_ptr<stored_challenge[]> _challenges; // register only
     uas_responder _uas;
     std::unique_ptr<char[]> _buffer; // one outgoing message
-    pacer _pacer;
     // Text fixed for the run.
     std::string _uac_host;   // "ip:port"
     std::string _uac_ip;     // "ip" (Call-ID host)
@@ -113,8 +107,6 @@ private:
     std::string _method;      // "REGISTER" / "OPTIONS"
     char _id_prefix[2];       // Call-ID and branch marker: "lr" / "lo"
     std::uint64_t _t0 = 0, _now = 0, _clock_per_tick = 1;
-    std::uint64_t _drain_deadline = 0;
-    std::uint32_t _active = 0;
     std::uint64_t _rng;
 };
 
