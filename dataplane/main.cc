@@ -3,8 +3,8 @@
 // queue pair per worker lcore, runs a polling loop with its own SIP stage on
 // each worker and housekeeping (signals, stats, telemetry) on the main lcore;
 // shuts down cleanly on SIGINT/SIGTERM. SIGHUP re-reads the settings (file and
-// command line, as at start) and applies routes and hosts live
-// (reload_plan.hh says which keys need a restart).
+// command line, as at start) and applies routes, hosts, limits and timer values
+// live (reload_plan.cc says which keys need a restart).
 
 #include "common/counters.hh"
 #include "common/ipc/link.hh"
@@ -65,8 +65,8 @@ void install_signal_handlers() {
 }
 
 // SIGHUP: parse the settings again exactly as at start; on success post the new
-// routes and hosts to every lcore, wait (bounded) until each swapped them in,
-// free the old ones. The outcome goes to stdout and to /sipedge/reload.
+// live settings (live_tables) to every lcore, wait (bounded) until each took
+// them, free the old ones. The outcome goes to stdout and to /sipedge/reload.
 void reload(int argc, char** argv, sipedge::dataplane::options& running,
             std::vector<sipedge::dataplane::reload_mailbox>& mailboxes,
             sipedge::dataplane::config_view& view) {
