@@ -858,6 +858,12 @@ void proxy_core::handle_response(txn::outbox& out) {
         return; // the answer to our CANCEL ends there
     }
     on_branch_response(t.owner, t.owner_slot, status, &_view, out);
+    if (status >= 200 && status < 300) {
+        // Handled (forwarded, dialog recorded): the request we sent on this branch
+        // is of no further use, and keeping it until Timer M or K would hold
+        // hundreds of cold bytes per call.
+        _txns.drop_request(id);
+    }
 }
 
 bool proxy_core::response_essentials() {

@@ -377,6 +377,19 @@ client_disposition transaction_layer::on_response(txn_id id, const sip::message_
     return client_disposition::pass_up;
 }
 
+void transaction_layer::drop_request(txn_id id) {
+    if (!_table.live(id)) {
+        return;
+    }
+    transaction& t = _table[id];
+    const bool after_2xx = t.last_status >= 200 && t.last_status < 300 &&
+                           (t.state == txn_state::accepted ||
+                            (t.kind == txn_kind::non_invite_client && t.state == txn_state::completed));
+    if (is_client(t.kind) && after_2xx) {
+        _store.release(t.message);
+    }
+}
+
 // ---------------------------------------------------------------- endings
 
 void transaction_layer::fail_client(txn_id id, std::uint16_t status) {

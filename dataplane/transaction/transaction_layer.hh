@@ -125,6 +125,13 @@ public:
     client_disposition on_response(txn_id id, const sip::message_view& response, outbox& out);
     // Copies the stored request of a client transaction into buf (>= its length).
     std::string_view stored_request(txn_id id, char* buf) const;
+    // The TU will not ask for this client transaction's request again: once a 2xx
+    // has come there is no retransmission, no CANCEL and no ACK built from it
+    // (RFC 6026 Accepted; NICT Completed), so its chunks go back to the store now
+    // rather than when Timer M or K ends the transaction. Ignored in the states that
+    // still retransmit (Calling, Trying, Proceeding) and for a non-2xx final, which
+    // keeps it.
+    void drop_request(txn_id id);
 
     // ---- both ----
     // The dataplane could not send a message of this transaction.

@@ -281,6 +281,39 @@ TEST_F(transaction_test, invite_client_accepted_passes_every_2xx_until_timer_m) 
     EXPECT_EQ(layer.find(layer.keys().client_key("z9hG4bKabc", "INVITE")), no_txn);
 }
 
+// The TU drops a client's request once a 2xx has come: its chunks go back at once,
+// and the transaction still passes later 2xx up until Timer M. Before the final
+// response, and after a non-2xx, the request stays (retransmission, CANCEL, ACK).
+TEST_F(transaction_test, drop_request_frees_the_request_only_after_a_2xx) {
+    const std::uint32_t all_free = layer.store().chunks_free();
+    const txn_id id = client(true);
+    const std::uint32_t with_request = layer.store().chunks_free();
+    ASSERT_LT(with_request, all_free);
+    layer.drop_request(id); // Calling: still retransmits
+    EXPECT_EQ(layer.store().chunks_free(), with_request);
+    EXPECT_EQ(respond(id, 180), client_disposition::pass_up);
+    layer.drop_request(id); // Proceeding: CANCEL may still need it
+    EXPECT_EQ(layer.store().chunks_free(), with_request);
+    EXPECT_EQ(respond(id, 200, "INVITE", "fork1"), client_disposition::pass_up);
+    layer.drop_request(id);
+    EXPECT_EQ(layer.store().chunks_free(), all_free);
+    EXPECT_EQ(respond(id, 200, "INVITE", "fork2"), client_disposition::pass_up);
+    advance_to(32000 + late(32000));
+    EXPECT_TRUE(is_terminated(id));
+    EXPECT_EQ(layer.store().chunks_free(), all_free);
+
+    const txn_id nict = client(false);
+    EXPECT_EQ(respond(nict, 200, "OPTIONS"), client_disposition::pass_up);
+    layer.drop_request(nict); // NICT Completed after a 2xx
+    EXPECT_EQ(layer.store().chunks_free(), all_free);
+
+    const txn_id rejected = client(true);
+    EXPECT_EQ(respond(rejected, 486), client_disposition::pass_up);
+    const std::uint32_t with_ack = layer.store().chunks_free();
+    layer.drop_request(rejected); // non-2xx: kept
+    EXPECT_EQ(layer.store().chunks_free(), with_ack);
+}
+
 TEST_F(transaction_test, invite_client_non_2xx_generates_ack_and_absorbs_retransmissions) {
     const txn_id id = client(true);
     EXPECT_EQ(respond(id, 486), client_disposition::pass_up);
