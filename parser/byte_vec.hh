@@ -1,60 +1,26 @@
 #pragma once
-// 16 bytes at a time with the compiler's generic vectors (internal header). Plain
-// C++ with GCC/clang vector extensions, no intrinsics: it compiles to SSE2 on any
-// x86-64 (and to NEON on arm64), so the stage-2 code that uses it needs no ISA
-// file of its own and behaves the same whichever stage-1 scanner was chosen.
+// The parser's per-byte class tests, 16 bytes at a time (internal header), on the
+// generic vectors of common/byte_vec.hh: SSE2 on any x86-64, so the stage-2 code
+// that uses them needs no ISA file of its own and behaves the same whichever
+// stage-1 scanner was chosen.
 //
 // Callers load only where 16 bytes are known to be readable: inside the input, or
 // inside the padding of the padded entry points (stage1.hh's parser_padding).
 
+#include "common/byte_vec.hh"
 #include "parser/char_class.hh"
 
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 namespace sipedge::parser::detail {
 
-inline constexpr std::uint32_t vec_bytes = 16;
-
-using byte_vec = std::uint8_t __attribute__((vector_size(16)));
-
-inline byte_vec load_vec(const char* p) {
-    byte_vec v;
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-// One bit per byte of a compare result (bytes 0x00 or 0xff): bit i = byte i, with
-// a multiply that gathers the low bit of each byte into the top byte (no carries:
-// the exponents 8i + 7j are distinct), as stage1_scalar.cc does.
-inline std::uint32_t vec_bits_portable(byte_vec m) {
-    std::uint64_t lo;
-    std::uint64_t hi;
-    std::memcpy(&lo, &m, 8);
-    std::memcpy(&hi, reinterpret_cast<const char*>(&m) + 8, 8);
-    if constexpr (std::endian::native == std::endian::big) {
-        lo = __builtin_bswap64(lo);
-        hi = __builtin_bswap64(hi);
-    }
-    constexpr std::uint64_t ones = 0x0101010101010101ull;
-    constexpr std::uint64_t gather = 0x0102040810204080ull;
-    return static_cast<std::uint32_t>(((lo & ones) * gather) >> 56) |
-           (static_cast<std::uint32_t>(((hi & ones) * gather) >> 56) << 8);
-}
-
-// The same. Generic vectors have no such operation; every x86-64 has SSE2's
-// PMOVMSKB, one instruction instead of about twelve (the one target-specific line
-// here: the compiler's builtin, no intrinsics header; the test compares the two).
-inline std::uint32_t vec_bits(byte_vec m) {
-#if defined(__SSE2__)
-    using char_vec = char __attribute__((vector_size(16)));
-    return static_cast<std::uint32_t>(__builtin_ia32_pmovmskb128(reinterpret_cast<char_vec>(m)));
-#else
-    return vec_bits_portable(m);
-#endif
-}
+using vec::byte_vec;
+using vec::load_vec;
+using vec::vec_bits;
+using vec::vec_bits_portable;
+using vec::vec_bytes;
 
 // Per-byte class tests, 16 bytes at once; each equals the char_class.hh test named
 // beside it on every byte value (tests/parser/byte_vec_test.cc checks all 256).
