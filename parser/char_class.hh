@@ -138,6 +138,11 @@ inline bool iequal(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {
         return false;
     }
+    // Names and hosts usually come written the way they are configured: one
+    // compare, and the folding loop only when that fails.
+    if (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0) {
+        return true;
+    }
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (to_lower(a[i]) != to_lower(b[i])) {
             return false;

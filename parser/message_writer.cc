@@ -22,7 +22,7 @@ write_status message_writer::add(std::uint32_t offset, std::uint32_t length, std
     if (offset > _msg.bytes().size() || length > _msg.bytes().size() - offset) {
         return fail(write_error_code::bad_position, "edit outside the message");
     }
-    _edits[_edit_count] = edit{offset, length, text, value, kind,
+    _edits[_edit_count].e = edit{offset, length, text, value, kind,
                                static_cast<std::uint16_t>(_edit_count)};
     ++_edit_count;
     return {};
@@ -197,7 +197,7 @@ write_status message_writer::set_body(std::string_view body) {
 std::size_t message_writer::output_size() const {
     std::size_t n = _msg.bytes().size();
     for (std::size_t i = 0; i < _edit_count; ++i) {
-        const edit& e = _edits[i];
+        const edit& e = _edits[i].e;
         n -= e.length;
         n += e.kind == edit_kind::header_line ? e.text.size() + 2 + e.value.size() + 2
                                               : e.text.size();
@@ -217,8 +217,8 @@ sipedge::result<std::size_t, write_error_code> message_writer::materialise(
     for (std::size_t i = 0; i < _edit_count; ++i) {
         std::size_t j = i;
         while (j > 0) {
-            const edit& a = _edits[order[j - 1]];
-            const edit& b = _edits[i];
+            const edit& a = _edits[order[j - 1]].e;
+            const edit& b = _edits[i].e;
             if (a.offset < b.offset || (a.offset == b.offset && a.seq < b.seq)) {
                 break;
             }
@@ -237,7 +237,7 @@ sipedge::result<std::size_t, write_error_code> message_writer::materialise(
         w += s.size();
     };
     for (std::size_t k = 0; k < _edit_count; ++k) {
-        const edit& e = _edits[order[k]];
+        const edit& e = _edits[order[k]].e;
         if (e.offset < pos) {
             return fail(write_error_code::overlapping_edits, "edits overlap");
         }

@@ -94,8 +94,15 @@ private:
                      std::string_view value, edit_kind kind);
     std::string_view scratch_number(std::uint32_t n);
 
+    // Left uninitialised until add() fills an entry: a writer is built per
+    // forwarded message, and constructing 32 empty entries cost more than the edits.
+    union edit_slot {
+        edit e;
+        edit_slot() {}
+    };
+
     const sip::message_view& _msg;
-    std::array<edit, max_edits> _edits;
+    std::array<edit_slot, max_edits> _edits;
     std::size_t _edit_count = 0;
     std::array<char, 64> _scratch;
     std::size_t _scratch_used = 0;

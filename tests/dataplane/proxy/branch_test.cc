@@ -31,6 +31,18 @@ TEST(branch, round_trips) {
     }
 }
 
+TEST(branch, put_hex_writes_the_low_digits_most_significant_first) {
+    char b[17] = {};
+    put_hex(b, 0x0123456789abcdefull, 16);
+    EXPECT_EQ(std::string(b, 16), "0123456789abcdef");
+    put_hex(b, 0xabcdeull, 5); // odd width: the last (lowest) five digits
+    EXPECT_EQ(std::string(b, 5), "abcde");
+    put_hex(b, 0x1f, 1);
+    EXPECT_EQ(std::string(b, 1), "f");
+    put_hex(b, 0xfeed, 8); // zero-padded
+    EXPECT_EQ(std::string(b, 8), "0000feed");
+}
+
 TEST(branch, rejects_what_it_did_not_write) {
     const std::string good = formatted({3, 0xfeedull, 9, 1});
     branch_fields f;
