@@ -876,9 +876,16 @@ bool proxy_core::response_essentials() {
             return false;
         }
     }
-    const auto top = _view.first_element(header_id::via);
-    if (!top || !parser::parse_via(*top, _ess.top_via)) {
+    // The top Via in one pass over the first line, as extract_essentials does; the
+    // list is split first only for an unusual value.
+    if (!_view.has(header_id::via)) {
         return false;
+    }
+    if (!parser::parse_via_list_head(*_view.first_value(header_id::via), _ess.top_via)) {
+        const auto top = _view.first_element(header_id::via);
+        if (!top || !parser::parse_via(*top, _ess.top_via)) {
+            return false;
+        }
     }
     auto cseq = parser::parse_cseq(*_view.first_value(header_id::cseq));
     if (!cseq) {
