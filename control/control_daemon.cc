@@ -117,6 +117,11 @@ std::size_t control_daemon::drain(std::int64_t now) {
             const registrar::register_result r = _service->handle(*_view, ctx, out, cap);
             if (r.changed) {
                 _dirty_aors.insert(r.aor);
+                if (r.routes_changed) {
+                    _location_dirty = true;
+                } else {
+                    note_refresh(now);
+                }
             }
             if (r.status == 0) {
                 ++_stats.not_register;
@@ -139,6 +144,18 @@ std::size_t control_daemon::drain(std::int64_t now) {
     return handled;
 }
 
+// A refresh that moved only expiry and CSeq: the dataplane's copy still routes
+// right, and only stops using a contact at the expiry it holds. Published within
+// refresh_publish_delay_s, and before the earliest published expiry comes within
+// refresh_publish_margin_s (refreshed or not, that contact is the first the
+// dataplane would drop).
+void control_daemon::note_refresh(std::int64_t now) {
+    const std::int64_t due = std::min(now + refresh_publish_delay_s,
+                                      _published_earliest_expiry - refresh_publish_margin_s);
+    _refresh_due = _refresh_pending ? std::min(_refresh_due, due) : due;
+    _refresh_pending = true;
+}
+
 void control_daemon::persist_and_publish(std::int64_t now, bool force) {
     const auto t0 = std::chrono::steady_clock::now();
     if (!force && t0 < _next_publish) {
@@ -154,18 +171,19 @@ void control_daemon::persist_and_publish(std::int64_t now, bool force) {
             ++_stats.store_errors; // kept in memory; the next change retries the AOR
         }
         _dirty_aors.clear();
-        _location_dirty = true;
     }
     if (_link == nullptr) {
         return;
     }
-    if (_location_dirty) {
+    if (_location_dirty || (_refresh_pending && now >= _refresh_due)) {
         ipc::location_table_builder b;
-        _registrar.fill(b, now);
+        const std::int64_t earliest = _registrar.fill(b, now);
         const auto r = _link->publish_location(b, now);
         if (r == ipc::publish_result::ok) {
             ++_stats.publishes;
             _location_dirty = false;
+            _refresh_pending = false;
+            _published_earliest_expiry = earliest;
         } else {
             ++_stats.publish_busy;
         }
@@ -198,6 +216,7 @@ std::size_t control_daemon::poll(std::int64_t now) {
     if (now >= _registrar.next_expiry()) {
         for (std::string& aor : _registrar.expire(now)) {
             _dirty_aors.insert(std::move(aor));
+            _location_dirty = true; // a contact went
         }
     }
     if (now >= _next_nonce_purge) {

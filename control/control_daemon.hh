@@ -15,7 +15,9 @@
 //  4. saves the AORs that changed in one SQLite transaction and republishes the
 //     location snapshot (and the credential table after user changes), at most every
 //     publish_interval_ms; a publish the lcores are not ready for (busy) is retried
-//     on the next pass;
+//     on the next pass. A refresh that moves only expiry and CSeq is saved the same
+//     way but published later (within refresh_publish_delay_s, and before the
+//     earliest expiry the dataplane holds comes within refresh_publish_margin_s);
 //  5. refreshes the heartbeat the dataplane reads.
 // State survives restarts through SQLite: start() loads users and live bindings.
 
@@ -30,6 +32,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -39,6 +42,11 @@
 namespace sipedge::control {
 
 inline constexpr std::string_view control_version = "0.1.0";
+
+// Publication of refresh-only changes (see note_refresh): at most this long after
+// the first one, and this long before the earliest expiry the dataplane holds.
+inline constexpr std::int64_t refresh_publish_delay_s = 5;
+inline constexpr std::int64_t refresh_publish_margin_s = 2;
 
 struct daemon_stats {
     std::uint64_t received = 0;         // messages popped from the rings
@@ -82,6 +90,7 @@ public:
 private:
     void try_attach(std::int64_t now);
     std::size_t drain(std::int64_t now);
+    void note_refresh(std::int64_t now);
     // force: now, whatever the pacing (CLI changes).
     void persist_and_publish(std::int64_t now, bool force);
     nlohmann::json status_json(std::int64_t now) const;
@@ -100,7 +109,14 @@ private:
     parser::message_parser _parser;
     std::unique_ptr<sip::message_view> _view;
     std::set<std::string> _dirty_aors;
-    bool _location_dirty = true;
+    bool _location_dirty = true; // routes changed: publish at the next tick
+    // Refreshes that moved only expiry and CSeq since the last publication: they
+    // are published by _refresh_due (unix seconds), not at every tick, since a
+    // rebuild is O(bindings) and a refresh changes nothing the dataplane routes
+    // on until the expiry it holds comes near.
+    bool _refresh_pending = false;
+    std::int64_t _refresh_due = 0;
+    std::int64_t _published_earliest_expiry = std::numeric_limits<std::int64_t>::max();
     bool _credentials_dirty = true;
     std::chrono::steady_clock::time_point _next_publish{};
     std::int64_t _next_attach_try = 0;

@@ -116,6 +116,7 @@ register_result register_service::handle(const sip::message_view& req, const reg
 
     const register_outcome o = _registrar.apply(aor, req, ctx);
     r.changed = o.changed;
+    r.routes_changed = o.routes_changed;
     return respond(req, r, aor, domain, o.status, o.reason, false, o.min_expires, ctx, out,
                    capacity);
 }

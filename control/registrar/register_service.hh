@@ -45,7 +45,8 @@ struct service_settings {
 struct register_result {
     std::size_t length = 0;   // response bytes written into the caller's buffer
     std::uint16_t status = 0; // 0: not a REGISTER (not handled), or no room for the response
-    bool changed = false;     // bindings of `aor` changed: persist and publish
+    bool changed = false;     // bindings of `aor` changed: persist
+    bool routes_changed = false; // ...and what the dataplane routes on: publish now
     std::string aor;
     auth::verdict verdict = auth::verdict::missing;
 };

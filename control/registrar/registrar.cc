@@ -73,6 +73,21 @@ bool same_identity(const binding& b, const request_contact& c) {
     return same_contact_uri(b.uri, c.uri);
 }
 
+// The same contacts in the same order as far as the published location table
+// goes (registrar::fill): expiry aside, which a refresh moves.
+bool same_routes(const std::vector<binding>& a, const std::vector<binding>& b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].uri != b[i].uri || a[i].q != b[i].q || a[i].path != b[i].path ||
+            !(a[i].received == b[i].received) || a[i].transport != b[i].transport) {
+            return false;
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 bool same_contact_uri(std::string_view a, std::string_view b) {
@@ -188,6 +203,7 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
     if (contacts.empty()) { // a query (§10.2.3)
         out.status = 200;
         out.changed = current != nullptr && next.size() != current->size();
+        out.routes_changed = out.changed;
         if (out.changed) {
             *current = std::move(next);
             if (current->empty()) {
@@ -212,6 +228,7 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
         }
         out.status = 200;
         out.changed = current != nullptr;
+        out.routes_changed = out.changed;
         _aors.erase(std::string(aor));
         return out;
     }
@@ -282,9 +299,11 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
     out.status = 200;
     if (next.empty()) {
         out.changed = current != nullptr;
+        out.routes_changed = out.changed;
         _aors.erase(std::string(aor));
     } else {
         out.changed = current == nullptr || *current != next;
+        out.routes_changed = current == nullptr || !same_routes(*current, next);
         _aors[std::string(aor)] = std::move(next);
         _next_expiry = std::min(_next_expiry, pending_min);
     }
@@ -333,7 +352,8 @@ std::size_t registrar::binding_count() const {
     return n;
 }
 
-void registrar::fill(ipc::location_table_builder& b, std::int64_t now) const {
+std::int64_t registrar::fill(ipc::location_table_builder& b, std::int64_t now) const {
+    std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
     std::vector<ipc::contact_input> cs;
     for (const auto& [aor, v] : _aors) {
         cs.clear();
@@ -348,6 +368,7 @@ void registrar::fill(ipc::location_table_builder& b, std::int64_t now) const {
             c.expires_at = x.expires_at;
             c.received = x.received;
             c.transport = x.transport;
+            earliest = std::min(earliest, x.expires_at);
             cs.push_back(std::move(c));
         }
         if (!cs.empty()) {
@@ -357,6 +378,7 @@ void registrar::fill(ipc::location_table_builder& b, std::int64_t now) const {
             b.add(aor, cs);
         }
     }
+    return earliest;
 }
 
 } // namespace sipedge::control::registrar

@@ -69,7 +69,11 @@ struct register_outcome {
     std::uint16_t status = 500;
     std::string_view reason;       // static text; empty: the default for status
     std::uint32_t min_expires = 0; // 423
-    bool changed = false;          // bindings of the AOR changed (persist, publish)
+    bool changed = false;          // bindings of the AOR changed (persist)
+    // What the dataplane routes on changed (a contact came, went, or changed its
+    // URI, q, Path, source or transport): publish now. False for a refresh that
+    // only moves expiry and CSeq, which can wait (control_daemon.cc).
+    bool routes_changed = false;
 };
 
 class registrar {
@@ -83,7 +87,8 @@ public:
     // Current bindings of an AOR (possibly empty).
     std::span<const binding> bindings(std::string_view aor) const;
 
-    // Removes bindings expired at now; returns the AORs that changed.
+    // Removes bindings expired at now; returns the AORs that changed (their routes
+    // changed: a contact went).
     std::vector<std::string> expire(std::int64_t now);
     // No binding expires before this (INT64_MAX when none): the control's timer. A
     // lower bound kept in O(1) (a refreshed binding may leave it early; expire()
@@ -104,7 +109,9 @@ public:
     void set_limits(const registrar_limits& l) { _limits = l; }
 
     // The dataplane's copy (ipc location table), skipping expired bindings.
-    void fill(ipc::location_table_builder& b, std::int64_t now) const;
+    // Returns the earliest expiry it holds (INT64_MAX when none): the dataplane
+    // stops using a contact then, so a refresh must be published before it.
+    std::int64_t fill(ipc::location_table_builder& b, std::int64_t now) const;
 
 private:
     registrar_limits _limits;

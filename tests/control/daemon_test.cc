@@ -207,6 +207,65 @@ TEST_F(daemon_fixture, expiry_timer_unpublishes_and_purges) {
     EXPECT_EQ(daemon->bindings().binding_count(), 0u) << "the expiry was persisted";
 }
 
+// A refresh that moves only the expiry is saved at once but published later: within
+// refresh_publish_delay_s, or refresh_publish_margin_s before the earliest expiry
+// the dataplane holds, whichever comes first. A new contact is published at once.
+TEST_F(daemon_fixture, refresh_is_saved_at_once_and_published_when_due) {
+    pass();
+    add_bob();
+    const std::int64_t t0 = now;
+    register_spec s;
+    s.expires = 60;
+    ASSERT_EQ(status_of(register_bob(s)), 200);
+    auto published_expiry = [&] {
+        dp->quiescent(0);
+        const auto cs = dp->lookup(0, "bob@biloxi.example.com");
+        return cs.empty() ? std::int64_t{-1} : cs[0].expires_at;
+    };
+    ASSERT_EQ(published_expiry(), t0 + 60);
+    const std::uint64_t publishes = daemon->stats().publishes;
+
+    now = t0 + 10;
+    s.cseq = 3; // same Call-ID, higher CSeq, same contact: a refresh
+    ASSERT_EQ(status_of(register_bob(s)), 200);
+    EXPECT_EQ(daemon->bindings().bindings("bob@biloxi.example.com")[0].expires_at, t0 + 70);
+    EXPECT_EQ(daemon->stats().publishes, publishes) << "not republished for a refresh";
+    EXPECT_EQ(published_expiry(), t0 + 60);
+    now = t0 + 14;
+    pass();
+    EXPECT_EQ(published_expiry(), t0 + 60);
+    now = t0 + 15; // refresh_publish_delay_s after the refresh
+    pass();
+    EXPECT_EQ(published_expiry(), t0 + 70);
+    EXPECT_EQ(daemon->stats().publishes, publishes + 1);
+
+    // Near the expiry the dataplane holds, the margin wins over the delay.
+    now = t0 + 67;
+    s.cseq = 5;
+    ASSERT_EQ(status_of(register_bob(s)), 200);
+    EXPECT_EQ(published_expiry(), t0 + 70);
+    now = t0 + 68; // t0 + 70 - refresh_publish_margin_s
+    pass();
+    EXPECT_EQ(published_expiry(), t0 + 127);
+
+    // The refresh was saved before it was published: a restarted control has it.
+    now = t0 + 80;
+    s.cseq = 7;
+    ASSERT_EQ(status_of(register_bob(s)), 200);
+    daemon.reset();
+    start_control();
+    EXPECT_EQ(daemon->bindings().bindings("bob@biloxi.example.com")[0].expires_at, t0 + 140);
+
+    // A second contact changes the routes: published by the same pass.
+    pass();
+    register_spec other = s;
+    other.call_id = "other@192.0.2.5";
+    other.cseq = 1;
+    other.contacts = {"<sip:bob@192.0.2.5>"};
+    ASSERT_EQ(status_of(register_bob(other)), 200);
+    EXPECT_EQ(dataplane_contacts().size(), 2u);
+}
+
 TEST_F(daemon_fixture, commands_reject_bad_requests) {
     EXPECT_FALSE(daemon->command(nlohmann::json::array(), now).value("ok", true));
     EXPECT_FALSE(daemon->command({{"cmd", "nope"}}, now).value("ok", true));

@@ -49,6 +49,31 @@ TEST_F(registrar_fixture, new_binding_uses_the_default_expiry) {
     EXPECT_EQ(b.received, ctx.source);
 }
 
+// changed: persist; routes_changed: what the dataplane routes on moved (publish now).
+TEST_F(registrar_fixture, a_refresh_changes_the_bindings_but_not_the_routes) {
+    register_spec s;
+    auto o = apply(s);
+    EXPECT_TRUE(o.changed);
+    EXPECT_TRUE(o.routes_changed) << "a new contact";
+    s.cseq = 2;
+    ctx.now += 10;
+    o = apply(s);
+    EXPECT_TRUE(o.changed) << "a later expiry and CSeq are saved";
+    EXPECT_FALSE(o.routes_changed) << "the same contact, q, path and source";
+    s.cseq = 3;
+    s.contacts = {"<sip:bob@192.0.2.4>;q=0.5"};
+    o = apply(s);
+    EXPECT_TRUE(o.routes_changed) << "q orders the forks";
+    s.cseq = 4;
+    ctx.source = ipc::endpoint::ipv4(0xc0000205, 5060);
+    o = apply(s);
+    EXPECT_TRUE(o.routes_changed) << "a new source address";
+    s.cseq = 5;
+    s.expires = 0;
+    o = apply(s);
+    EXPECT_TRUE(o.routes_changed) << "removed";
+}
+
 TEST_F(registrar_fixture, expires_header_then_param_then_max) {
     register_spec s;
     s.expires = 120;
