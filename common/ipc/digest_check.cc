@@ -1,5 +1,6 @@
 #include "common/ipc/digest_check.hh"
 
+#include <array>
 #include <cstring>
 
 namespace sipedge::ipc::digest {
@@ -82,18 +83,19 @@ void pad(Hash& h, std::uint8_t* buf, std::size_t used, std::uint64_t length, boo
     h(buf);
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
+// Hex digit values (either case); 0xff for every other byte.
+constexpr std::array<std::uint8_t, 256> hex_values = [] {
+    std::array<std::uint8_t, 256> t{};
+    t.fill(0xff);
+    for (int c = 0; c < 10; ++c) {
+        t[static_cast<std::size_t>('0' + c)] = static_cast<std::uint8_t>(c);
     }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
+    for (int c = 0; c < 6; ++c) {
+        t[static_cast<std::size_t>('a' + c)] = static_cast<std::uint8_t>(10 + c);
+        t[static_cast<std::size_t>('A' + c)] = static_cast<std::uint8_t>(10 + c);
     }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
+    return t;
+}();
 
 // H(parts joined by ':').
 void hash_joined(algorithm a, std::span<const std::string_view> parts, std::uint8_t* out) {
@@ -143,15 +145,15 @@ bool from_hex(std::string_view hex, std::uint8_t* out, std::size_t n) {
     if (hex.size() != 2 * n) {
         return false;
     }
+    // Branch-free: a non-digit sets a high bit in `bad`, checked once at the end.
+    std::uint8_t bad = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        const int hi = hex_value(hex[2 * i]);
-        const int lo = hex_value(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return false;
-        }
-        out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+        const std::uint8_t hi = hex_values[static_cast<unsigned char>(hex[2 * i])];
+        const std::uint8_t lo = hex_values[static_cast<unsigned char>(hex[2 * i + 1])];
+        bad |= hi | lo;
+        out[i] = static_cast<std::uint8_t>(hi << 4 | (lo & 0xf));
     }
-    return true;
+    return (bad & 0xf0) == 0;
 }
 
 // ---- MD5 (RFC 1321) ----

@@ -250,7 +250,15 @@ TEST_F(carol_fixture, sha256_with_qop_registers) {
     EXPECT_EQ(bindings().size(), 1u);
     EXPECT_EQ(header_values(last, "Contact"),
               std::vector<std::string>{"<sip:carol@192.0.2.7>;expires=3600"});
-    EXPECT_EQ(header_values(last, "Date").size(), 1u);
+    EXPECT_EQ(header_values(last, "Date"),
+              std::vector<std::string>{"Tue, 14 Nov 2023 22:13:20 GMT"}); // now = 1'700'000'000
+    // The date is formatted once per second: a later second gets its own.
+    now += 61;
+    s.cseq += 1;
+    s.authorization = c.authorization("REGISTER", s.request_uri, nonce());
+    ASSERT_EQ(send(register_text(s)).status, 200);
+    EXPECT_EQ(header_values(last, "Date"),
+              std::vector<std::string>{"Tue, 14 Nov 2023 22:14:21 GMT"});
 }
 
 TEST_F(carol_fixture, replayed_nonce_count_changes_nothing) {
