@@ -367,6 +367,7 @@ struct walker {
     sip::message_view* view;
     std::uint32_t max_line;    // parser_limits::max_line_length
     std::uint32_t max_headers; // parser_limits::max_headers, clamped to the view's capacity
+    std::size_t readable;      // bytes from base that may be read (padding included)
     std::uint32_t line_start = 0;
     std::uint32_t body_offset = npos;
     bool start_done = false;
@@ -481,7 +482,10 @@ SIPEDGE_ALWAYS_INLINE bool on_header_line(walker& w, std::uint32_t ls, std::uint
     }
     // A name that matches a known header (case-insensitively) is a token already;
     // only unknown names need the byte-by-byte check.
-    const sip::header_id id = sip::detail::lookup_header_name(std::string_view(w.base + ls, ne - ls));
+    const sip::header_id id =
+        ls + sip::detail::wide_name <= w.readable
+            ? sip::detail::lookup_header_name_wide(w.base + ls, ne - ls)
+            : sip::detail::lookup_header_name(std::string_view(w.base + ls, ne - ls));
     if (id == sip::header_id::unknown) {
         for (std::uint32_t i = ls; i < ne; ++i) {
             if (!is_token_char(w.base[i])) {
@@ -578,6 +582,7 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
     w.max_line = _limits.max_line_length;
     w.max_headers = static_cast<std::uint32_t>(
         std::min<std::size_t>(_limits.max_headers, sip::message_view::capacity));
+    w.readable = input.size() - skip + (padded ? parser_padding : 0);
     failure f{};
     // unsupported_version is reported only once the rest is indexed (505).
     bool has_deferred = false;
