@@ -164,8 +164,10 @@ inline header_id lookup_header_name_wide(const char* name, std::size_t n) {
     }
     const std::uint64_t w0 = load_word<std::uint64_t>(name);
     const std::uint64_t w1 = load_word<std::uint64_t>(name + 8);
-    std::size_t h = hash_header_name(n, static_cast<std::uint8_t>(name[0]),
-                                     static_cast<std::uint8_t>(name[n - 1]));
+    // The first byte from the word already loaded.
+    const auto first = static_cast<std::uint8_t>(
+        std::endian::native == std::endian::little ? w0 : w0 >> 56);
+    std::size_t h = hash_header_name(n, first, static_cast<std::uint8_t>(name[n - 1]));
     for (name_slot s = header_names.slots[h]; s.id != 0; s = header_names.slots[h]) {
         if (s.length == n) {
             const wide_row& r = header_names.wide[s.id];
