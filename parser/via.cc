@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "common/compiler.hh"
 #include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
 #include "parser/params.hh"
@@ -54,7 +55,7 @@ void reset_params(via& out) {
 
 // The parameters a Via reader needs (RFC 3261 18.2.1, RFC 3581); the others are
 // kept in via::params only.
-sipedge::status<parse_error_code> take_param(const param& pr, via& out) {
+SIPEDGE_ALWAYS_INLINE sipedge::status<parse_error_code> take_param(const param& pr, via& out) {
     // Dispatch on the name's length first: most parameters compare nothing.
     switch (pr.name.size()) {
     case 3:
