@@ -367,6 +367,7 @@ struct walker {
     sip::message_view* view;
     std::uint32_t max_line;    // parser_limits::max_line_length
     std::uint32_t max_headers; // parser_limits::max_headers, clamped to the view's capacity
+    std::size_t readable;      // bytes from base that may be read (padding included)
     std::uint32_t line_start = 0;
     std::uint32_t body_offset = npos;
     bool start_done = false;
@@ -428,9 +429,12 @@ SIPEDGE_ALWAYS_INLINE bool finish_header(walker& w, failure& f) {
 }
 
 // Handles one header-section line [w.line_start, lf) terminated by the LF at `lf`
-// (the start line is handled by the caller). colon: first ':' in the line or npos.
+// (the start line is handled by the caller). first_colon(): the first ':' in the
+// line or npos, asked only for a line that starts a header (not for the empty line
+// or a folded one).
+template <typename FirstColon>
 SIPEDGE_ALWAYS_INLINE bool on_header_line(walker& w, std::uint32_t ls, std::uint32_t le,
-                                          std::uint32_t lf, std::uint32_t colon, failure& f) {
+                                          std::uint32_t lf, FirstColon first_colon, failure& f) {
     if (le == ls) {
         // The empty line: end of the header section.
         if (w.has_pending && !finish_header(w, f)) {
@@ -462,6 +466,7 @@ SIPEDGE_ALWAYS_INLINE bool on_header_line(walker& w, std::uint32_t ls, std::uint
         f = {parse_error_code::line_too_long, ls, "header line longer than the limit"};
         return false;
     }
+    const std::uint32_t colon = first_colon();
     if (colon >= le) { // also npos
         f = {parse_error_code::missing_colon, ls, "header line without a colon"};
         return false;
@@ -481,7 +486,10 @@ SIPEDGE_ALWAYS_INLINE bool on_header_line(walker& w, std::uint32_t ls, std::uint
     }
     // A name that matches a known header (case-insensitively) is a token already;
     // only unknown names need the byte-by-byte check.
-    const sip::header_id id = sip::detail::lookup_header_name(std::string_view(w.base + ls, ne - ls));
+    const sip::header_id id =
+        ls + sip::detail::wide_name <= w.readable
+            ? sip::detail::lookup_header_name_wide(w.base + ls, ne - ls)
+            : sip::detail::lookup_header_name(std::string_view(w.base + ls, ne - ls));
     if (id == sip::header_id::unknown) {
         for (std::uint32_t i = ls; i < ne; ++i) {
             if (!is_token_char(w.base[i])) {
@@ -578,6 +586,7 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
     w.max_line = _limits.max_line_length;
     w.max_headers = static_cast<std::uint32_t>(
         std::min<std::size_t>(_limits.max_headers, sip::message_view::capacity));
+    w.readable = input.size() - skip + (padded ? parser_padding : 0);
     failure f{};
     // unsupported_version is reported only once the rest is indexed (505).
     bool has_deferred = false;
@@ -598,16 +607,16 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
                 lf &= lf - 1;
                 // First colon of the line: from the masks inside this chunk; a line
                 // that began in an earlier chunk looks there with memchr first.
-                std::uint32_t colon = npos;
-                std::uint32_t from = w.line_start;
-                if (from < chunk) {
-                    const void* c = std::memchr(base + from, ':', chunk - from);
-                    if (c != nullptr) {
-                        colon = static_cast<std::uint32_t>(static_cast<const char*>(c) - base);
+                const std::uint32_t ls = w.line_start;
+                const auto first_colon = [&, ls, pos, b]() -> std::uint32_t {
+                    std::uint32_t from = ls;
+                    if (from < chunk) {
+                        const void* c = std::memchr(base + from, ':', chunk - from);
+                        if (c != nullptr) {
+                            return static_cast<std::uint32_t>(static_cast<const char*>(c) - base);
+                        }
+                        from = chunk;
                     }
-                    from = chunk;
-                }
-                if (colon == npos) {
                     std::size_t cb = (from - chunk) / stage1_block;
                     std::uint64_t cm = masks[cb].colon & (~std::uint64_t{0} << ((from - chunk) % 64));
                     while (true) {
@@ -615,17 +624,15 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
                             const std::uint32_t c = chunk +
                                                     static_cast<std::uint32_t>(cb * stage1_block) +
                                                     static_cast<std::uint32_t>(__builtin_ctzll(cm));
-                            colon = c < pos ? c : npos;
-                            break;
+                            return c < pos ? c : npos;
                         }
                         ++cb;
                         if (cb > b) {
-                            break;
+                            return npos;
                         }
                         cm = masks[cb].colon;
                     }
-                }
-                const std::uint32_t ls = w.line_start;
+                };
                 std::uint32_t le = pos; // line end without CR
                 if (le > ls && base[le - 1] == '\r') {
                     --le;
@@ -633,7 +640,7 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
                 w.line_start = pos + 1;
                 bool ok;
                 if (w.start_done) [[likely]] {
-                    ok = on_header_line(w, ls, le, pos, colon, f);
+                    ok = on_header_line(w, ls, le, pos, first_colon, f);
                 } else {
                     w.start_done = true;
                     if (le - ls > w.max_line) {

@@ -55,6 +55,23 @@ value_result<bool> take_params(std::string_view rest, name_addr& out) {
     return true;
 }
 
+// The last tag parameter of the list the cursor walks; false for a tag without a
+// value.
+template <typename Cursor>
+bool take_tag(Cursor& c, std::string_view& tag, bool& has_tag) {
+    param pr;
+    while (c.next(pr)) {
+        if (iequal_letters(pr.name, "tag")) {
+            if (!pr.has_value) {
+                return false;
+            }
+            tag = pr.value;
+            has_tag = true;
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& has_tag) {
@@ -113,18 +130,18 @@ bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& ha
     if (p[i] != ';') {
         return false;
     }
-    param_cursor c(std::string_view(p + i, n - i));
-    param pr;
-    while (c.next(pr)) {
-        if (iequal_letters(pr.name, "tag")) {
-            if (!pr.has_value) {
-                return false;
-            }
-            tag = pr.value;
-            has_tag = true;
-        }
+    // Usually ";tag=x" and nothing unusual: the simple cursor answers.
+    simple_param_cursor sc(p, i, n, false);
+    if (!take_tag(sc, tag, has_tag)) {
+        return false;
     }
-    return !c.failed();
+    if (!sc.unusual()) {
+        return true;
+    }
+    tag = {};
+    has_tag = false;
+    param_cursor c(std::string_view(p + i, n - i));
+    return take_tag(c, tag, has_tag) && !c.failed();
 }
 
 value_result<name_addr> parse_name_addr(std::string_view value) {

@@ -112,6 +112,73 @@ SIPEDGE_ALWAYS_INLINE bool param_cursor::next(param& out) {
     return true;
 }
 
+// The common shape of a parameter list, for the fast paths: ";name" or
+// ";name=value" with token names, unquoted values and LWS only before a ';' or
+// ',' (a folded line often starts with ";received=", RFC 3665 has many). Where
+// next() returns true its param is exactly what param_cursor would give; at the
+// first byte outside that shape (LWS, a quote, an empty name or value, a stray
+// character) it sets unusual() and stops, deciding nothing: the caller then runs
+// param_cursor over the same list, which takes every form and gives the errors.
+// Positions are indices into the whole text [p, p + n) (not just the list), so that
+// the value scan can load 16 bytes even when the list's tail is shorter.
+class simple_param_cursor {
+public:
+    // p[i] is the ';' that starts the list. stop_at_comma as for param_cursor.
+    simple_param_cursor(const char* p, std::size_t i, std::size_t n, bool stop_at_comma)
+        : _p(p), _i(i), _n(n), _stop_at_comma(stop_at_comma) {}
+    // false at the end of the list, at the ',' that ends it, or when unusual().
+    bool next(param& out);
+    bool unusual() const { return _unusual; }
+    // Where the list ended: n, or the ',' (when stop_at_comma; LWS before it not
+    // trimmed).
+    std::size_t position() const { return _i; }
+
+private:
+    const char* _p;
+    std::size_t _i;
+    std::size_t _n;
+    bool _stop_at_comma;
+    bool _unusual = false;
+};
+
+SIPEDGE_ALWAYS_INLINE bool simple_param_cursor::next(param& out) {
+    using namespace detail;
+    if (_i == _n || (_stop_at_comma && _p[_i] == ',')) {
+        return false;
+    }
+    // _p[_i] is ';' here: the constructor's precondition, and checked below for
+    // every later parameter.
+    const std::size_t name_begin = _i + 1;
+    std::size_t j = name_begin;
+    while (j < _n && is_token_char(_p[j])) {
+        ++j;
+    }
+    if (j == name_begin) {
+        _unusual = true;
+        return false;
+    }
+    out = param{std::string_view(_p + name_begin, j - name_begin), {}, false};
+    if (j < _n && _p[j] == '=') {
+        const std::size_t value_begin = j + 1;
+        j = find_pvalue_end(_p, value_begin, _n);
+        if (j == value_begin) {
+            _unusual = true; // empty, quoted, or LWS after '='
+            return false;
+        }
+        out.value = std::string_view(_p + value_begin, j - value_begin);
+        out.has_value = true;
+    }
+    while (j < _n && is_lws(_p[j])) {
+        ++j;
+    }
+    if (j < _n && _p[j] != ';' && !(_stop_at_comma && _p[j] == ',')) {
+        _unusual = true;
+        return false;
+    }
+    _i = j;
+    return true;
+}
+
 // Validates the whole list: every parameter has a non-empty token name.
 value_result<std::size_t> count_params(std::string_view list);
 

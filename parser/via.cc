@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "common/compiler.hh"
 #include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
 #include "parser/params.hh"
@@ -40,6 +41,73 @@ bool whole_decimal(std::string_view v, std::uint64_t max, std::uint64_t& n) {
     return parse_decimal(v, 0, max, n, overflow) == v.size() && !overflow;
 }
 
+// What take_param fills, as when the Via has no parameters.
+void reset_params(via& out) {
+    out.branch = {};
+    out.has_branch = false;
+    out.received = {};
+    out.has_rport = false;
+    out.rport = -1;
+    out.maddr = {};
+    out.ttl = -1;
+    out.params = {};
+}
+
+// The parameters a Via reader needs (RFC 3261 18.2.1, RFC 3581); the others are
+// kept in via::params only.
+SIPEDGE_ALWAYS_INLINE sipedge::status<parse_error_code> take_param(const param& pr, via& out) {
+    // Dispatch on the name's length first: most parameters compare nothing.
+    switch (pr.name.size()) {
+    case 3:
+        if (iequal_letters(pr.name, "ttl")) {
+            std::uint64_t v = 0;
+            if (!pr.has_value || !whole_decimal(pr.value, 255, v)) {
+                return value_error{parse_error_code::invalid_param, "malformed ttl"};
+            }
+            out.ttl = static_cast<std::int32_t>(v);
+        }
+        break;
+    case 5:
+        if (iequal_letters(pr.name, "rport")) {
+            out.has_rport = true;
+            if (pr.has_value) {
+                std::uint64_t v = 0;
+                if (!whole_decimal(pr.value, 65535, v)) {
+                    return value_error{parse_error_code::invalid_param, "malformed rport"};
+                }
+                out.rport = static_cast<std::int32_t>(v);
+            }
+        } else if (iequal_letters(pr.name, "maddr")) {
+            if (!pr.has_value) {
+                return value_error{parse_error_code::invalid_param, "maddr without a value"};
+            }
+            out.maddr = pr.value;
+        }
+        break;
+    case 6:
+        if (iequal_letters(pr.name, "branch")) {
+            if (!pr.has_value) {
+                return value_error{parse_error_code::invalid_param, "branch without a value"};
+            }
+            out.branch = pr.value;
+            out.has_branch = true;
+        }
+        break;
+    case 8:
+        if (iequal_letters(pr.name, "received")) {
+            if (!pr.has_value) {
+                return value_error{parse_error_code::invalid_param,
+                                   "received without a value"};
+            }
+            out.received = pr.value;
+        }
+        break;
+    default:
+        break;
+    }
+    return {};
+}
+
 // One Via element. list_mode: `element` is a whole header value and the element
 // may end at a ',' after the sent-by or after a parameter; IPv6 references are
 // refused (the caller then splits the list the general way).
@@ -60,8 +128,77 @@ sipedge::status<parse_error_code> parse_via(std::string_view element, via& out) 
     return via_core(element, out, false);
 }
 
+bool parse_via_head_usual(std::string_view value, via& out) {
+    const char* p = value.data();
+    const std::size_t n = value.size();
+    // A header value is trimmed; one that is not goes the general way, which keeps
+    // trailing LWS in via::params.
+    if (n < 13 || std::memcmp(p, "SIP/2.0/", 8) != 0 || is_lws(p[n - 1])) {
+        return false;
+    }
+    std::size_t i = 8;
+    while (i < n && is_token_char(p[i])) {
+        ++i;
+    }
+    // One SP, then the host (an IPv6 reference or more LWS: via_core).
+    if (i == 8 || i + 1 >= n || p[i] != ' ' || is_lws(p[i + 1]) || p[i + 1] == '[') {
+        return false;
+    }
+    out.protocol_name = std::string_view(p, 3);
+    out.protocol_version = std::string_view(p + 4, 3);
+    out.transport_text = std::string_view(p + 8, i - 8);
+    out.transport = transport_of(out.transport_text);
+    const std::size_t hb = i + 1;
+    i = skip_host(p, hb, n);
+    if (i == hb) {
+        return false;
+    }
+    out.host = std::string_view(p + hb, i - hb);
+    out.host_is_ipv6 = false;
+    out.port = 0;
+    if (i < n && p[i] == ':') {
+        // 1 to 5 digits, 1..65535 (more digits, leading zeros and all: via_core).
+        const std::size_t pb = ++i;
+        std::uint32_t port = 0;
+        while (i < n && is_digit(p[i]) && i - pb < 5) {
+            port = port * 10 + static_cast<std::uint32_t>(p[i] - '0');
+            ++i;
+        }
+        if (i == pb || port == 0 || port > 65535 || (i < n && is_digit(p[i]))) {
+            return false;
+        }
+        out.port = static_cast<std::uint16_t>(port);
+    }
+    reset_params(out);
+    if (i == n || p[i] == ',') {
+        return true;
+    }
+    if (p[i] != ';') {
+        return false;
+    }
+    const std::size_t params_begin = i + 1;
+    simple_param_cursor c(p, i, n, true);
+    param pr;
+    while (c.next(pr)) {
+        if (!take_param(pr, out).ok()) {
+            return false;
+        }
+    }
+    if (c.unusual()) {
+        return false;
+    }
+    // Ended at the end, or at a ',': the params stop before it and its LWS, as in
+    // via_core.
+    std::size_t end = c.position();
+    while (end < n && end > params_begin && is_lws(p[end - 1])) {
+        --end;
+    }
+    out.params = std::string_view(p + params_begin, end - params_begin);
+    return true;
+}
+
 bool parse_via_list_head(std::string_view value, via& out) {
-    return via_core(value, out, true).ok();
+    return parse_via_head_usual(value, out) || via_core(value, out, true).ok();
 }
 
 namespace {
@@ -73,14 +210,7 @@ sipedge::status<parse_error_code> via_core(std::string_view element, via& out, b
     out.transport = via_transport::other;
     out.host_is_ipv6 = false;
     out.port = 0;
-    out.branch = {};
-    out.has_branch = false;
-    out.received = {};
-    out.has_rport = false;
-    out.rport = -1;
-    out.maddr = {};
-    out.ttl = -1;
-    out.params = {};
+    reset_params(out);
     // sent-protocol = protocol-name SLASH protocol-version SLASH transport, where
     // SLASH = SWS "/" SWS.
     std::size_t i = 0;
@@ -161,54 +291,8 @@ sipedge::status<parse_error_code> via_core(std::string_view element, via& out, b
     param_cursor c(std::string_view(p + i, n - i), list_mode);
     param pr;
     while (c.next(pr)) {
-        // Dispatch on the name's length first: most parameters compare nothing.
-        switch (pr.name.size()) {
-        case 3:
-            if (iequal_letters(pr.name, "ttl")) {
-                std::uint64_t v = 0;
-                if (!pr.has_value || !whole_decimal(pr.value, 255, v)) {
-                    return value_error{parse_error_code::invalid_param, "malformed ttl"};
-                }
-                out.ttl = static_cast<std::int32_t>(v);
-            }
-            break;
-        case 5:
-            if (iequal_letters(pr.name, "rport")) {
-                out.has_rport = true;
-                if (pr.has_value) {
-                    std::uint64_t v = 0;
-                    if (!whole_decimal(pr.value, 65535, v)) {
-                        return value_error{parse_error_code::invalid_param, "malformed rport"};
-                    }
-                    out.rport = static_cast<std::int32_t>(v);
-                }
-            } else if (iequal_letters(pr.name, "maddr")) {
-                if (!pr.has_value) {
-                    return value_error{parse_error_code::invalid_param, "maddr without a value"};
-                }
-                out.maddr = pr.value;
-            }
-            break;
-        case 6:
-            if (iequal_letters(pr.name, "branch")) {
-                if (!pr.has_value) {
-                    return value_error{parse_error_code::invalid_param, "branch without a value"};
-                }
-                out.branch = pr.value;
-                out.has_branch = true;
-            }
-            break;
-        case 8:
-            if (iequal_letters(pr.name, "received")) {
-                if (!pr.has_value) {
-                    return value_error{parse_error_code::invalid_param,
-                                       "received without a value"};
-                }
-                out.received = pr.value;
-            }
-            break;
-        default:
-            break;
+        if (auto r = take_param(pr, out); !r) {
+            return r;
         }
     }
     if (c.failed()) {

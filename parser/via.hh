@@ -44,4 +44,13 @@ sipedge::status<parse_error_code> parse_via(std::string_view element, via& out);
 // sent-by -- and the caller then splits the list and calls parse_via.
 bool parse_via_list_head(std::string_view value, via& out);
 
+// The first step of parse_via_list_head, public for its tests: the top Via as
+// nearly every peer writes it, "SIP/2.0/" transport SP host [":" port] *(";" name
+// ["=" value]) up to the end or a ',', with LWS only before a ';' or ',' and no
+// quoted values, trimmed (as header values are), in one pass without the general
+// parser's LWS checks. true: `out`
+// exactly as the general list-head parse gives it. false, deciding nothing (out
+// unspecified): any other form and every error.
+bool parse_via_head_usual(std::string_view value, via& out);
+
 } // namespace sipedge::parser

@@ -9,6 +9,7 @@
 // word at a time, ignoring only the case bit of its letters.
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -31,9 +32,19 @@ struct name_slot {
     std::uint8_t length;
 };
 
+// A name of up to 16 bytes as two words: its lowercase bytes, and the bits a
+// case-insensitive match must agree in (all but the case bit of a letter; none
+// past the name's end, so that the bytes after a name of that length do not count).
+struct wide_row {
+    std::uint64_t lowered[2];
+    std::uint64_t care[2];
+};
+inline constexpr std::size_t wide_name = 16;
+
 struct header_name_table {
     name_slot slots[name_table_size] = {};
     std::uint8_t compact[128] = {};
+    wide_row wide[header_id_count] = {};
     // Lowercase copy of every canonical name, and 0x20 at each of its letters (the
     // only bits a case-insensitive match may differ in); zero-filled.
     char lowered[header_id_count][max_header_name] = {};
@@ -62,6 +73,17 @@ constexpr header_name_table build_header_name_table() {
             t.lowered[i][k] = ascii_lower(c);
             const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
             t.letters[i][k] = letter ? 0x20 : 0;
+            if (k < wide_name) {
+                // Byte k of a little-endian load is bits 8k..8k+7; big-endian, the
+                // reverse.
+                const std::size_t shift = std::endian::native == std::endian::little
+                                              ? 8 * (k % 8)
+                                              : 8 * (7 - k % 8);
+                const auto lower = static_cast<std::uint8_t>(ascii_lower(c));
+                const std::uint8_t care = letter ? 0xdf : 0xff;
+                t.wide[i].lowered[k / 8] |= std::uint64_t{lower} << shift;
+                t.wide[i].care[k / 8] |= std::uint64_t{care} << shift;
+            }
         }
     }
     return t;
@@ -127,6 +149,31 @@ inline header_id lookup_header_name(std::string_view name) {
     for (name_slot s = header_names.slots[h]; s.id != 0; s = header_names.slots[h]) {
         if (s.length == n && name_equals_row(name.data(), s.id, n)) {
             return static_cast<header_id>(s.id);
+        }
+        h = (h + 1) & (name_table_size - 1);
+    }
+    return header_id::unknown;
+}
+
+// lookup_header_name for a name with 16 bytes readable from its start (the parser's
+// padded input): the same answer, with two masked word compares in place of the
+// length-dependent loads.
+inline header_id lookup_header_name_wide(const char* name, std::size_t n) {
+    if (n < 2 || n > wide_name) {
+        return lookup_header_name(std::string_view(name, n));
+    }
+    const std::uint64_t w0 = load_word<std::uint64_t>(name);
+    const std::uint64_t w1 = load_word<std::uint64_t>(name + 8);
+    // The first byte from the word already loaded.
+    const auto first = static_cast<std::uint8_t>(
+        std::endian::native == std::endian::little ? w0 : w0 >> 56);
+    std::size_t h = hash_header_name(n, first, static_cast<std::uint8_t>(name[n - 1]));
+    for (name_slot s = header_names.slots[h]; s.id != 0; s = header_names.slots[h]) {
+        if (s.length == n) {
+            const wide_row& r = header_names.wide[s.id];
+            if ((((w0 ^ r.lowered[0]) & r.care[0]) | ((w1 ^ r.lowered[1]) & r.care[1])) == 0) {
+                return static_cast<header_id>(s.id);
+            }
         }
         h = (h + 1) & (name_table_size - 1);
     }

@@ -1,0 +1,211 @@
+// The value parsers' fast paths against the general code they stand in for: on
+// hand-picked forms and on many random edits of them, a fast path either declines
+// or gives exactly what the general parser gives (same views into the input, same
+// flags). Each test also checks that the fast path answers the usual forms, so that
+// one which declined everything would fail here.
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "parser/name_addr.hh"
+#include "parser/params.hh"
+#include "parser/via.hh"
+#include "sip/value_list.hh"
+
+namespace sipedge::parser {
+namespace {
+
+bool same_view(std::string_view a, std::string_view b) {
+    return a.data() == b.data() && a.size() == b.size();
+}
+
+// Random edits of `seed`: bytes replaced, inserted or removed, mostly ones the
+// parsers treat specially.
+std::vector<std::string> mutations(const std::string& seed, std::size_t count, unsigned salt) {
+    static const std::string alphabet = " \t\r\n;,=\"<>:[]@?%/.-_!~*'`+aZ09\x7f\x80";
+    std::mt19937 rng(salt);
+    std::vector<std::string> out;
+    for (std::size_t k = 0; k < count; ++k) {
+        std::string s = seed;
+        const int edits = 1 + static_cast<int>(rng() % 3);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t at = s.empty() ? 0 : rng() % (s.size() + 1);
+            const char c = alphabet[rng() % alphabet.size()];
+            switch (rng() % 4) {
+            case 0:
+                if (at < s.size()) {
+                    s[at] = c;
+                }
+                break;
+            case 1:
+                s.insert(at, 1, c);
+                break;
+            case 2:
+                if (at < s.size()) {
+                    s.erase(at, 1);
+                }
+                break;
+            default:
+                s.insert(at, "\r\n ");
+                break;
+            }
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+// Runs `agrees` (which checks a fast path against the general code on one input
+// and returns whether the fast path answered) on each form, which it must answer,
+// and on random edits of it, of which it must answer a fair share.
+template <typename Agrees>
+void check_forms(std::initializer_list<const char*> forms, Agrees agrees, unsigned salt) {
+    std::size_t fast = 0;
+    std::size_t total = 0;
+    for (const char* text : forms) {
+        EXPECT_TRUE(agrees(text)) << text;
+        for (const std::string& m : mutations(text, 4000, salt)) {
+            ++total;
+            fast += agrees(m) ? 1 : 0;
+        }
+    }
+    EXPECT_GT(fast, total / 10) << "the fast path should answer many edits too";
+}
+
+// ---- simple_param_cursor vs param_cursor ----
+
+// Walks both cursors over text[i..) (text[i] == ';'). Returns whether the simple
+// one answered the whole list; fails the test on any disagreement.
+bool params_agree(const std::string& text, std::size_t i, bool stop_at_comma) {
+    const char* p = text.data();
+    simple_param_cursor fast(p, i, text.size(), stop_at_comma);
+    param_cursor slow(std::string_view(p + i, text.size() - i), stop_at_comma);
+    param a;
+    param b;
+    while (fast.next(a)) {
+        EXPECT_TRUE(slow.next(b)) << text;
+        EXPECT_TRUE(same_view(a.name, b.name)) << text;
+        EXPECT_TRUE(same_view(a.value, b.value)) << text;
+        EXPECT_EQ(a.has_value, b.has_value) << text;
+    }
+    if (fast.unusual()) {
+        return false;
+    }
+    EXPECT_FALSE(slow.next(b)) << text;
+    EXPECT_FALSE(slow.failed()) << text;
+    if (fast.position() == text.size()) {
+        EXPECT_TRUE(slow.rest().empty()) << text;
+    } else {
+        EXPECT_EQ(slow.rest().data(), p + fast.position()) << text;
+    }
+    return true;
+}
+
+TEST(fast_paths, simple_param_cursor_agrees_or_declines) {
+    const auto forms = {
+        ";tag=1",
+        ";branch=z9hG4bK776asdhds;rport",
+        ";branch=z9hG4bKnashds7\r\n ;received=192.0.2.201",
+        ";lr;transport=udp",
+        ";maddr=239.255.255.1;ttl=16;x=%41",
+    };
+    // An edit may drop the leading ';' (the cursors' precondition): skip those.
+    const auto agree = [](bool comma) {
+        return [comma](const std::string& s) {
+            return !s.empty() && s[0] == ';' && params_agree(s, 0, comma);
+        };
+    };
+    check_forms(forms, agree(false), 3);
+    check_forms(forms, agree(true), 5);
+    for (const char* text : {";a=b ,SIP/2.0/UDP x", ";a,x", ";a=b\r\n ,x"}) {
+        EXPECT_TRUE(params_agree(text, 0, true)) << text;
+    }
+    for (const char* text : {";", ";;a", "; a", ";a =b", ";a= b", ";a=\"q\"", ";a=b c", ";a=<"}) {
+        EXPECT_FALSE(params_agree(text, 0, false)) << text;
+    }
+}
+
+// ---- the top Via ----
+
+bool same_via(const via& a, const via& b) {
+    return same_view(a.protocol_name, b.protocol_name) &&
+           same_view(a.protocol_version, b.protocol_version) &&
+           same_view(a.transport_text, b.transport_text) && a.transport == b.transport &&
+           same_view(a.host, b.host) && a.host_is_ipv6 == b.host_is_ipv6 && a.port == b.port &&
+           same_view(a.branch, b.branch) && a.has_branch == b.has_branch &&
+           same_view(a.received, b.received) && a.has_rport == b.has_rport &&
+           a.rport == b.rport && same_view(a.maddr, b.maddr) && a.ttl == b.ttl &&
+           same_view(a.params, b.params);
+}
+
+// Whether the fast path answered; if it did, the general way (split the list, parse
+// the first element) must succeed with the same result.
+bool via_agrees(const std::string& value) {
+    via fast;
+    if (!parse_via_head_usual(value, fast)) {
+        return false;
+    }
+    sip::value_list_cursor list(value);
+    std::string_view first;
+    EXPECT_TRUE(list.next(first)) << value;
+    via slow;
+    EXPECT_TRUE(parse_via(first, slow).ok()) << value;
+    EXPECT_TRUE(same_via(fast, slow)) << value;
+    via head;
+    EXPECT_TRUE(parse_via_list_head(value, head)) << value;
+    EXPECT_TRUE(same_via(fast, head)) << value;
+    return true;
+}
+
+TEST(fast_paths, via_head_agrees_or_declines) {
+    const auto answered = {
+        "SIP/2.0/UDP pc33.atlanta.example.com:5060;branch=z9hG4bK776asdhds;rport",
+        "SIP/2.0/TLS client.biloxi.example.com:5061;branch=z9hG4bKnashds7\r\n "
+        ";received=192.0.2.201",
+        "SIP/2.0/TCP h;branch=z9hG4bK1;rport=5060;maddr=x;ttl=255;received=1.2.3.4",
+        "SIP/2.0/UDP host.example.com,SIP/2.0/UDP other",
+        "SIP/2.0/UDP host.example.com:1;branch=b \r\n ,SIP/2.0/UDP other",
+        "SIP/2.0/sctp host.example.com:65535;BRANCH=z9;RPORT",
+        "SIP/2.0/WS h.invalid;branch=z9hG4bK",
+    };
+    check_forms(answered, via_agrees, 7);
+    // Declined: the general parser takes these (or rejects them).
+    for (const char* text : {"SIP/2.0/UDP  h", "SIP/2.0/UDP h :5060", "SIP/2.0/UDP h:0",
+                             "SIP/2.0/UDP h:65536", "SIP/2.0/UDP h:005060",
+                             "SIP/2.0/UDP [2001:db8::1]", "SIP / 2.0 / UDP h",
+                             "SIP/2.0/UDP h;branch", "SIP/2.0/UDP h;ttl=256",
+                             "SIP/2.0/UDP h;x=\"a,b\"", "SIP/2.0/UDP h; branch=1"}) {
+        via v;
+        EXPECT_FALSE(parse_via_head_usual(text, v)) << text;
+    }
+}
+
+// ---- From/To tags ----
+
+bool tag_agrees(const std::string& value) {
+    std::string_view tag;
+    bool has_tag = false;
+    if (!parse_name_addr_tag(value, tag, has_tag)) {
+        return false;
+    }
+    name_addr full;
+    EXPECT_TRUE(parse_name_addr(value, full).ok()) << value;
+    EXPECT_TRUE(same_view(tag, full.tag)) << value;
+    EXPECT_EQ(has_tag, full.has_tag) << value;
+    return true;
+}
+
+TEST(fast_paths, tag_agrees_or_declines) {
+    check_forms({"Bob <sips:bob@biloxi.example.com>;tag=a73kszlfl",
+                 "<sip:alice@atlanta.example.com>",
+                 "\"A. G. Bell\" <sip:agb@bell-telephone.com> ;tag=a48s",
+                 "Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl;x=y\r\n ;z"},
+                tag_agrees, 11);
+}
+
+} // namespace
+} // namespace sipedge::parser
