@@ -399,6 +399,7 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
     response_context& c = _contexts[ctx];
     c.server = server;
     c.invite = invite;
+    c.in_dialog = _ess.to_has_tag;
     c.refs = 1;
     _txns.get(server).owner = ctx;
     _current_server = server; // local responses come from _view until on_message returns

@@ -167,6 +167,11 @@ bool proxy_core::st_on_response(std::uint32_t ctx, const sip::message_view& msg,
 void proxy_core::st_track(std::uint32_t ctx, const sip::message_view& msg,
                           const response_decision& d) {
     const response_context& c = _contexts[ctx];
+    if (d.interval == 0 && (!c.in_dialog || _dialogs.size() == 0)) {
+        // No session timer, and no timed dialog this 2xx could end: the 2xx to an
+        // initial INVITE starts a new dialog, and an empty table holds none.
+        return;
+    }
     const auto from_v = msg.first_value(header_id::from);
     const auto to_v = msg.first_value(header_id::to);
     const auto call_v = msg.first_value(header_id::call_id);

@@ -36,6 +36,7 @@ struct response_context {
     bool got_6xx = false;
     bool cancelled = false; // CANCEL from upstream
     bool in_use = false;
+    bool in_dialog = false; // the request had a To tag (re-INVITE, UPDATE, BYE...)
     std::uint16_t best_status = 0; // 0: none yet
     std::uint16_t best_rank = 0xffff;
     txn::stored_message best;       // the best response as received (empty: synthetic)

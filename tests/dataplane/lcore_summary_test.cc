@@ -6,6 +6,7 @@
 #include "dataplane/transaction/transaction_layer.hh"
 
 #include <atomic>
+#include <chrono>
 #include <gtest/gtest.h>
 #include <thread>
 
@@ -31,7 +32,11 @@ TEST(lcore_summary, readers_see_whole_publications_only) {
         }
     });
     std::uint64_t distinct = 0, last = 0;
-    for (int n = 0; n < 200000; ++n) {
+    // 200,000 reads, and on until the writer has been seen to publish (on a busy
+    // machine it may not get a CPU during the first ones), within 20 s.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int n = 0; n < 200000 || (distinct < 2 && std::chrono::steady_clock::now() < give_up);
+         ++n) {
         const lcore_summary_data d = s.read();
         const std::uint32_t i = static_cast<std::uint32_t>(d.published_tsc);
         ASSERT_EQ(d.transactions, i);
