@@ -9,6 +9,7 @@
 #include "parser/name_addr.hh"
 #include "parser/option_tags.hh"
 #include "parser/params.hh"
+#include "sip/value_list.hh"
 #include "parser/response_builder.hh"
 #include "sip/status_code.hh"
 
@@ -621,8 +622,8 @@ std::string_view proxy_core::build_forwarded(const sip::message_view& msg,
                                                 : static_cast<std::uint32_t>(e.max_forwards - 1)));
     // §18.2.1: received= when the sent-by host is not the source address.
     char received[64];
-    const std::string_view top_via = msg.first_element(header_id::via).value_or("");
     if (const std::string_view rp = received_param(e, source, received); !rp.empty()) {
+        const std::string_view top_via = msg.first_element(header_id::via).value_or("");
         check(w.insert(msg.offset_of(top_via) + static_cast<std::uint32_t>(top_via.size()), rp));
     }
     // §16.6 step 8: our Via on top.
@@ -1032,18 +1033,41 @@ void proxy_core::send_best(std::uint32_t ctx, txn::outbox& out) {
                      c.best_status == 401 || c.best_status == 407, out);
 }
 
+// True when the top Via (as parsed into _ess for msg) is the only element of its
+// header line, and that line's removal was recorded.
+bool proxy_core::remove_lone_top_via(const sip::message_view& msg, parser::message_writer& w) {
+    const std::string_view params = _ess.top_via.params;
+    const std::uint16_t index = msg.first_index(header_id::via);
+    if (params.empty() || index == sip::no_header) {
+        return false;
+    }
+    const std::string_view value = msg.header(index).value;
+    const char* end = params.data() + params.size();
+    if (end < value.data() || end > value.data() + value.size() ||
+        !sip::trim_lws(std::string_view(end, static_cast<std::size_t>(
+                                                 value.data() + value.size() - end)))
+             .empty()) {
+        return false;
+    }
+    return w.remove_header(index).ok();
+}
+
 void proxy_core::forward_response(std::uint32_t ctx, const sip::message_view& msg,
                                   std::uint16_t status, bool aggregate_challenges,
                                   txn::outbox& out) {
     response_context& c = _contexts[ctx];
     parser::message_writer w(msg);
     bool ok = true;
-    // §16.7 step 3: our Via comes off.
-    auto cursor = msg.values(header_id::via);
-    std::string_view top;
-    std::uint16_t index = 0;
-    if (!cursor.next(top, &index) || !w.remove_value(index, top).ok()) {
-        return;
+    // §16.7 step 3: our Via comes off: the whole line when it is alone there, as we
+    // wrote it (known from the top Via parsed for matching, no list split), else
+    // the element with its comma.
+    if (!(&msg == &_view && remove_lone_top_via(msg, w))) {
+        auto cursor = msg.values(header_id::via);
+        std::string_view top;
+        std::uint16_t index = 0;
+        if (!cursor.next(top, &index) || !w.remove_value(index, top).ok()) {
+            return;
+        }
     }
     std::uint16_t sent_status = status;
     if (status == sip::status::service_unavailable) {

@@ -139,6 +139,7 @@ private:
     bool response_essentials();
     void on_branch_response(std::uint32_t ctx, std::uint16_t slot, std::uint16_t status,
                             const sip::message_view* msg, txn::outbox& out);
+    bool remove_lone_top_via(const sip::message_view& msg, parser::message_writer& w);
     void forward_response(std::uint32_t ctx, const sip::message_view& msg, std::uint16_t status,
                           bool aggregate_challenges, txn::outbox& out);
     void send_best(std::uint32_t ctx, txn::outbox& out);

@@ -91,6 +91,37 @@ TEST_F(behaviour_test, timer_l_ends_the_accepted_server_transaction) {
     EXPECT_EQ(p.count(counter_id::drop_stray_response), 1u);
 }
 
+// §16.7 step 3: our Via comes off whether it has a line of its own (the whole line
+// goes) or shares one with the Via below (only our element and its comma go).
+TEST_F(behaviour_test, our_via_comes_off_alone_or_from_a_shared_line) {
+    auto out = p.deliver(invite(), uac);
+    const sent_message* fwd = find_sent(out, uas1, "INVITE");
+    ASSERT_TRUE(fwd);
+    const std::string ringing = uas_response(fwd->bytes, 180, "t");
+    // As built: one Via per line. Ours alone on its line, with trailing blanks.
+    std::string alone = ringing;
+    const std::size_t second = alone.find("\r\nVia: ", alone.find("Via: ") + 1);
+    ASSERT_NE(second, std::string::npos);
+    alone.insert(second, "  ");
+    auto r1 = p.deliver(alone, uas1);
+    const sent_message* up1 = find_sent(r1, uac, "SIP/2.0 180");
+    ASSERT_TRUE(up1);
+    auto v1 = up1->parsed().values(header_id::via);
+    ASSERT_EQ(v1.size(), 1u);
+    EXPECT_EQ(v1[0].find("198.51.100.1"), std::string::npos);
+    // Ours and the UAC's on one line.
+    std::string shared = ringing;
+    shared.replace(second, 7, ", ");
+    auto r2 = p.deliver(shared, uas1);
+    const sent_message* up2 = find_sent(r2, uac, "SIP/2.0 180");
+    ASSERT_TRUE(up2) << shared;
+    const auto parsed = up2->parsed();
+    auto v2 = parsed.values(header_id::via);
+    ASSERT_EQ(v2.size(), 1u);
+    EXPECT_EQ(v2[0], v1[0]);
+    EXPECT_EQ(parsed->count(header_id::via), 1u);
+}
+
 // ---------------------------------------------------------------- validation (§16.3)
 
 TEST_F(behaviour_test, validation_statuses) {
