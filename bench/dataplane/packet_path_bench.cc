@@ -153,8 +153,9 @@ BENCHMARK(BM_packet_path)->Arg(350)->Arg(900)->Arg(1400);
 } // namespace
 
 int main(int argc, char** argv) {
-    const char* eal[] = {"packet_path_bench", "-l", "0", "--no-pci", "--no-huge", "-m", "128",
-                         "--no-shconf", "--no-telemetry", "--log-level", "*:error"};
+    const char* eal[] = {"packet_path_bench", "-l",          "0",      "--no-pci",
+                         "--no-huge",         "-m",          "128",    "--no-shconf",
+                         "--no-telemetry",    "--log-level", "*:error"};
     if (rte_eal_init(static_cast<int>(std::size(eal)), const_cast<char**>(eal)) < 0) {
         std::fprintf(stderr, "packet_path_bench: EAL init failed\n");
         return 1;

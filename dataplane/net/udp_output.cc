@@ -2,6 +2,7 @@
 
 #include "dataplane/io/tx_stage.hh"
 #include "dataplane/net/arp_cache.hh"
+#include "dataplane/net/ipv4_checksum.hh"
 
 #include <algorithm>
 #include <array>
@@ -115,7 +116,7 @@ bool udp_send(packet_context& ctx, rte_be32_t dst_ip, rte_be16_t dst_port,
             m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
             udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
         } else {
-            udp->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(rte_ipv4_hdr));
+            udp->dgram_cksum = ipv4_udptcp_checksum(m, ip, sizeof(rte_ipv4_hdr));
             ip->hdr_checksum = rte_ipv4_cksum(ip);
         }
         send_ipv4(ctx, m, dst_ip);
@@ -123,7 +124,7 @@ bool udp_send(packet_context& ctx, rte_be32_t dst_ip, rte_be16_t dst_port,
     }
     // Fragments: the UDP checksum covers the whole datagram, so it is summed
     // here before the datagram is cut.
-    udp->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(rte_ipv4_hdr));
+    udp->dgram_cksum = ipv4_udptcp_checksum(m, ip, sizeof(rte_ipv4_hdr));
     std::array<rte_mbuf*, max_fragments> frags;
     const int n =
         rte_ipv4_fragment_packet(m, frags.data(), max_fragments, ctx.ifc.mtu, ctx.pool, ctx.pool);
