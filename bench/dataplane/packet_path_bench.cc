@@ -83,9 +83,8 @@ std::vector<char> frame_to_us(std::size_t payload) {
         return false;
     }
     benchmark::DoNotOptimize(rte_pktmbuf_mtod_offset(m, const char*, d.payload_offset));
-    // sip_stage::process: the message has been read; the answer leaves.
-    rte_pktmbuf_free(m);
-    return udp_send(ctx, d.src_ip, d.src_port, std::span(answer.data(), answer.size()));
+    // sip_stage::process: the message has been read; its mbuf carries the answer.
+    return udp_send(ctx, d.src_ip, d.src_port, std::span(answer.data(), answer.size()), m);
 }
 
 void BM_packet_path(benchmark::State& state) {
