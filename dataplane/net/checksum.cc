@@ -32,17 +32,6 @@ std::uint64_t sum_scalar(const std::uint8_t* p, std::size_t len) {
 
 namespace {
 
-// End-around carry down to 16 bits: the same residue modulo 0xffff, zero only
-// when the total is zero.
-std::uint16_t fold(std::uint64_t sum) {
-    sum = (sum & 0xffffffffu) + (sum >> 32);
-    sum = (sum & 0xffffffffu) + (sum >> 32);
-    sum = (sum & 0xffffu) + (sum >> 16);
-    sum = (sum & 0xffffu) + (sum >> 16);
-    sum = (sum & 0xffffu) + (sum >> 16);
-    return static_cast<std::uint16_t>(sum);
-}
-
 using sum_fn = std::uint64_t (*)(const std::uint8_t*, std::size_t);
 
 sum_fn variant(checksum_isa isa) {
@@ -80,12 +69,12 @@ checksum_isa best_checksum_isa() {
     return checksum_isa_available(checksum_isa::avx2) ? checksum_isa::avx2 : checksum_isa::scalar;
 }
 
-std::uint16_t raw_checksum(const void* data, std::size_t len) {
-    return fold(best_sum(static_cast<const std::uint8_t*>(data), len));
+std::uint64_t raw_sum(const void* data, std::size_t len) {
+    return best_sum(static_cast<const std::uint8_t*>(data), len);
 }
 
 std::uint16_t raw_checksum(checksum_isa isa, const void* data, std::size_t len) {
-    return fold(variant(isa)(static_cast<const std::uint8_t*>(data), len));
+    return fold_sum(variant(isa)(static_cast<const std::uint8_t*>(data), len));
 }
 
 } // namespace sipedge::dataplane

@@ -18,9 +18,27 @@ namespace sipedge::dataplane {
 
 enum class checksum_isa : std::uint8_t { scalar, avx2 };
 
+// The unreduced sum behind raw_checksum: congruent to the sum of the 16-bit
+// words modulo 0xffff, zero only for all-zero bytes (or none). Other words
+// (a pseudo-header) can be added to it before the one fold_sum.
+std::uint64_t raw_sum(const void* data, std::size_t len);
+
+// End-around carry down to 16 bits: the same residue modulo 0xffff, zero only
+// when the sum is zero. That representative is unique, hence equal to DPDK's.
+inline std::uint16_t fold_sum(std::uint64_t sum) {
+    sum = (sum & 0xffffffffu) + (sum >> 32);
+    sum = (sum & 0xffffffffu) + (sum >> 32);
+    sum = (sum & 0xffffu) + (sum >> 16);
+    sum = (sum & 0xffffu) + (sum >> 16);
+    sum = (sum & 0xffffu) + (sum >> 16);
+    return static_cast<std::uint16_t>(sum);
+}
+
 // Not complemented, like rte_raw_cksum: 0xffff for a correct header that
 // includes its own checksum field; 0 only for all-zero bytes (or none).
-std::uint16_t raw_checksum(const void* data, std::size_t len);
+inline std::uint16_t raw_checksum(const void* data, std::size_t len) {
+    return fold_sum(raw_sum(data, len));
+}
 
 // One variant, for tests and benchmarks; isa must be available.
 std::uint16_t raw_checksum(checksum_isa isa, const void* data, std::size_t len);

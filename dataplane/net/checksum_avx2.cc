@@ -23,10 +23,20 @@ std::uint64_t widen(__m256i lanes) {
            static_cast<std::uint64_t>(_mm_extract_epi64(half, 1));
 }
 
+// 32 zero bytes, then 32 of 0xff: 32 bytes loaded from offset k keep the last k.
+alignas(64) constexpr std::uint8_t tail_masks[64] = {
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
 } // namespace
 
 std::uint64_t sum_avx2(const std::uint8_t* p, std::size_t len) {
     const __m256i low_words = _mm256_set1_epi32(0xffff);
+    if (len < 32) {
+        return sum_scalar(p, len);
+    }
     std::uint64_t total = 0;
     while (len >= 32) {
         std::size_t n = len < block_bytes ? len : block_bytes;
@@ -54,7 +64,20 @@ std::uint64_t sum_avx2(const std::uint8_t* p, std::size_t len) {
         b = _mm256_add_epi32(b, d);
         total += widen(a) + widen(b);
     }
-    return total + sum_scalar(p, len);
+    // The last 0..31 bytes: the 32 bytes that end with their even part, read
+    // again from an even offset (so words pair as before) with the bytes
+    // already summed masked off; then an odd last byte, as a word's low byte.
+    const std::size_t even = len & ~std::size_t{1};
+    if (even != 0) {
+        const __m256i x = _mm256_and_si256(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + even - 32)),
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tail_masks + even)));
+        total += widen(_mm256_add_epi32(_mm256_and_si256(x, low_words), _mm256_srli_epi32(x, 16)));
+    }
+    if ((len & 1) != 0) {
+        total += p[even];
+    }
+    return total;
 }
 
 } // namespace sipedge::dataplane::checksum_impl

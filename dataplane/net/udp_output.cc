@@ -132,7 +132,7 @@ bool udp_send(packet_context& ctx, rte_be32_t dst_ip, rte_be16_t dst_port,
             udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
         } else {
             udp->dgram_cksum = ipv4_udptcp_checksum(m, ip, sizeof(rte_ipv4_hdr));
-            ip->hdr_checksum = rte_ipv4_cksum(ip);
+            ip->hdr_checksum = ipv4_header_checksum(ip);
         }
         send_ipv4(ctx, m, dst_ip);
         return true;
