@@ -165,6 +165,37 @@ TEST_F(wire, a_silent_next_hop_costs_counted_drops_not_a_leak) {
     EXPECT_EQ(_arp.lookup(peer_ip, _ctx.now_tsc + 2'000'000), nullptr);
 }
 
+// expire() skips its table scan while nothing resolves: it must still see every
+// next hop that does, through learning, giving up and asking again.
+TEST_F(wire, expire_retries_each_next_hop_still_resolving_and_only_those) {
+    const rte_be32_t other_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 5));
+    const std::string sip(100, 'x');
+    std::array<rte_be32_t, 4> retry;
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 300'000, _counters, retry), 0u) << "nothing resolving";
+    (void)udp_send(_ctx, peer_ip, RTE_BE16(5060), std::span(sip.data(), sip.size()));
+    (void)udp_send(_ctx, other_ip, RTE_BE16(5060), std::span(sip.data(), sip.size()));
+    for (rte_mbuf* m : _arp.learn(peer_ip, peer_mac, _ctx.now_tsc)) {
+        rte_pktmbuf_free(m); // the held datagram, released
+    }
+    // Learning a neighbour nobody asked for changes nothing.
+    EXPECT_TRUE(_arp.learn(RTE_BE32(RTE_IPV4(198, 51, 100, 7)), peer_mac, _ctx.now_tsc).empty());
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 300'000, _counters, retry), 1u);
+    EXPECT_EQ(retry[0], other_ip) << "the answered next hop is not asked again";
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 2'000'000, _counters, retry), 0u);
+    EXPECT_EQ(_counters.get(counter_id::drop_arp_unresolved), 1u) << "given up";
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 2'300'000, _counters, retry), 0u);
+    // Asked for again: expire sees it again.
+    _ctx.now_tsc += 3'000'000;
+    (void)udp_send(_ctx, other_ip, RTE_BE16(5060), std::span(sip.data(), sip.size()));
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 300'000, _counters, retry), 1u);
+    EXPECT_EQ(retry[0], other_ip);
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 2'000'000, _counters, retry), 0u);
+    EXPECT_EQ(_counters.get(counter_id::drop_arp_unresolved), 2u);
+    for (rte_mbuf* m : sent()) {
+        rte_pktmbuf_free(m);
+    }
+}
+
 TEST_F(wire, large_datagrams_leave_as_fragments_that_reassemble_to_the_original) {
     _arp.learn(peer_ip, peer_mac, _ctx.now_tsc);
     std::string sip = "INVITE sip:bob@198.51.100.3 SIP/2.0\r\n";
