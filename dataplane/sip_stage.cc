@@ -6,6 +6,7 @@
 #include "parser/essentials.hh"
 
 #include <array>
+#include <bit>
 #include <string>
 #include <vector>
 #include <cstdio>
@@ -22,8 +23,19 @@ constexpr std::size_t out_bytes = 2u << 20;
 constexpr std::size_t max_datagram = 65535;
 constexpr std::size_t drain_batch = 32;
 
+// txn::endpoint::ipv4(a.b.c.d, port), that is ::ffff:a.b.c.d, with the
+// address written as one 16-byte store (a generic vector, no intrinsics):
+// endpoint::ipv4 writes it byte by byte, and the copies of the endpoint that
+// follow (into the core's message) read it whole, a load the CPU cannot forward
+// from several smaller stores, so it waits for them to retire.
 txn::endpoint endpoint_of(rte_be32_t ip, rte_be16_t port) {
-    txn::endpoint e = txn::endpoint::ipv4(rte_be_to_cpu_32(ip), rte_be_to_cpu_16(port));
+    using words = std::uint32_t __attribute__((vector_size(16)));
+    static_assert(sizeof(txn::endpoint{}.addr) == sizeof(words));
+    static_assert(std::endian::native == std::endian::little);
+    const words mapped = {0, 0, 0xffff0000u, ip}; // bytes 10, 11: 0xff; 12-15: ip as sent
+    txn::endpoint e;
+    std::memcpy(e.addr.data(), &mapped, sizeof mapped);
+    e.port = rte_be_to_cpu_16(port);
     return e;
 }
 
@@ -107,13 +119,15 @@ packet_context& sip_stage::egress(rte_be32_t ip) {
     return best != nullptr ? *best : via_gateway != nullptr ? *via_gateway : _ports[0];
 }
 
-bool sip_stage::send_to(const txn::endpoint& to, std::string_view bytes) {
+bool sip_stage::send_to(const txn::endpoint& to, std::string_view bytes, rte_mbuf* spare) {
     if (!to.is_ipv4()) {
+        rte_pktmbuf_free(spare);
         return false;
     }
     rte_be32_t ip;
     std::memcpy(&ip, to.addr.data() + 12, sizeof ip);
-    return udp_send(egress(ip), ip, rte_cpu_to_be_16(to.port), {bytes.data(), bytes.size()});
+    return udp_send(egress(ip), ip, rte_cpu_to_be_16(to.port), {bytes.data(), bytes.size()},
+                    spare);
 }
 
 void sip_stage::on_datagram(rte_mbuf* m, const udp_delivery& where) {
@@ -243,8 +257,9 @@ void sip_stage::process(rte_mbuf* m, const udp_delivery& where) {
         }
     }
     _core->on_message({{bytes, length}, readable, source, txn::transport::udp}, _out);
-    rte_pktmbuf_free(m);
-    transmit();
+    // The message has been read (the core keeps copies of what it needs): its
+    // mbuf carries the first datagram out, one pool round trip fewer.
+    transmit(m);
 }
 
 void sip_stage::answer_register(std::string_view bytes, std::size_t readable,
@@ -318,12 +333,13 @@ void sip_stage::publish_summary(std::uint64_t now_tsc) {
     _settings.summary->publish(_summary);
 }
 
-void sip_stage::transmit() {
+void sip_stage::transmit(rte_mbuf* spare) {
     for (std::size_t i = 0; i < _out.size(); ++i) {
         const txn::outgoing_message& msg = _out[i];
         bool sent = false;
         if (msg.tp == txn::transport::udp && msg.destination.is_ipv4()) {
-            sent = send_to(msg.destination, _out.bytes(msg));
+            sent = send_to(msg.destination, _out.bytes(msg), spare);
+            spare = nullptr;
         } else {
             _counters.add(counter_id::drop_sip_transport_unavailable);
         }
@@ -332,6 +348,7 @@ void sip_stage::transmit() {
             _core->on_transport_error(msg.txn, _out);
         }
     }
+    rte_pktmbuf_free(spare); // nothing was sent by UDP (null: no-op)
     _out.clear();
 }
 

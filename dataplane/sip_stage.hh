@@ -73,10 +73,13 @@ private:
     sip_stage(const settings& s, counter_block& counters, timer::timer_wheel wheel);
 
     void process(rte_mbuf* m, const udp_delivery& where);
-    void transmit();
+    // Sends the outbox. spare: null, or the mbuf of the message that caused it,
+    // read and no longer needed, to carry the first datagram (udp_send).
+    void transmit(rte_mbuf* spare = nullptr);
     // The port context a datagram to ip (network order) leaves by.
     packet_context& egress(rte_be32_t ip);
-    bool send_to(const txn::endpoint& to, std::string_view bytes);
+    // spare: see udp_send; owned from here.
+    bool send_to(const txn::endpoint& to, std::string_view bytes, rte_mbuf* spare = nullptr);
     // A stateless answer to a REGISTER that control cannot take: 513 Message Too
     // Large (above a link slot) or 503 with Retry-After (its ring is full).
     void answer_register(std::string_view bytes, std::size_t readable,

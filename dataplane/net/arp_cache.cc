@@ -58,6 +58,7 @@ arp_cache::entry* arp_cache::claim(rte_be32_t ip, std::uint64_t now, counter_blo
         }
         if (e.st == state::resolving && e.deadline <= now) {
             drop_waiting(e, counters);
+            --_resolving;
             victim = &e;
             break;
         }
@@ -100,6 +101,9 @@ std::span<rte_mbuf*> arp_cache::learn(rte_be32_t ip, const rte_ether_addr& mac, 
         _released[released] = e->held[released];
     }
     e->waiting = 0;
+    if (e->st == state::resolving) {
+        --_resolving;
+    }
     e->st = state::resolved;
     e->mac = mac;
     e->deadline = now + _reachable_tsc;
@@ -120,6 +124,7 @@ arp_cache::hold_result arp_cache::hold(rte_be32_t ip, rte_mbuf* m, std::uint64_t
             return hold_result::dropped;
         }
         e->st = state::resolving;
+        ++_resolving;
         e->deadline = now + _give_up_tsc;
         e->last_request = 0;
     }
@@ -140,7 +145,7 @@ arp_cache::hold_result arp_cache::hold(rte_be32_t ip, rte_mbuf* m, std::uint64_t
 std::size_t arp_cache::expire(std::uint64_t now, counter_block& counters,
                               std::span<rte_be32_t> retry) {
     std::size_t n = 0;
-    for (std::uint32_t i = 0; i < (_set_mask + 1) * ways; ++i) {
+    for (std::uint32_t i = 0; _resolving != 0 && i < (_set_mask + 1) * ways; ++i) {
         entry& e = _entries[i];
         if (e.st != state::resolving) {
             continue;
@@ -148,6 +153,7 @@ std::size_t arp_cache::expire(std::uint64_t now, counter_block& counters,
         if (e.deadline <= now) {
             drop_waiting(e, &counters);
             e = entry{};
+            --_resolving;
         } else if (now - e.last_request >= _retry_tsc && n < retry.size()) {
             e.last_request = now;
             counters.add(counter_id::arp_requests_sent);

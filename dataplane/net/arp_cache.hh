@@ -70,6 +70,9 @@ private:
     entry* claim(rte_be32_t ip, std::uint64_t now, counter_block* counters);
     void drop_waiting(entry& e, counter_block* counters);
 
+    // Entries in state resolving: expire() scans the table (4096 entries by
+    // default, every 50 ms) only when there is one, which is rare.
+    std::uint32_t _resolving = 0;
     std::uint32_t _set_mask;
     std::uint64_t _reachable_tsc, _retry_tsc, _give_up_tsc;
     std::unique_ptr<entry[]> _entries;

@@ -1,6 +1,7 @@
 #include "dataplane/net/ipv4.hh"
 
 #include "dataplane/net/icmp.hh"
+#include "dataplane/net/ipv4_checksum.hh"
 #include "dataplane/net/ipv4_reassembly.hh"
 #include "dataplane/net/udp.hh"
 
@@ -25,7 +26,7 @@ verdict ipv4_input(rte_mbuf*& m, packet_context& ctx, udp_delivery& out) {
         return verdict::drop;
     }
     // A correct header sums (ones' complement, checksum field included) to 0xffff.
-    if (rte_raw_cksum(ip, header_len) != 0xffff) {
+    if (ipv4_header_sum(ip, header_len) != 0xffff) {
         counters.add(counter_id::drop_ipv4_bad_checksum);
         return verdict::drop;
     }

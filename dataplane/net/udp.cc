@@ -1,5 +1,7 @@
 #include "dataplane/net/udp.hh"
 
+#include "dataplane/net/ipv4_checksum.hh"
+
 #include <rte_udp.h>
 
 namespace sipedge::dataplane {
@@ -25,14 +27,13 @@ verdict udp_input(rte_mbuf* m, const rte_ipv4_hdr* ip, packet_context& ctx, udp_
     // verdict is used when it gave one; a reassembled datagram (several
     // segments) was never seen whole by the device, so it is checked here.
     const std::uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-    const bool device_checked = ctx.ifc.rx_checksum_offload && m->nb_segs == 1 &&
-                                (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD ||
-                                 l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD);
+    const bool device_checked =
+        ctx.ifc.rx_checksum_offload && m->nb_segs == 1 &&
+        (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD || l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD);
     const bool bad_checksum =
         udp->dgram_cksum != 0 &&
         (device_checked ? l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD
-                        : rte_ipv4_udptcp_cksum_mbuf_verify(
-                              m, ip, static_cast<std::uint16_t>(udp_offset)) != 0);
+                        : !ipv4_udptcp_checksum_ok(m, ip, static_cast<std::uint16_t>(udp_offset)));
     if (bad_checksum) {
         counters.add(counter_id::drop_udp_bad_checksum);
         return verdict::drop;

@@ -2,6 +2,7 @@
 
 #include "dataplane/io/tx_stage.hh"
 #include "dataplane/net/arp_cache.hh"
+#include "dataplane/net/ipv4_checksum.hh"
 
 #include <algorithm>
 #include <array>
@@ -69,17 +70,32 @@ void send_ipv4(packet_context& ctx, rte_mbuf* m, rte_be32_t dst_ip) {
     }
 }
 
+// The spare when it can pass for a fresh mbuf of ctx.pool (reset as the pool's
+// allocation would), else one from the pool; the spare is then freed.
+rte_mbuf* fresh_mbuf(packet_context& ctx, rte_mbuf* spare) {
+    if (spare != nullptr) {
+        if (spare->pool == ctx.pool && spare->nb_segs == 1 && RTE_MBUF_DIRECT(spare) &&
+            rte_mbuf_refcnt_read(spare) == 1) {
+            rte_pktmbuf_reset(spare);
+            return spare;
+        }
+        rte_pktmbuf_free(spare);
+    }
+    return rte_pktmbuf_alloc(ctx.pool);
+}
+
 } // namespace
 
 bool udp_send(packet_context& ctx, rte_be32_t dst_ip, rte_be16_t dst_port,
-              std::span<const char> payload) {
+              std::span<const char> payload, rte_mbuf* spare) {
     counter_block& counters = *ctx.counters;
     const std::size_t ip_len = ip_udp_header_len + payload.size();
     if (ip_len > UINT16_MAX) {
+        rte_pktmbuf_free(spare);
         counters.add(counter_id::drop_tx_too_big);
         return false;
     }
-    rte_mbuf* m = rte_pktmbuf_alloc(ctx.pool);
+    rte_mbuf* m = fresh_mbuf(ctx, spare);
     if (m == nullptr) {
         counters.add(counter_id::drop_no_mbuf);
         return false;
@@ -115,15 +131,15 @@ bool udp_send(packet_context& ctx, rte_be32_t dst_ip, rte_be16_t dst_port,
             m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
             udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
         } else {
-            udp->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(rte_ipv4_hdr));
-            ip->hdr_checksum = rte_ipv4_cksum(ip);
+            udp->dgram_cksum = ipv4_udptcp_checksum(m, ip, sizeof(rte_ipv4_hdr));
+            ip->hdr_checksum = ipv4_header_checksum(ip);
         }
         send_ipv4(ctx, m, dst_ip);
         return true;
     }
     // Fragments: the UDP checksum covers the whole datagram, so it is summed
     // here before the datagram is cut.
-    udp->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(rte_ipv4_hdr));
+    udp->dgram_cksum = ipv4_udptcp_checksum(m, ip, sizeof(rte_ipv4_hdr));
     std::array<rte_mbuf*, max_fragments> frags;
     const int n =
         rte_ipv4_fragment_packet(m, frags.data(), max_fragments, ctx.ifc.mtu, ctx.pool, ctx.pool);

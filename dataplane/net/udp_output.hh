@@ -13,7 +13,10 @@ namespace sipedge::dataplane {
 
 // Returns false when the datagram was dropped (counted).
 // Preconditions: ctx.pool, ctx.arp and ctx.tx are set.
+// spare: null, or an mbuf the caller is done with (a received datagram already
+// read): it carries this datagram instead of a new one from the pool when it is
+// a plain one-segment mbuf of ctx.pool, else it is freed. Owned from here.
 bool udp_send(packet_context& ctx, rte_be32_t dst_ip, rte_be16_t dst_port,
-              std::span<const char> payload);
+              std::span<const char> payload, rte_mbuf* spare = nullptr);
 
 } // namespace sipedge::dataplane

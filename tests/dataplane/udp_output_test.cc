@@ -8,6 +8,7 @@
 #include "tests/dataplane/eal_environment.hh"
 #include "tests/dataplane/test_addresses.hh"
 
+#include <algorithm>
 #include <array>
 #include <gtest/gtest.h>
 #include <optional>
@@ -164,6 +165,37 @@ TEST_F(wire, a_silent_next_hop_costs_counted_drops_not_a_leak) {
     EXPECT_EQ(_arp.lookup(peer_ip, _ctx.now_tsc + 2'000'000), nullptr);
 }
 
+// expire() skips its table scan while nothing resolves: it must still see every
+// next hop that does, through learning, giving up and asking again.
+TEST_F(wire, expire_retries_each_next_hop_still_resolving_and_only_those) {
+    const rte_be32_t other_ip = RTE_BE32(RTE_IPV4(198, 51, 100, 5));
+    const std::string sip(100, 'x');
+    std::array<rte_be32_t, 4> retry;
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 300'000, _counters, retry), 0u) << "nothing resolving";
+    (void)udp_send(_ctx, peer_ip, RTE_BE16(5060), std::span(sip.data(), sip.size()));
+    (void)udp_send(_ctx, other_ip, RTE_BE16(5060), std::span(sip.data(), sip.size()));
+    for (rte_mbuf* m : _arp.learn(peer_ip, peer_mac, _ctx.now_tsc)) {
+        rte_pktmbuf_free(m); // the held datagram, released
+    }
+    // Learning a neighbour nobody asked for changes nothing.
+    EXPECT_TRUE(_arp.learn(RTE_BE32(RTE_IPV4(198, 51, 100, 7)), peer_mac, _ctx.now_tsc).empty());
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 300'000, _counters, retry), 1u);
+    EXPECT_EQ(retry[0], other_ip) << "the answered next hop is not asked again";
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 2'000'000, _counters, retry), 0u);
+    EXPECT_EQ(_counters.get(counter_id::drop_arp_unresolved), 1u) << "given up";
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 2'300'000, _counters, retry), 0u);
+    // Asked for again: expire sees it again.
+    _ctx.now_tsc += 3'000'000;
+    (void)udp_send(_ctx, other_ip, RTE_BE16(5060), std::span(sip.data(), sip.size()));
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 300'000, _counters, retry), 1u);
+    EXPECT_EQ(retry[0], other_ip);
+    EXPECT_EQ(_arp.expire(_ctx.now_tsc + 2'000'000, _counters, retry), 0u);
+    EXPECT_EQ(_counters.get(counter_id::drop_arp_unresolved), 2u);
+    for (rte_mbuf* m : sent()) {
+        rte_pktmbuf_free(m);
+    }
+}
+
 TEST_F(wire, large_datagrams_leave_as_fragments_that_reassemble_to_the_original) {
     _arp.learn(peer_ip, peer_mac, _ctx.now_tsc);
     std::string sip = "INVITE sip:bob@198.51.100.3 SIP/2.0\r\n";
@@ -194,6 +226,64 @@ TEST_F(wire, a_datagram_above_64k_is_refused) {
     std::string huge(70000, 'x');
     EXPECT_FALSE(udp_send(_ctx, peer_ip, RTE_BE16(5060), std::span(huge.data(), huge.size())));
     EXPECT_EQ(_counters.get(counter_id::drop_tx_too_big), 1u);
+    // A spare handed over with it goes back to the pool.
+    const unsigned before = rte_mempool_avail_count(test_pool);
+    rte_mbuf* spare = rte_pktmbuf_alloc(test_pool);
+    EXPECT_FALSE(
+        udp_send(_ctx, peer_ip, RTE_BE16(5060), std::span(huge.data(), huge.size()), spare));
+    EXPECT_EQ(rte_mempool_avail_count(test_pool), before);
+}
+
+// A received datagram's mbuf, done with, carries the next one out: same mbuf,
+// reset as if fresh from the pool (no stale length, offsets or RX flags).
+TEST_F(wire, a_plain_spare_carries_the_datagram_and_is_reset_first) {
+    _arp.learn(peer_ip, peer_mac, _ctx.now_tsc);
+    rte_mbuf* spare = rte_pktmbuf_alloc(test_pool);
+    ASSERT_NE(rte_pktmbuf_append(spare, 900), nullptr);
+    rte_pktmbuf_adj(spare, 14);
+    spare->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+    spare->packet_type = RTE_PTYPE_L4_UDP;
+    const std::string sip = "SIP/2.0 100 Trying\r\nContent-Length: 0\r\n\r\n";
+    ASSERT_TRUE(udp_send(_ctx, peer_ip, RTE_BE16(5062), std::span(sip.data(), sip.size()), spare));
+    auto out = sent();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0], spare);
+    EXPECT_EQ(out[0]->ol_flags & (RTE_MBUF_F_RX_L4_CKSUM_MASK | RTE_MBUF_F_RX_IP_CKSUM_MASK), 0u);
+    EXPECT_EQ(out[0]->packet_type, 0u);
+    EXPECT_EQ(rte_pktmbuf_headroom(out[0]) + sizeof(rte_ether_hdr),
+              std::min<std::size_t>(RTE_PKTMBUF_HEADROOM, out[0]->buf_len));
+    const std::string frame = bytes(out[0]);
+    ASSERT_EQ(frame.size(), sizeof(rte_ether_hdr) + 28 + sip.size());
+    auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(frame.data() + sizeof(rte_ether_hdr));
+    EXPECT_EQ(rte_raw_cksum(ip, sizeof *ip), 0xffff);
+    EXPECT_EQ(rte_ipv4_udptcp_cksum_verify(ip, ip + 1), 0);
+    EXPECT_EQ(frame.substr(sizeof(rte_ether_hdr) + 28), sip);
+    rte_pktmbuf_free(out[0]);
+}
+
+// A spare that is not a plain one-segment mbuf of the pool (here: a chain, or
+// one still referenced elsewhere) is let go and a fresh mbuf carries the datagram.
+TEST_F(wire, a_spare_that_cannot_pass_for_fresh_is_freed_not_used) {
+    _arp.learn(peer_ip, peer_mac, _ctx.now_tsc);
+    const std::string sip = "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+    const unsigned before = rte_mempool_avail_count(test_pool);
+    rte_mbuf* chain = rte_pktmbuf_alloc(test_pool);
+    ASSERT_EQ(rte_pktmbuf_chain(chain, rte_pktmbuf_alloc(test_pool)), 0);
+    ASSERT_TRUE(udp_send(_ctx, peer_ip, RTE_BE16(5062), std::span(sip.data(), sip.size()), chain));
+    rte_mbuf* shared = rte_pktmbuf_alloc(test_pool);
+    rte_mbuf_refcnt_update(shared, 1); // someone else still holds it
+    ASSERT_TRUE(udp_send(_ctx, peer_ip, RTE_BE16(5062), std::span(sip.data(), sip.size()), shared));
+    auto out = sent();
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_NE(out[0], chain);
+    EXPECT_NE(out[1], shared);
+    EXPECT_EQ(rte_mbuf_refcnt_read(shared), 1u) << "our reference was dropped";
+    EXPECT_EQ(bytes(out[1]).substr(sizeof(rte_ether_hdr) + 28), sip);
+    for (rte_mbuf* m : out) {
+        rte_pktmbuf_free(m);
+    }
+    rte_pktmbuf_free(shared);
+    EXPECT_EQ(rte_mempool_avail_count(test_pool), before);
 }
 
 } // namespace
