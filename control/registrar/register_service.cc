@@ -73,7 +73,8 @@ register_result register_service::handle(const sip::message_view& req, const reg
         return r;
     }
     std::string_view host;
-    const std::string aor = aor_of(req.first_value(header_id::to).value_or(""), &host);
+    aor_of(req.first_value(header_id::to).value_or(""), _aor, &host);
+    const std::string_view aor = _aor;
     if (aor.empty()) {
         return respond(req, r, aor, nullptr, 400, "Bad To Header", false, 0, ctx, out, capacity);
     }
@@ -140,9 +141,10 @@ register_result register_service::respond(const sip::message_view& req, register
                                           std::uint16_t status, std::string_view reason, bool stale,
                                           std::uint32_t min_expires, const register_context& ctx,
                                           char* out, std::size_t capacity) {
-    r.aor.assign(aor);
+    r.aor = aor;
     r.status = status;
-    std::vector<parser::extra_header> extra;
+    std::vector<parser::extra_header>& extra = _extra;
+    extra.clear();
     std::size_t used = 0;
     auto value = [&]() -> std::string& {
         if (used == _scratch_values.size()) {
