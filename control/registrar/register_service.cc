@@ -133,14 +133,15 @@ register_result register_service::handle(const sip::message_view& req, const reg
     r.changed = o.changed;
     r.routes_changed = o.routes_changed;
     return respond(req, r, aor, domain, o.status, o.reason, false, o.min_expires, ctx, out,
-                   capacity);
+                   capacity, o.bindings);
 }
 
 register_result register_service::respond(const sip::message_view& req, register_result r,
                                           std::string_view aor, const served_domain* domain,
                                           std::uint16_t status, std::string_view reason, bool stale,
                                           std::uint32_t min_expires, const register_context& ctx,
-                                          char* out, std::size_t capacity) {
+                                          char* out, std::size_t capacity,
+                                          std::span<const binding> listed) {
     r.aor = aor;
     r.status = status;
     std::vector<parser::extra_header>& extra = _extra;
@@ -155,7 +156,8 @@ register_result register_service::respond(const sip::message_view& req, register
         return s;
     };
     if (status == 200) {
-        for (const binding& b : _registrar.bindings(aor)) {
+        // The 200 lists what apply() left (listed): no second lookup of the AOR.
+        for (const binding& b : listed) {
             if (b.expires_at <= ctx.now) {
                 continue;
             }

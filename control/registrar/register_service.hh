@@ -69,7 +69,8 @@ private:
     register_result respond(const sip::message_view& req, register_result r, std::string_view aor,
                             const served_domain* domain, std::uint16_t status,
                             std::string_view reason, bool stale, std::uint32_t min_expires,
-                            const register_context& ctx, char* out, std::size_t capacity);
+                            const register_context& ctx, char* out, std::size_t capacity,
+                            std::span<const binding> listed = {});
 
     registrar& _registrar;
     const auth::credential_store& _users;

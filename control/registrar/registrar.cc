@@ -226,7 +226,11 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
             *current = std::move(next);
             if (current->empty()) {
                 _aors.erase(found);
+                current = nullptr;
             }
+        }
+        if (current != nullptr) {
+            out.bindings = *current;
         }
         return out;
     }
@@ -326,8 +330,9 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
         out.routes_changed = current == nullptr || !same_routes(*current, next);
         if (current != nullptr) {
             *current = std::move(next);
+            out.bindings = *current;
         } else {
-            _aors.emplace(std::string(aor), std::move(next));
+            out.bindings = _aors.emplace(std::string(aor), std::move(next)).first->second;
         }
         _next_expiry = std::min(_next_expiry, pending_min);
     }
@@ -431,6 +436,7 @@ bool registrar::apply_in_place(std::vector<binding>& current, std::size_t contac
     out.status = 200;
     out.changed = changed || routes;
     out.routes_changed = routes;
+    out.bindings = current;
     _next_expiry = std::min(_next_expiry, pending_min);
     return true;
 }

@@ -75,6 +75,10 @@ struct register_outcome {
     // URI, q, Path, source or transport): publish now. False for a refresh that
     // only moves expiry and CSeq, which can wait (control_daemon.cc).
     bool routes_changed = false;
+    // 200: the AOR's bindings now (expired ones included; empty when it has none),
+    // valid until the registrar changes again: the response lists them without a
+    // second lookup.
+    std::span<const binding> bindings;
 };
 
 // Hash of a std::string key looked up by std::string_view (no key string built).
