@@ -3,6 +3,7 @@
 #include "control/config/reload_diff.hh"
 #include "dataplane/config_file.hh"
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <cstdio>
@@ -116,7 +117,9 @@ std::size_t control_daemon::drain(std::int64_t now) {
             const registrar::register_context ctx{m.meta.source, m.meta.transport, now};
             const registrar::register_result r = _service->handle(*_view, ctx, out, cap);
             if (r.changed) {
-                _dirty_aors.insert(r.aor);
+                if (!_dirty_aors.contains(r.aor)) {
+                    _dirty_aors.emplace(r.aor);
+                }
                 if (r.routes_changed) {
                     _location_dirty = true;
                 } else {
@@ -302,8 +305,16 @@ json control_daemon::registrations_json(std::string_view aor, std::int64_t now) 
             add(it->first, it->second);
         }
     } else {
-        for (const auto& [key, v] : _registrar.all()) {
-            add(key, v);
+        // Listed in AOR order (the registrar keeps them unordered).
+        std::vector<const registrar::registrar::aor_map::value_type*> sorted;
+        sorted.reserve(_registrar.all().size());
+        for (const auto& e : _registrar.all()) {
+            sorted.push_back(&e);
+        }
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const auto* a, const auto* b) { return a->first < b->first; });
+        for (const auto* e : sorted) {
+            add(e->first, e->second);
         }
     }
     return json{{"ok", true}, {"registrations", list}};

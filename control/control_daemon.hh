@@ -35,9 +35,9 @@
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 namespace sipedge::control {
 
@@ -108,7 +108,8 @@ private:
     std::unique_ptr<ipc::control_link> _link;
     parser::message_parser _parser;
     std::unique_ptr<sip::message_view> _view;
-    std::set<std::string> _dirty_aors;
+    // AORs to save at the next tick (in no order: each is saved on its own).
+    std::unordered_set<std::string, registrar::string_key_hash, std::equal_to<>> _dirty_aors;
     bool _location_dirty = true; // routes changed: publish at the next tick
     // Refreshes that moved only expiry and CSeq since the last publication: they
     // are published by _refresh_due (unix seconds), not at every tick, since a

@@ -3,11 +3,26 @@
 #include "parser/char_class.hh"
 #include "parser/params.hh"
 
+#include <cstring>
+
 namespace sipedge::parser {
 
 using namespace detail;
 
 namespace {
+
+// Past the closing quote of the quoted-string at s[i] == '"' (npos if unterminated),
+// as skip_quoted, but a run without a backslash (nonces, digests: the usual case)
+// is found with memchr rather than byte by byte.
+std::size_t skip_quoted_value(std::string_view s, std::size_t i) {
+    const char* const b = s.data() + i + 1;
+    const std::size_t n = s.size() - i - 1;
+    const auto* q = static_cast<const char*>(std::memchr(b, '"', n));
+    if (q != nullptr && std::memchr(b, '\\', static_cast<std::size_t>(q - b)) == nullptr) {
+        return static_cast<std::size_t>(q - s.data()) + 1;
+    }
+    return skip_quoted(s, i);
+}
 
 // auth-param *(COMMA auth-param), auth-param = token LWS "=" LWS (token / quoted).
 // Calls fn(name, value-without-quotes).
@@ -31,7 +46,7 @@ bool for_each_auth_param(std::string_view s, Fn&& fn) {
         i = skip_lws(s, i + 1);
         std::string_view value;
         if (i < s.size() && s[i] == '"') {
-            const std::size_t e = skip_quoted(s, i);
+            const std::size_t e = skip_quoted_value(s, i);
             if (e == std::string_view::npos) {
                 return false;
             }
@@ -83,30 +98,52 @@ value_result<auth_params> parse_auth(std::string_view value, bool challenge) {
         if (!out.is_digest) {
             return;
         }
-        if (iequal(n, "realm")) {
-            out.realm = v;
-        } else if (iequal(n, "nonce")) {
-            out.nonce = v;
-        } else if (iequal(n, "opaque")) {
-            out.opaque = v;
-        } else if (iequal(n, "algorithm")) {
-            out.algorithm = v;
-        } else if (iequal(n, "qop")) {
-            out.qop = v;
-        } else if (challenge && iequal(n, "domain")) {
-            out.domain = v;
-        } else if (challenge && iequal(n, "stale")) {
-            out.stale = iequal(v, "true");
-        } else if (!challenge && iequal(n, "username")) {
-            out.username = v;
-        } else if (!challenge && iequal(n, "uri")) {
-            out.uri = v;
-        } else if (!challenge && iequal(n, "response")) {
-            out.response = v;
-        } else if (!challenge && iequal(n, "cnonce")) {
-            out.cnonce = v;
-        } else if (!challenge && iequal(n, "nc")) {
-            out.nc = v;
+        // By length first: one or two word compares per parameter, not a chain.
+        switch (n.size()) {
+        case 2:
+            if (!challenge && iequal_letters(n, "nc")) {
+                out.nc = v;
+            }
+            break;
+        case 3:
+            if (iequal_letters(n, "qop")) {
+                out.qop = v;
+            } else if (!challenge && iequal_letters(n, "uri")) {
+                out.uri = v;
+            }
+            break;
+        case 5:
+            if (iequal_letters(n, "realm")) {
+                out.realm = v;
+            } else if (iequal_letters(n, "nonce")) {
+                out.nonce = v;
+            } else if (challenge && iequal_letters(n, "stale")) {
+                out.stale = iequal(v, "true");
+            }
+            break;
+        case 6:
+            if (iequal_letters(n, "opaque")) {
+                out.opaque = v;
+            } else if (challenge && iequal_letters(n, "domain")) {
+                out.domain = v;
+            } else if (!challenge && iequal_letters(n, "cnonce")) {
+                out.cnonce = v;
+            }
+            break;
+        case 8:
+            if (!challenge && iequal_letters(n, "username")) {
+                out.username = v;
+            } else if (!challenge && iequal_letters(n, "response")) {
+                out.response = v;
+            }
+            break;
+        case 9:
+            if (iequal(n, "algorithm")) {
+                out.algorithm = v;
+            }
+            break;
+        default:
+            break;
         }
     });
     if (!ok) {

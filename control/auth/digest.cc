@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 #include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 namespace sipedge::control::auth {
 
@@ -131,6 +132,22 @@ void hasher::hmac_sha256(std::span<const std::uint8_t> data, std::uint8_t* out) 
     EVP_MAC_final(_mac, out, &len, 32);
 }
 
+void hasher::ha2_hex(digest_algorithm a, std::string_view method, std::string_view uri,
+                     char* out_hex) {
+    ha2_entry& e = _ha2[a == digest_algorithm::md5 ? 0 : 1];
+    const std::size_t n = digest_size(a);
+    if (!e.valid || e.method != method || e.uri != uri) {
+        std::uint8_t ha2[32];
+        const std::string_view a2[] = {method, uri};
+        hash_joined(a, a2, ha2);
+        to_hex(std::span<const std::uint8_t>(ha2, n), e.hex);
+        e.method.assign(method);
+        e.uri.assign(uri);
+        e.valid = true;
+    }
+    std::memcpy(out_hex, e.hex, 2 * n);
+}
+
 stored_credential compute_credential(hasher& h, std::string_view user, std::string_view realm,
                                      std::string_view password) {
     stored_credential c;
@@ -149,13 +166,10 @@ std::size_t expected_response(hasher& h, digest_algorithm a, std::span<const std
                               std::string_view nc, std::string_view cnonce, std::string_view qop,
                               char* out_hex) {
     const std::size_t n = digest_size(a);
-    std::uint8_t ha2[32];
-    const std::string_view a2[] = {method, uri};
-    h.hash_joined(a, a2, ha2);
     char ha1_hex[64];
     char ha2_hex[64];
     to_hex(ha1.first(n), ha1_hex);
-    to_hex(std::span<const std::uint8_t>(ha2, n), ha2_hex);
+    h.ha2_hex(a, method, uri, ha2_hex);
     std::uint8_t resp[32];
     if (qop.empty()) {
         const std::string_view parts[] = {{ha1_hex, 2 * n}, nonce, {ha2_hex, 2 * n}};
@@ -192,10 +206,39 @@ struct nonce_manager::impl {
             return std::hash<std::uint64_t>{}(k.salt * 0x9e3779b97f4a7c15ULL ^ k.ts);
         }
     };
-    std::unordered_map<key, std::uint32_t, key_hash> nc_seen;
+    static constexpr std::uint32_t no_realm = 0xffffffffu;
+    struct entry {
+        std::uint32_t nc = 0;
+        // Index in realms of the realm check() verified mac for; no_realm when the
+        // nonce was not verified here (accept_nc alone): check() computes the HMAC.
+        std::uint32_t realm = no_realm;
+        std::uint8_t mac[16] = {};
+    };
+    std::unordered_map<key, entry, key_hash> nc_seen;
     std::deque<key> order; // insertion order, for purge and eviction
     // Newest issue time of a nonce forgotten for room: older unknown nonces are stale.
     std::uint64_t evicted_up_to = 0;
+    // Realms seen by check() (a handful: the served domains); capped.
+    std::vector<std::string> realms;
+    static constexpr std::size_t max_realms = 64;
+    // The last nonce check() found valid by its HMAC: accept_nc records its MAC.
+    bool last_valid = false;
+    key last_key{};
+    std::uint32_t last_realm = no_realm;
+    std::uint8_t last_mac[16] = {};
+
+    std::uint32_t realm_index(std::string_view realm, bool add) {
+        for (std::size_t i = 0; i < realms.size(); ++i) {
+            if (realms[i] == realm) {
+                return static_cast<std::uint32_t>(i);
+            }
+        }
+        if (!add || realms.size() >= max_realms) {
+            return no_realm;
+        }
+        realms.emplace_back(realm);
+        return static_cast<std::uint32_t>(realms.size() - 1);
+    }
 };
 
 nonce_manager::nonce_manager(std::string_view secret, std::uint32_t lifetime_s,
@@ -246,12 +289,28 @@ nonce_manager::state nonce_manager::check(std::string_view nonce, std::string_vi
     if (!from_hex(nonce, raw)) {
         return state::invalid;
     }
-    std::uint8_t mac[16];
-    nonce_mac(_hasher, raw, realm, mac);
-    if (CRYPTO_memcmp(mac, raw + 16, 16) != 0) {
-        return state::invalid;
+    const impl::key k{get_u64(raw), get_u64(raw + 8)};
+    const auto it = _impl->nc_seen.find(k);
+    const bool known = it != _impl->nc_seen.end() && it->second.realm != impl::no_realm &&
+                       _impl->realms[it->second.realm] == realm &&
+                       CRYPTO_memcmp(it->second.mac, raw + 16, 16) == 0;
+    if (!known) {
+        std::uint8_t mac[16];
+        nonce_mac(_hasher, raw, realm, mac);
+        if (CRYPTO_memcmp(mac, raw + 16, 16) != 0) {
+            return state::invalid;
+        }
+        const std::uint32_t ri = _impl->realm_index(realm, true);
+        if (it != _impl->nc_seen.end() && ri != impl::no_realm) {
+            it->second.realm = ri;
+            std::memcpy(it->second.mac, mac, 16);
+        }
+        _impl->last_valid = true;
+        _impl->last_key = k;
+        _impl->last_realm = ri;
+        std::memcpy(_impl->last_mac, mac, 16);
     }
-    const auto ts = static_cast<std::int64_t>(get_u64(raw));
+    const auto ts = static_cast<std::int64_t>(k.ts);
     if (ts > now + 5 || now - ts > static_cast<std::int64_t>(_lifetime)) {
         return state::stale;
     }
@@ -266,10 +325,10 @@ bool nonce_manager::accept_nc(std::string_view nonce, std::uint32_t nc, std::int
     const impl::key k{get_u64(raw), get_u64(raw + 8)};
     const auto it = _impl->nc_seen.find(k);
     if (it != _impl->nc_seen.end()) {
-        if (nc <= it->second) {
+        if (nc <= it->second.nc) {
             return false;
         }
-        it->second = nc;
+        it->second.nc = nc;
         return true;
     }
     if (k.ts <= _impl->evicted_up_to) {
@@ -287,7 +346,13 @@ bool nonce_manager::accept_nc(std::string_view nonce, std::uint32_t nc, std::int
             return false;
         }
     }
-    _impl->nc_seen.emplace(k, nc);
+    impl::entry e;
+    e.nc = nc;
+    if (_impl->last_valid && _impl->last_key == k) {
+        e.realm = _impl->last_realm;
+        std::memcpy(e.mac, _impl->last_mac, 16);
+    }
+    _impl->nc_seen.emplace(k, e);
     _impl->order.push_back(k);
     return true;
 }

@@ -65,8 +65,19 @@ public:
     // HMAC-SHA-256 with the key given to set_hmac_key(); writes 32 bytes.
     void set_hmac_key(std::string_view key);
     void hmac_sha256(std::span<const std::uint8_t> data, std::uint8_t* out);
+    // HA2 = H(method ":" uri) as lower-case hex (2 * digest_size(a) chars into
+    // out_hex). The last one is kept: a registrar sees the same REGISTER and
+    // Request-URI again and again.
+    void ha2_hex(digest_algorithm a, std::string_view method, std::string_view uri, char* out_hex);
 
 private:
+    struct ha2_entry {
+        bool valid = false;
+        std::string method;
+        std::string uri;
+        char hex[64];
+    };
+    ha2_entry _ha2[2]; // by algorithm
     const EVP_MD* _md5 = nullptr;
     const EVP_MD* _sha256 = nullptr;
     EVP_MD_CTX* _ctx = nullptr;
@@ -86,6 +97,11 @@ std::string client_response(hasher& h, digest_algorithm a, std::span<const std::
 // salt | realm)[0..16)) = 64 characters. A nonce proves the server made it for
 // this realm; its age decides stale. Nonce-counts seen with qop are remembered per
 // nonce until it expires, so a replayed (or lower) nc is refused.
+//
+// A remembered nonce also keeps the MAC and realm check() verified it with: when
+// the same nonce comes back (a refresh reusing it) with the same MAC bytes for the
+// same realm, the HMAC (a third of a registration's cost) is not computed again.
+// The answer is the same: the MAC is a function of (timestamp, salt, realm).
 class nonce_manager {
 public:
     enum class state : std::uint8_t { valid, stale, invalid };

@@ -36,8 +36,10 @@ CREATE INDEX IF NOT EXISTS bindings_expires ON bindings (expires_at);
 PRAGMA user_version = 1;
 )sql";
 
+// Bound without a copy (SQLITE_STATIC): every statement here has all of its
+// parameters bound again before each step, and the bound values outlive that step.
 void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
-    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
 }
 
 std::string column_text(sqlite3_stmt* s, int i) {
@@ -188,7 +190,7 @@ bool sqlite_store::save_aor(std::string_view aor, std::span<const registrar::bin
         sqlite3_bind_int(s, 8, b.q);
         bind_text(s, 9, b.instance);
         sqlite3_bind_int64(s, 10, b.reg_id);
-        sqlite3_bind_blob(s, 11, &b.received, sizeof b.received, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(s, 11, &b.received, sizeof b.received, SQLITE_STATIC);
         sqlite3_bind_int(s, 12, b.transport);
         bind_text(s, 13, b.user_agent);
         sqlite3_bind_int64(s, 14, b.updated_at);

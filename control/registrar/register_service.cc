@@ -73,7 +73,8 @@ register_result register_service::handle(const sip::message_view& req, const reg
         return r;
     }
     std::string_view host;
-    const std::string aor = aor_of(req.first_value(header_id::to).value_or(""), &host);
+    aor_of(req.first_value(header_id::to).value_or(""), _aor, &host);
+    const std::string_view aor = _aor;
     if (aor.empty()) {
         return respond(req, r, aor, nullptr, 400, "Bad To Header", false, 0, ctx, out, capacity);
     }
@@ -132,17 +133,19 @@ register_result register_service::handle(const sip::message_view& req, const reg
     r.changed = o.changed;
     r.routes_changed = o.routes_changed;
     return respond(req, r, aor, domain, o.status, o.reason, false, o.min_expires, ctx, out,
-                   capacity);
+                   capacity, o.bindings);
 }
 
 register_result register_service::respond(const sip::message_view& req, register_result r,
                                           std::string_view aor, const served_domain* domain,
                                           std::uint16_t status, std::string_view reason, bool stale,
                                           std::uint32_t min_expires, const register_context& ctx,
-                                          char* out, std::size_t capacity) {
-    r.aor.assign(aor);
+                                          char* out, std::size_t capacity,
+                                          std::span<const binding> listed) {
+    r.aor = aor;
     r.status = status;
-    std::vector<parser::extra_header> extra;
+    std::vector<parser::extra_header>& extra = _extra;
+    extra.clear();
     std::size_t used = 0;
     auto value = [&]() -> std::string& {
         if (used == _scratch_values.size()) {
@@ -153,7 +156,8 @@ register_result register_service::respond(const sip::message_view& req, register
         return s;
     };
     if (status == 200) {
-        for (const binding& b : _registrar.bindings(aor)) {
+        // The 200 lists what apply() left (listed): no second lookup of the AOR.
+        for (const binding& b : listed) {
             if (b.expires_at <= ctx.now) {
                 continue;
             }

@@ -19,6 +19,7 @@
 #include "control/auth/credential_store.hh"
 #include "control/auth/digest.hh"
 #include "control/registrar/registrar.hh"
+#include "parser/response_builder.hh"
 #include "sip/message_view.hh"
 
 #include <cstddef>
@@ -43,11 +44,11 @@ struct service_settings {
 };
 
 struct register_result {
-    std::size_t length = 0;   // response bytes written into the caller's buffer
-    std::uint16_t status = 0; // 0: not a REGISTER (not handled), or no room for the response
-    bool changed = false;     // bindings of `aor` changed: persist
+    std::size_t length = 0;      // response bytes written into the caller's buffer
+    std::uint16_t status = 0;    // 0: not a REGISTER (not handled), or no room for the response
+    bool changed = false;        // bindings of `aor` changed: persist
     bool routes_changed = false; // ...and what the dataplane routes on: publish now
-    std::string aor;
+    std::string_view aor;        // valid until the next handle() of the same service
     auth::verdict verdict = auth::verdict::missing;
 };
 
@@ -68,13 +69,17 @@ private:
     register_result respond(const sip::message_view& req, register_result r, std::string_view aor,
                             const served_domain* domain, std::uint16_t status,
                             std::string_view reason, bool stale, std::uint32_t min_expires,
-                            const register_context& ctx, char* out, std::size_t capacity);
+                            const register_context& ctx, char* out, std::size_t capacity,
+                            std::span<const binding> listed = {});
 
     registrar& _registrar;
     const auth::credential_store& _users;
     auth::nonce_manager& _nonces;
     service_settings _settings;
-    std::vector<std::string> _scratch_values; // reused header values (no per-request growth)
+    // Reused from request to request (no allocation once grown).
+    std::vector<std::string> _scratch_values; // header values
+    std::vector<parser::extra_header> _extra; // the response's added headers
+    std::string _aor;
 };
 
 } // namespace sipedge::control::registrar

@@ -24,19 +24,10 @@ bool iequal(std::string_view a, std::string_view b) {
     return parser::iequals(a, b);
 }
 
-// One Contact of the request, parsed.
-struct request_contact {
-    std::string_view uri;
-    std::string params; // without q / expires
-    std::int16_t q = 1000;
-    std::int64_t expires_param = -1;
-    std::string_view instance;
-    std::int64_t reg_id = -1;
-};
-
-std::string strip_q_expires(std::string_view params, std::string_view& instance,
-                            std::int64_t& reg_id) {
-    std::string out;
+// The Contact parameters other than q and expires into out (replaced), as written.
+void strip_q_expires(std::string_view params, std::string_view& instance, std::int64_t& reg_id,
+                     std::string& out) {
+    out.clear();
     parser::param_cursor cur(params);
     parser::param p;
     while (cur.next(p)) {
@@ -63,14 +54,23 @@ std::string strip_q_expires(std::string_view params, std::string_view& instance,
             out.append(p.value);
         }
     }
-    return out;
 }
 
-bool same_identity(const binding& b, const request_contact& c) {
+template <typename Contact>
+bool same_identity(const binding& b, const Contact& c) {
     if (!c.instance.empty() && c.reg_id >= 0 && !b.instance.empty() && b.reg_id >= 0) {
         return b.instance == c.instance && b.reg_id == c.reg_id;
     }
     return same_contact_uri(b.uri, c.uri);
+}
+
+// Sets dst to v, noting whether it differed.
+template <typename T, typename V>
+void set_noting(T& dst, const V& v, bool& differed) {
+    if (!(dst == v)) {
+        dst = v;
+        differed = true;
+    }
 }
 
 // The same contacts in the same order as far as the published location table
@@ -110,28 +110,34 @@ bool same_contact_uri(std::string_view a, std::string_view b) {
 }
 
 std::string aor_of(std::string_view value, std::string_view* domain) {
+    std::string out;
+    aor_of(value, out, domain);
+    return out;
+}
+
+bool aor_of(std::string_view value, std::string& out, std::string_view* domain) {
+    out.clear();
     const auto na = parser::parse_name_addr(value);
     if (!na.ok()) {
-        return {};
+        return false;
     }
     const auto u = parser::parse_uri(na.value().uri);
     if (!u.ok() ||
         (u.value().scheme != parser::uri_scheme::sip &&
          u.value().scheme != parser::uri_scheme::sips) ||
         !u.value().has_user || u.value().user.empty() || u.value().host.empty()) {
-        return {};
+        return false;
     }
     if (domain != nullptr) {
         *domain = u.value().host;
     }
-    std::string out;
     out.reserve(u.value().user.size() + 1 + u.value().host.size());
     out.append(u.value().user);
     out += '@';
     for (const char c : u.value().host) {
         out += lower(c);
     }
-    return out;
+    return true;
 }
 
 register_outcome registrar::apply(std::string_view aor, const sip::message_view& req,
@@ -161,8 +167,10 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
         header_expires = v.value();
     }
 
-    // Parse every Contact first: the request is applied all or nothing.
-    std::vector<request_contact> contacts;
+    // Parse every Contact first: the request is applied all or nothing. The
+    // vector and its params strings are reused from request to request.
+    std::vector<request_contact>& contacts = _contacts;
+    std::size_t contact_count = 0;
     bool star = false;
     auto cursor = req.values(header_id::contact);
     std::string_view element;
@@ -173,22 +181,32 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
             out.reason = "Bad Contact";
             return out;
         }
+        if (contact_count == contacts.size()) {
+            contacts.emplace_back();
+        }
+        request_contact& rc = contacts[contact_count++];
+        rc.uri = {};
+        rc.params.clear();
+        rc.q = 1000;
+        rc.expires_param = -1;
+        rc.instance = {};
+        rc.reg_id = -1;
         if (c.value().star) {
             star = true;
-            contacts.push_back({});
             continue;
         }
-        request_contact rc;
         rc.uri = c.value().addr.uri;
         rc.q = c.value().q < 0 ? 1000 : c.value().q;
         rc.expires_param = c.value().expires;
-        rc.params = strip_q_expires(c.value().addr.params, rc.instance, rc.reg_id);
-        contacts.push_back(std::move(rc));
+        strip_q_expires(c.value().addr.params, rc.instance, rc.reg_id, rc.params);
     }
 
-    std::vector<binding>* current = nullptr;
-    if (const auto it = _aors.find(aor); it != _aors.end()) {
-        current = &it->second;
+    const auto found = _aors.find(aor);
+    std::vector<binding>* current = found == _aors.end() ? nullptr : &found->second;
+    if (current != nullptr && !star && contact_count != 0 &&
+        apply_in_place(*current, contact_count, *call_id, cseq.value().number, header_expires, req,
+                       ctx, out)) {
+        return out;
     }
     // Live bindings only: an expired binding is gone whether or not the timer ran.
     std::vector<binding> next;
@@ -200,21 +218,25 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
         }
     }
 
-    if (contacts.empty()) { // a query (§10.2.3)
+    if (contact_count == 0) { // a query (§10.2.3)
         out.status = 200;
         out.changed = current != nullptr && next.size() != current->size();
         out.routes_changed = out.changed;
         if (out.changed) {
             *current = std::move(next);
             if (current->empty()) {
-                _aors.erase(std::string(aor));
+                _aors.erase(found);
+                current = nullptr;
             }
+        }
+        if (current != nullptr) {
+            out.bindings = *current;
         }
         return out;
     }
 
     if (star) {
-        if (contacts.size() != 1 || header_expires != 0) {
+        if (contact_count != 1 || header_expires != 0) {
             out.status = 400;
             out.reason = "Invalid Contact *";
             return out;
@@ -229,22 +251,22 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
         out.status = 200;
         out.changed = current != nullptr;
         out.routes_changed = out.changed;
-        _aors.erase(std::string(aor));
+        if (current != nullptr) {
+            _aors.erase(found);
+        }
         return out;
     }
 
     std::vector<bool> touched(next.size(), false);
     std::int64_t pending_min = std::numeric_limits<std::int64_t>::max();
-    for (const request_contact& c : contacts) {
-        std::int64_t expires = c.expires_param >= 0  ? c.expires_param
-                               : header_expires >= 0 ? header_expires
-                                                     : _limits.default_expires;
-        if (expires != 0 && expires < _limits.min_expires) {
+    for (std::size_t k = 0; k < contact_count; ++k) {
+        const request_contact& c = contacts[k];
+        const std::int64_t expires = expires_of(c, header_expires);
+        if (expires < 0) {
             out.status = 423;
             out.min_expires = _limits.min_expires;
             return out;
         }
-        expires = std::min<std::int64_t>(expires, _limits.max_expires);
         std::size_t i = 0;
         while (i < next.size() && !same_identity(next[i], c)) {
             ++i;
@@ -300,14 +322,123 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
     if (next.empty()) {
         out.changed = current != nullptr;
         out.routes_changed = out.changed;
-        _aors.erase(std::string(aor));
+        if (current != nullptr) {
+            _aors.erase(found);
+        }
     } else {
         out.changed = current == nullptr || *current != next;
         out.routes_changed = current == nullptr || !same_routes(*current, next);
-        _aors[std::string(aor)] = std::move(next);
+        if (current != nullptr) {
+            *current = std::move(next);
+            out.bindings = *current;
+        } else {
+            out.bindings = _aors.emplace(std::string(aor), std::move(next)).first->second;
+        }
         _next_expiry = std::min(_next_expiry, pending_min);
     }
     return out;
+}
+
+// The expiry a Contact asks for, limited: its expires parameter, else the Expires
+// header, else the default; at most max_expires; 0 removes. -1: below min_expires
+// (423).
+std::int64_t registrar::expires_of(const request_contact& c, std::int64_t header_expires) const {
+    const std::int64_t expires = c.expires_param >= 0  ? c.expires_param
+                                 : header_expires >= 0 ? header_expires
+                                                       : _limits.default_expires;
+    if (expires != 0 && expires < _limits.min_expires) {
+        return -1;
+    }
+    return std::min<std::int64_t>(expires, _limits.max_expires);
+}
+
+bool registrar::apply_in_place(std::vector<binding>& current, std::size_t contact_count,
+                               std::string_view call_id, std::uint32_t cseq,
+                               std::int64_t header_expires, const sip::message_view& req,
+                               const register_context& ctx, register_outcome& out) {
+    constexpr std::size_t max_in_place = 16;
+    if (contact_count > max_in_place) {
+        return false;
+    }
+    for (const binding& b : current) {
+        if (b.expires_at <= ctx.now) {
+            return false; // an expired binding goes: the general path
+        }
+    }
+    // The checks, in the order the general path makes them, before anything
+    // changes. Every answer given here is the one the general path would give: up
+    // to the first Contact it handles differently, both see the same bindings.
+    std::size_t index[max_in_place];
+    std::int64_t expires[max_in_place];
+    for (std::size_t k = 0; k < contact_count; ++k) {
+        const request_contact& c = _contacts[k];
+        expires[k] = expires_of(c, header_expires);
+        if (expires[k] < 0) {
+            out.status = 423;
+            out.min_expires = _limits.min_expires;
+            return true;
+        }
+        std::size_t i = 0;
+        while (i < current.size() && !same_identity(current[i], c)) {
+            ++i;
+        }
+        if (i == current.size() || expires[k] == 0) {
+            return false; // a new binding or a removal
+        }
+        for (std::size_t j = 0; j < k; ++j) {
+            if (index[j] == i) {
+                return false; // the same binding twice
+            }
+        }
+        if (current[i].call_id == call_id && cseq <= current[i].cseq) {
+            out.status = 500;
+            out.reason = "Out Of Order CSeq";
+            return true;
+        }
+        index[k] = i;
+    }
+    if (current.size() > _limits.max_contacts) {
+        out.status = 403;
+        out.reason = "Too Many Contacts";
+        return true;
+    }
+    _path.clear();
+    auto paths = req.values(header_id::path);
+    std::string_view p;
+    while (paths.next(p)) {
+        if (!_path.empty()) {
+            _path += ',';
+        }
+        _path.append(p);
+    }
+    const std::string_view user_agent = req.first_value(header_id::user_agent).value_or("");
+    bool changed = false;
+    bool routes = false;
+    std::int64_t pending_min = std::numeric_limits<std::int64_t>::max();
+    for (std::size_t k = 0; k < contact_count; ++k) {
+        const request_contact& c = _contacts[k];
+        binding& b = current[index[k]];
+        set_noting(b.uri, c.uri, routes);
+        set_noting(b.q, c.q, routes);
+        set_noting(b.path, _path, routes);
+        set_noting(b.received, ctx.source, routes);
+        set_noting(b.transport, ctx.transport, routes);
+        set_noting(b.params, c.params, changed);
+        set_noting(b.call_id, call_id, changed);
+        set_noting(b.cseq, cseq, changed);
+        set_noting(b.expires_at, ctx.now + expires[k], changed);
+        set_noting(b.instance, c.instance, changed);
+        set_noting(b.reg_id, c.reg_id, changed);
+        set_noting(b.user_agent, user_agent, changed);
+        set_noting(b.updated_at, ctx.now, changed);
+        pending_min = std::min(pending_min, b.expires_at);
+    }
+    out.status = 200;
+    out.changed = changed || routes;
+    out.routes_changed = routes;
+    out.bindings = current;
+    _next_expiry = std::min(_next_expiry, pending_min);
+    return true;
 }
 
 std::span<const binding> registrar::bindings(std::string_view aor) const {

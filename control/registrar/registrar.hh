@@ -25,11 +25,12 @@
 #include "sip/message_view.hh"
 
 #include <cstdint>
+#include <functional>
 #include <limits>
-#include <map>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sipedge::control::registrar {
@@ -74,10 +75,25 @@ struct register_outcome {
     // URI, q, Path, source or transport): publish now. False for a refresh that
     // only moves expiry and CSeq, which can wait (control_daemon.cc).
     bool routes_changed = false;
+    // 200: the AOR's bindings now (expired ones included; empty when it has none),
+    // valid until the registrar changes again: the response lists them without a
+    // second lookup.
+    std::span<const binding> bindings;
+};
+
+// Hash of a std::string key looked up by std::string_view (no key string built).
+struct string_key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 class registrar {
 public:
+    // AOR -> its bindings. Unordered: a lookup per REGISTER is one hash and one
+    // compare; whoever lists AORs in order sorts them.
+    using aor_map =
+        std::unordered_map<std::string, std::vector<binding>, string_key_hash, std::equal_to<>>;
+
     explicit registrar(const registrar_limits& limits) : _limits(limits) {}
 
     // Applies REGISTER `req` to the bindings of `aor` (normalised "user@host").
@@ -104,7 +120,7 @@ public:
 
     std::size_t aor_count() const { return _aors.size(); }
     std::size_t binding_count() const;
-    const std::map<std::string, std::vector<binding>, std::less<>>& all() const { return _aors; }
+    const aor_map& all() const { return _aors; }
     const registrar_limits& limits() const { return _limits; }
     void set_limits(const registrar_limits& l) { _limits = l; }
 
@@ -114,8 +130,29 @@ public:
     std::int64_t fill(ipc::location_table_builder& b, std::int64_t now) const;
 
 private:
+    // One Contact of the request, parsed.
+    struct request_contact {
+        std::string_view uri;
+        std::string params; // without q / expires
+        std::int16_t q = 1000;
+        std::int64_t expires_param = -1;
+        std::string_view instance;
+        std::int64_t reg_id = -1;
+    };
+    // A request whose every Contact names a distinct live binding of the AOR and
+    // keeps it (expires > 0), with no expired binding to drop, changes those
+    // bindings where they are (no copy of the AOR's vector). False: not such a
+    // request, nothing changed, out untouched; the general path decides.
+    bool apply_in_place(std::vector<binding>& current, std::size_t contact_count,
+                        std::string_view call_id, std::uint32_t cseq, std::int64_t header_expires,
+                        const sip::message_view& req, const register_context& ctx,
+                        register_outcome& out);
+    std::int64_t expires_of(const request_contact& c, std::int64_t header_expires) const;
+
     registrar_limits _limits;
-    std::map<std::string, std::vector<binding>, std::less<>> _aors;
+    aor_map _aors;
+    std::vector<request_contact> _contacts; // reused per request
+    std::string _path;                      // reused per request
     std::int64_t _next_expiry = std::numeric_limits<std::int64_t>::max();
 };
 
@@ -125,5 +162,7 @@ bool same_contact_uri(std::string_view a, std::string_view b);
 // "user@host" (host lowercased) of a To/From header value; empty when the URI has
 // no user part or cannot be parsed. domain receives the host (as written).
 std::string aor_of(std::string_view name_addr_value, std::string_view* domain = nullptr);
+// The same into out (replaced; its capacity is reused); false when empty.
+bool aor_of(std::string_view name_addr_value, std::string& out, std::string_view* domain);
 
 } // namespace sipedge::control::registrar

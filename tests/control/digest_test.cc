@@ -80,6 +80,41 @@ TEST(nonce, valid_stale_and_forged) {
     EXPECT_NE(n.issue(1000, "biloxi.example.com"), nonce) << "every nonce is unique";
 }
 
+// A nonce remembered after check() + accept_nc() is checked against the MAC it was
+// verified with instead of a new HMAC: the answers must be the ones the HMAC gives.
+TEST(nonce, remembered_nonce_answers_as_the_hmac_does) {
+    nonce_manager n("secret", 300);
+    const std::string nonce = n.issue(1000, "biloxi.example.com");
+    ASSERT_EQ(n.check(nonce, "biloxi.example.com", 1000), nonce_manager::state::valid);
+    ASSERT_TRUE(n.accept_nc(nonce, 1, 1000));
+    EXPECT_EQ(n.check(nonce, "biloxi.example.com", 1001), nonce_manager::state::valid);
+    EXPECT_EQ(n.check(nonce, "biloxi.example.com", 1301), nonce_manager::state::stale);
+    EXPECT_EQ(n.check(nonce, "atlanta.example.com", 1001), nonce_manager::state::invalid)
+        << "remembered for its realm only";
+    for (std::size_t i = 32; i < nonce_manager::nonce_length; ++i) {
+        std::string forged = nonce;
+        forged[i] = forged[i] == 'a' ? 'b' : 'a';
+        EXPECT_EQ(n.check(forged, "biloxi.example.com", 1001), nonce_manager::state::invalid)
+            << "MAC digit " << i;
+    }
+    std::string upper = nonce;
+    for (char& c : upper) {
+        c = (c >= 'a' && c <= 'f') ? static_cast<char>(c - 32) : c;
+    }
+    EXPECT_EQ(n.check(upper, "biloxi.example.com", 1001), nonce_manager::state::valid)
+        << "hex digits of either case, as before";
+    // Tracked by accept_nc alone (never checked here): check() still computes the MAC.
+    const std::string other = n.issue(1000, "biloxi.example.com");
+    ASSERT_TRUE(n.accept_nc(other, 1, 1000));
+    EXPECT_EQ(n.check(other, "atlanta.example.com", 1000), nonce_manager::state::invalid);
+    EXPECT_EQ(n.check(other, "biloxi.example.com", 1000), nonce_manager::state::valid);
+    EXPECT_EQ(n.check(other, "atlanta.example.com", 1000), nonce_manager::state::invalid);
+    nonce_manager stranger("other secret", 300);
+    ASSERT_TRUE(stranger.accept_nc(nonce, 1, 1000));
+    EXPECT_EQ(stranger.check(nonce, "biloxi.example.com", 1000), nonce_manager::state::invalid)
+        << "tracking a count proves nothing about the MAC";
+}
+
 TEST(nonce, nonce_count_must_increase) {
     nonce_manager n("secret", 300);
     const std::string a = n.issue(1000, "r");

@@ -74,6 +74,75 @@ TEST_F(registrar_fixture, a_refresh_changes_the_bindings_but_not_the_routes) {
     EXPECT_TRUE(o.routes_changed) << "removed";
 }
 
+// A refresh of existing bindings is applied where they are (no copy): it must
+// answer, keep order and stay atomic exactly as the general path does.
+TEST_F(registrar_fixture, a_refresh_in_place_answers_as_a_copy_would) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.4>", "<sip:bob@192.0.2.5>;q=0.5"};
+    ASSERT_EQ(apply(s).status, 200);
+
+    s.cseq = 2; // both refreshed, listed the other way round
+    s.contacts = {"<sip:bob@192.0.2.5>;q=0.5;expires=120", "<sip:bob@192.0.2.4>"};
+    ctx.now += 10;
+    auto o = apply(s);
+    EXPECT_EQ(o.status, 200);
+    EXPECT_TRUE(o.changed);
+    EXPECT_FALSE(o.routes_changed);
+    EXPECT_EQ(uris(), (std::vector<std::string>{"sip:bob@192.0.2.4", "sip:bob@192.0.2.5"}));
+    EXPECT_EQ(reg.bindings(aor)[0].expires_at, ctx.now + 3600);
+    EXPECT_EQ(reg.bindings(aor)[1].expires_at, ctx.now + 120);
+    EXPECT_EQ(reg.bindings(aor)[1].cseq, 2u);
+    EXPECT_EQ(reg.bindings(aor)[1].updated_at, ctx.now);
+
+    const std::vector<binding> refreshed(reg.bindings(aor).begin(), reg.bindings(aor).end());
+    auto unchanged = [&](const char* why) {
+        EXPECT_EQ(std::vector<binding>(reg.bindings(aor).begin(), reg.bindings(aor).end()),
+                  refreshed)
+            << why;
+    };
+    s.cseq = 3; // the first Contact fine, the second too brief: nothing changes
+    s.contacts = {"<sip:bob@192.0.2.4>", "<sip:bob@192.0.2.5>;expires=30"};
+    o = apply(s);
+    EXPECT_EQ(o.status, 423);
+    EXPECT_FALSE(o.changed);
+    unchanged("423");
+    s.cseq = 2; // the same Call-ID with an old CSeq
+    s.contacts = {"<sip:bob@192.0.2.4>"};
+    o = apply(s);
+    EXPECT_EQ(o.status, 500);
+    unchanged("500");
+    reg.set_limits({60, 7200, 3600, 1}); // fewer contacts allowed than held
+    s.cseq = 4;
+    o = apply(s);
+    EXPECT_EQ(o.status, 403);
+    unchanged("403");
+    reg.set_limits(limits);
+
+    s.cseq = 5; // the same binding twice: the last one wins, as before
+    s.contacts = {"<sip:bob@192.0.2.4>;expires=100", "<sip:bob@192.0.2.4>;expires=200"};
+    o = apply(s);
+    EXPECT_EQ(o.status, 200);
+    EXPECT_FALSE(o.routes_changed);
+    EXPECT_EQ(reg.bindings(aor).size(), 2u);
+    EXPECT_EQ(reg.bindings(aor)[0].expires_at, ctx.now + 200);
+
+    s.cseq = 6; // a Path and a User-Agent are part of the binding
+    s.contacts = {"<sip:bob@192.0.2.4>"};
+    s.extra_headers = {"Path: <sip:p1.example.com;lr>", "User-Agent: phone/2"};
+    o = apply(s);
+    EXPECT_TRUE(o.routes_changed) << "a Path changes the route";
+    EXPECT_EQ(reg.bindings(aor)[0].path, "<sip:p1.example.com;lr>");
+    EXPECT_EQ(reg.bindings(aor)[0].user_agent, "phone/2");
+    EXPECT_EQ(reg.bindings(aor)[1], refreshed[1]) << "the binding not named is untouched";
+
+    ctx.now = reg.bindings(aor)[1].expires_at; // the second one has expired
+    s.cseq = 7;
+    o = apply(s);
+    EXPECT_EQ(o.status, 200);
+    EXPECT_TRUE(o.routes_changed) << "an expired binding went";
+    EXPECT_EQ(uris(), (std::vector<std::string>{"sip:bob@192.0.2.4"}));
+}
+
 TEST_F(registrar_fixture, expires_header_then_param_then_max) {
     register_spec s;
     s.expires = 120;

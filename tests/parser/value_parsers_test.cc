@@ -1,8 +1,6 @@
 // On-demand value parsers: URIs, name-addr, Via, CSeq, numbers, Contact, session
 // timers, option tags, digest credentials/challenges, Retry-After.
 
-#include <gtest/gtest.h>
-
 #include "parser/auth.hh"
 #include "parser/char_class.hh"
 #include "parser/contact.hh"
@@ -15,6 +13,8 @@
 #include "parser/uri.hh"
 #include "parser/via.hh"
 #include "sip/value_list.hh"
+
+#include <gtest/gtest.h>
 
 namespace sipedge::parser {
 namespace {
@@ -135,8 +135,7 @@ bool same_via(const via& a, const via& b) {
     const auto same = [](std::string_view x, std::string_view y) {
         return x.data() == y.data() && x.size() == y.size();
     };
-    return same(a.protocol_name, b.protocol_name) &&
-           same(a.protocol_version, b.protocol_version) &&
+    return same(a.protocol_name, b.protocol_name) && same(a.protocol_version, b.protocol_version) &&
            same(a.transport_text, b.transport_text) && a.transport == b.transport &&
            same(a.host, b.host) && a.host_is_ipv6 == b.host_is_ipv6 && a.port == b.port &&
            same(a.branch, b.branch) && a.has_branch == b.has_branch &&
@@ -170,9 +169,9 @@ TEST(via, list_head_matches_split_then_parse) {
     ASSERT_TRUE(parse_via_list_head("SIP/2.0/UDP h;branch=b1 , SIP/2.0/TCP x", v));
     EXPECT_EQ(v.params, "branch=b1") << "params end before the comma and its LWS";
     // Declined: the caller splits the list (and reports the precise error).
-    for (const char* text : {"", ", SIP/2.0/UDP h", "SIP/2.0/UDP [2001:db8::1]:5060",
-                             "SIP/2.0/UDP h;branch", "SIP/2.0/UDP h x", "SIP/2.0/UDP h;,x",
-                             "SIP/2.0/UDP h;a=\"x, y"}) {
+    for (const char* text :
+         {"", ", SIP/2.0/UDP h", "SIP/2.0/UDP [2001:db8::1]:5060", "SIP/2.0/UDP h;branch",
+          "SIP/2.0/UDP h x", "SIP/2.0/UDP h;,x", "SIP/2.0/UDP h;a=\"x, y"}) {
         EXPECT_FALSE(parse_via_list_head(text, v)) << text;
     }
 }
@@ -202,9 +201,9 @@ TEST(name_addr, tag_fast_path_agrees_or_declines) {
     bool has_tag = false;
     ASSERT_TRUE(parse_name_addr_tag("<sip:a@b>;tag=9;tag=10", tag, has_tag));
     EXPECT_EQ(tag, "10") << "the last tag wins, as in parse_name_addr";
-    for (const char* text : {"", "sip:a@b;tag=1", "Bell, Alexander <sip:a@b>", "< sip:a@b >",
-                             "<sip:a b>", "<sip:a@b", "\"x <sip:a>", "<sip:a@b>;tag",
-                             "<sip:a@b> x", "<sip:a@b>;;tag=1", "<a@b>", "<1x:y>"}) {
+    for (const char* text :
+         {"", "sip:a@b;tag=1", "Bell, Alexander <sip:a@b>", "< sip:a@b >", "<sip:a b>", "<sip:a@b",
+          "\"x <sip:a>", "<sip:a@b>;tag", "<sip:a@b> x", "<sip:a@b>;;tag=1", "<a@b>", "<1x:y>"}) {
         EXPECT_FALSE(parse_name_addr_tag(text, tag, has_tag)) << text;
     }
 }
@@ -257,7 +256,8 @@ TEST(session_timer, session_expires) {
     EXPECT_EQ(s.value().delta, 1800u);
     EXPECT_EQ(s.value().who, refresher::uac);
     EXPECT_EQ(parse_session_expires("90").value().who, refresher::none);
-    EXPECT_EQ(parse_session_expires("90;refresher=x").error_code(), parse_error_code::invalid_param);
+    EXPECT_EQ(parse_session_expires("90;refresher=x").error_code(),
+              parse_error_code::invalid_param);
     EXPECT_EQ(parse_session_expires("x").error_code(), parse_error_code::invalid_value);
 }
 
@@ -284,6 +284,31 @@ TEST(auth, digest_credentials) {
     EXPECT_EQ(v.qop, "auth");
     EXPECT_EQ(v.nc, "00000001");
     EXPECT_EQ(v.opaque, "");
+}
+
+// Names match without case and only whole; quoted values may hold escapes (the
+// memchr fast path must hand those to the escape-aware scan).
+TEST(auth, parameter_names_and_quoted_escapes) {
+    auto a = parse_credentials(
+        "Digest USERNAME=\"a\\\"b\", Realm=\"r\\\\\", NONCE=\"n,1\", CNonce=\"c\", Nc=0000000a, "
+        "URI=\"sip:x\", Response=\"ff\", ALGORITHM=SHA-256, QoP=auth, realms=\"no\", nonc=1, "
+        "uri2=\"no\", stale=true, domain=\"no\", responsE2=\"no\"");
+    ASSERT_TRUE(a.ok());
+    const auto& v = a.value();
+    EXPECT_EQ(v.username, "a\\\"b") << "escapes kept as written";
+    EXPECT_EQ(v.realm, "r\\\\");
+    EXPECT_EQ(v.nonce, "n,1");
+    EXPECT_EQ(v.cnonce, "c");
+    EXPECT_EQ(v.nc, "0000000a");
+    EXPECT_EQ(v.uri, "sip:x");
+    EXPECT_EQ(v.response, "ff");
+    EXPECT_EQ(v.algorithm, "SHA-256");
+    EXPECT_EQ(v.qop, "auth");
+    EXPECT_FALSE(v.stale) << "a challenge field, not read from credentials";
+    EXPECT_EQ(v.domain, "");
+    EXPECT_EQ(parse_credentials("Digest username=\"a\\\"").error_code(),
+              parse_error_code::invalid_param)
+        << "an escaped quote does not close the string";
 }
 
 TEST(auth, digest_challenge_and_errors) {
