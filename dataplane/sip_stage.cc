@@ -6,7 +6,6 @@
 #include "parser/essentials.hh"
 
 #include <array>
-#include <bit>
 #include <string>
 #include <vector>
 #include <cstdio>
@@ -23,20 +22,8 @@ constexpr std::size_t out_bytes = 2u << 20;
 constexpr std::size_t max_datagram = 65535;
 constexpr std::size_t drain_batch = 32;
 
-// txn::endpoint::ipv4(a.b.c.d, port), that is ::ffff:a.b.c.d, with the
-// address written as one 16-byte store (a generic vector, no intrinsics):
-// endpoint::ipv4 writes it byte by byte, and the copies of the endpoint that
-// follow (into the core's message) read it whole, a load the CPU cannot forward
-// from several smaller stores, so it waits for them to retire.
 txn::endpoint endpoint_of(rte_be32_t ip, rte_be16_t port) {
-    using words = std::uint32_t __attribute__((vector_size(16)));
-    static_assert(sizeof(txn::endpoint{}.addr) == sizeof(words));
-    static_assert(std::endian::native == std::endian::little);
-    const words mapped = {0, 0, 0xffff0000u, ip}; // bytes 10, 11: 0xff; 12-15: ip as sent
-    txn::endpoint e;
-    std::memcpy(e.addr.data(), &mapped, sizeof mapped);
-    e.port = rte_be_to_cpu_16(port);
-    return e;
+    return txn::endpoint::ipv4_wire(ip, rte_be_to_cpu_16(port));
 }
 
 // A REGISTER is for control when its Request-URI names one of our domains or

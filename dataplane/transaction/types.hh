@@ -4,6 +4,7 @@
 // Sans-IO: nothing here knows about mbufs or sockets.
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -43,6 +44,20 @@ struct endpoint {
     static endpoint ipv4(std::uint32_t host_order, std::uint16_t port) {
         return ipv4(host_order >> 24, (host_order >> 16) & 0xff, (host_order >> 8) & 0xff,
                     host_order & 0xff, port);
+    }
+    // The same from the address as it lies in a packet (network byte order, e.g. an
+    // IPv4 header's source), for the receive path: the 16 address bytes are written
+    // as one store (a generic vector, no intrinsics). The copies of the endpoint
+    // that follow read them whole, which the CPU cannot forward from byte stores.
+    static endpoint ipv4_wire(std::uint32_t network_order, std::uint16_t port) {
+        using words = std::uint32_t __attribute__((vector_size(16)));
+        static_assert(sizeof(addr) == sizeof(words));
+        static_assert(std::endian::native == std::endian::little);
+        const words mapped = {0, 0, 0xffff0000u, network_order}; // bytes 10, 11: 0xff
+        endpoint e;
+        std::memcpy(e.addr.data(), &mapped, sizeof mapped);
+        e.port = port;
+        return e;
     }
     bool is_ipv4() const {
         static constexpr std::uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
