@@ -38,3 +38,15 @@ wait_for_output() {
         [ "$waited" -lt "$limit" ] || return 0
     done
 }
+
+# require_running LOG PID: fails unless "sipedge: running" is in LOG (after
+# wait_for_output), saying whether sipedge exited (and with which status) or is
+# still starting. Clears dp_pid when it has exited.
+require_running() {
+    local log=$1 pid=$2 rc=0
+    grep -q "sipedge: running" "$log" && return 0
+    kill -0 "$pid" 2>/dev/null && fail "sipedge did not start (within 30 s)"
+    wait "$pid" || rc=$?
+    dp_pid=""
+    fail "sipedge exited with status $rc before it was running"
+}

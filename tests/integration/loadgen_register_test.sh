@@ -106,7 +106,7 @@ start_sipedge() {
         --domain example.com --control-link "$dir/link" >"$dir/sipedge-$runs.log" 2>&1 &
     dp_pid=$!
     wait_for_output "sipedge: running" "$dir/sipedge-$runs.log" "$dp_pid" 300
-    grep -q "sipedge: running" "$dir/sipedge-$runs.log" || fail "sipedge did not start (within 30 s)"
+    require_running "$dir/sipedge-$runs.log" "$dp_pid"
     if [ -n "$control_pid" ]; then
         # Control re-attaches within a poll and republishes users and bindings.
         local before=$1

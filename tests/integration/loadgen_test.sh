@@ -99,7 +99,7 @@ memif)
             --transactions 32768 >"$dir/sipedge.log" 2>&1 &
         dp_pid=$!
         wait_for_output "sipedge: running" "$dir/sipedge.log" "$dp_pid" 300
-        grep -q "sipedge: running" "$dir/sipedge.log" || fail "sipedge did not start (within 30 s)"
+        require_running "$dir/sipedge.log" "$dp_pid"
     }
     # run_loadgen_then_stop_sipedge DONE-PATTERN DONE-FILE ARGS...: the loadgen
     # with --linger, so that once it is done (DONE-PATTERN in DONE-FILE) sipedge
