@@ -12,12 +12,14 @@
 //  2. drains every lcore's to_control ring (a bounded burst each): REGISTERs go
 //     through register_service, the response goes back on the lcore it came from;
 //  3. runs the expiry timer (registrar::next_expiry) and purges old nonces;
-//  4. saves the AORs that changed in one SQLite transaction and republishes the
-//     location snapshot (and the credential table after user changes), at most every
-//     publish_interval_ms; a publish the lcores are not ready for (busy) is retried
-//     on the next pass. A refresh that moves only expiry and CSeq is saved the same
-//     way but published later (within refresh_publish_delay_s, and before the
-//     earliest expiry the dataplane holds comes within refresh_publish_margin_s);
+//  4. saves the AORs that changed (see save_step: a round of saves is one SQLite
+//     transaction, written in slices with the rings drained in between) and
+//     republishes the location snapshot (and the credential table after user
+//     changes), at most every publish_interval_ms; a publish the lcores are not
+//     ready for (busy) is retried on the next pass. A refresh that moves only
+//     expiry and CSeq is saved the same way but published later (within
+//     refresh_publish_delay_s, and before the earliest expiry the dataplane holds
+//     comes within refresh_publish_margin_s);
 //  5. refreshes the heartbeat the dataplane reads.
 // State survives restarts through SQLite: start() loads users and live bindings.
 
@@ -38,6 +40,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 namespace sipedge::control {
 
@@ -59,6 +62,7 @@ struct daemon_stats {
     std::uint64_t publish_busy = 0;
     std::uint64_t attaches = 0;
     std::uint64_t store_errors = 0;
+    std::uint64_t save_rounds = 0; // SQLite transactions of binding saves
 };
 
 class control_daemon {
@@ -70,6 +74,9 @@ public:
     bool start(std::int64_t now, std::string& error);
     // One pass; returns the number of ring messages handled (0: idle).
     std::size_t poll(std::int64_t now);
+
+    // Saves every AOR not saved yet (at shutdown, so that a stop loses nothing).
+    void flush();
 
     // A CLI request (one JSON object) to its reply; never throws.
     nlohmann::json command(const nlohmann::json& request, std::int64_t now);
@@ -93,6 +100,9 @@ private:
     void note_refresh(std::int64_t now);
     // force: now, whatever the pacing (CLI changes).
     void persist_and_publish(std::int64_t now, bool force);
+    // One slice of the current save round (all of it when force); starts a round
+    // from _dirty_aors when none is open and the pacing allows.
+    void save_step(std::chrono::steady_clock::time_point t0, bool force);
     nlohmann::json status_json(std::int64_t now) const;
     nlohmann::json registrations_json(std::string_view aor, std::int64_t now) const;
     // Re-reads the file: checks control's and the dataplane's tables, applies what
@@ -108,9 +118,18 @@ private:
     std::unique_ptr<ipc::control_link> _link;
     parser::message_parser _parser;
     std::unique_ptr<sip::message_view> _view;
-    // AORs to save at the next tick (in no order: each is saved on its own).
+    // AORs changed since the current save round began (in no order: each is
+    // saved on its own). A round takes them all into _save_round, which is saved
+    // a slice per pass in one transaction; an AOR changed again meanwhile is saved
+    // again next round. A round that fails is rolled back and its AORs go back here.
     std::unordered_set<std::string, registrar::string_key_hash, std::equal_to<>> _dirty_aors;
-    bool _location_dirty = true; // routes changed: publish at the next tick
+    std::vector<std::string> _save_round;
+    std::size_t _save_round_next = 0;
+    std::chrono::steady_clock::duration _save_round_busy{};
+    std::chrono::steady_clock::time_point _next_save_round{};
+    bool _save_round_ok = true;     // no statement of the open round failed
+    bool _rings_backlogged = false; // the last drain stopped at a burst limit
+    bool _location_dirty = true;    // routes changed: publish at the next tick
     // Refreshes that moved only expiry and CSeq since the last publication: they
     // are published by _refresh_due (unix seconds), not at every tick, since a
     // rebuild is O(bindings) and a refresh changes nothing the dataplane routes

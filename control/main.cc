@@ -157,6 +157,7 @@ int main(int argc, char** argv) {
                          was_attached ? "attached to" : "lost", cfg.config.shm_path.c_str());
         }
     }
+    daemon.flush(); // what changed since the last save round
     std::fprintf(stderr, "sipedge-control: stopping\n");
     return 0;
 }

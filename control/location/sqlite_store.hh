@@ -4,8 +4,8 @@
 // the dataplane. WAL journal, synchronous=NORMAL: a power cut may lose the last
 // few REGISTERs (clients refresh), never corrupt the file.
 //
-// Control changes bindings in memory (registrar) and saves the AORs a burst
-// changed in one transaction (save_aor between begin()/commit()).
+// Control changes bindings in memory (registrar) and saves the AORs changed since
+// the last round in one transaction (save_aor between begin()/commit()).
 
 #include "control/auth/digest.hh"
 #include "control/registrar/registrar.hh"
@@ -46,6 +46,8 @@ public:
     // ---- bindings ----
     bool begin();
     bool commit();
+    // Ends an open transaction without saving it (after a failed statement).
+    void rollback();
     // Replaces the stored bindings of aor (none: the AOR is removed).
     bool save_aor(std::string_view aor, std::span<const registrar::binding> bindings);
     // Every AOR with its bindings not yet expired at now.

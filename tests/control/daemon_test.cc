@@ -10,8 +10,10 @@
 #include "tests/control/control_test_support.hh"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -29,6 +31,8 @@ struct daemon_fixture : ::testing::Test {
     std::int64_t now = 1'700'000'000;
     const ipc::endpoint phone = ipc::endpoint::ipv4(0xc0000204, 5060);
     const ipc::endpoint proxy_addr = ipc::endpoint::ipv4(0xcb007101, 5060);
+    std::uint32_t ring_slots = 16;
+    std::uint64_t credential_bytes = 1 << 14;
 
     void SetUp() override {
         std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
@@ -49,9 +53,9 @@ struct daemon_fixture : ::testing::Test {
     }
     void make_dataplane() {
         ipc::link_sizes s;
-        s.ring_slots = 16;
+        s.ring_slots = ring_slots;
         s.location_bytes = 1 << 16;
-        s.credential_bytes = 1 << 14;
+        s.credential_bytes = credential_bytes;
         auto r = ipc::dataplane_link::create(cfg.shm_path, 2, s);
         ASSERT_TRUE(r.ok()) << r.message();
         dp = std::move(r.value());
@@ -88,11 +92,12 @@ struct daemon_fixture : ::testing::Test {
         dp->release_from_control(1);
         return r;
     }
-    void add_bob() {
+    void add_bob() { add_user("bob"); }
+    void add_user(const std::string& user) {
         auth::hasher h;
-        const auto c = auth::compute_credential(h, "bob", "biloxi.example.com", "zanzibar");
+        const auto c = auth::compute_credential(h, user, "biloxi.example.com", "zanzibar");
         const auto reply = daemon->command({{"cmd", "users.add"},
-                                            {"user", "bob"},
+                                            {"user", user},
                                             {"realm", "biloxi.example.com"},
                                             {"ha1_md5", auth::to_hex(c.ha1_md5)},
                                             {"ha1_sha256", auth::to_hex(c.ha1_sha256)}},
@@ -264,6 +269,134 @@ TEST_F(daemon_fixture, refresh_is_saved_at_once_and_published_when_due) {
     other.contacts = {"<sip:bob@192.0.2.5>"};
     ASSERT_EQ(status_of(register_bob(other)), 200);
     EXPECT_EQ(dataplane_contacts().size(), 2u);
+}
+
+// Many AORs changed at once: the save round is one transaction written a slice per
+// pass (the rings are drained in between), so nothing of it is on disk until its
+// last slice, and then all of it is.
+struct save_round_fixture : daemon_fixture {
+    static constexpr int users = 150;
+    save_round_fixture() {
+        ring_slots = 256;
+        credential_bytes = 1 << 16;
+    }
+    // users authenticated REGISTERs (user0..) queued on lcore 0, none handled yet
+    // (every challenge is fetched first: exchange() runs passes).
+    void queue_registrations() {
+        pass();
+        std::vector<register_spec> specs;
+        for (int i = 0; i < users; ++i) {
+            register_spec s;
+            s.user = "user" + std::to_string(i);
+            s.call_id = "round-" + s.user;
+            s.contacts = {"<sip:" + s.user + "@192.0.2.4>"};
+            add_user(s.user);
+            const std::string challenge = exchange(s);
+            ASSERT_EQ(status_of(challenge), 401) << challenge;
+            digest_client c;
+            c.user = s.user;
+            s.cseq = 2;
+            s.authorization =
+                c.authorization("REGISTER", s.request_uri, challenge_nonce(challenge, "MD5"));
+            specs.push_back(s);
+        }
+        ipc::message_meta meta;
+        meta.source = phone;
+        meta.destination = proxy_addr;
+        for (const register_spec& s : specs) {
+            ASSERT_EQ(dp->push_to_control(0, register_text(s), meta), ipc::push_result::ok);
+        }
+    }
+    // AORs with bindings in the SQLite file, read through a connection of its own
+    // (read-only: it sees the last commit, never an open round).
+    std::size_t aors_on_disk() {
+        sqlite3* db = nullptr;
+        EXPECT_EQ(sqlite3_open_v2(cfg.sqlite_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+                  SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        std::size_t n = 0;
+        if (sqlite3_prepare_v2(db, "SELECT COUNT(DISTINCT aor) FROM bindings", -1, &st, nullptr) ==
+                SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW) {
+            n = static_cast<std::size_t>(sqlite3_column_int64(st, 0));
+        } else {
+            ADD_FAILURE() << sqlite3_errmsg(db);
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return n;
+    }
+    // Passes until every queued REGISTER is answered (each with 200).
+    void answer_all() {
+        int answered = 0;
+        for (int i = 0; i < 4 * users && answered < users; ++i) {
+            pass();
+            ipc::received_message m;
+            while (dp->pop_from_control(0, m)) {
+                EXPECT_EQ(status_of(m.bytes), 200) << m.bytes;
+                dp->release_from_control(0);
+                ++answered;
+            }
+        }
+        EXPECT_EQ(answered, users);
+    }
+    // Passes until the file holds n AORs (up to 10 s).
+    bool passes_until_on_disk(std::size_t n) {
+        for (int i = 0; i < 1000; ++i) {
+            pass();
+            if (aors_on_disk() == n) {
+                return true;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    }
+};
+
+TEST_F(save_round_fixture, a_round_is_saved_across_passes_in_one_transaction) {
+    queue_registrations();
+    const std::uint64_t rounds = daemon->stats().save_rounds;
+    pass(); // one burst of 64 answered; its round has begun (16 AORs a pass: backlog)
+    EXPECT_EQ(daemon->bindings().aor_count(), 64u);
+    EXPECT_EQ(aors_on_disk(), 0u) << "the open round is not committed";
+    EXPECT_EQ(daemon->stats().save_rounds, rounds);
+    answer_all();
+    EXPECT_TRUE(passes_until_on_disk(users));
+    EXPECT_GT(daemon->stats().save_rounds, rounds + 1);
+    EXPECT_EQ(daemon->stats().store_errors, 0u);
+}
+
+TEST_F(save_round_fixture, flush_saves_the_open_round_and_what_changed_since) {
+    queue_registrations();
+    pass();
+    ASSERT_EQ(aors_on_disk(), 0u);
+    daemon->flush(); // as sipedge-control does when it stops
+    EXPECT_EQ(aors_on_disk(), 64u);
+    daemon.reset();
+    start_control();
+    EXPECT_EQ(daemon->bindings().aor_count(), 64u) << "a restart finds every answered AOR";
+}
+
+// A round SQLite refuses (here: another connection holds the file locked past the
+// busy timeout) is rolled back whole; its AORs are saved by a later round, which
+// waits four times as long as the failure took.
+TEST_F(save_round_fixture, a_failed_round_is_rolled_back_and_retried) {
+    cfg.publish_interval_ms = 1; // paced as in service
+    daemon.reset();
+    start_control();
+    queue_registrations();
+    sqlite3* locker = nullptr;
+    ASSERT_EQ(sqlite3_open(cfg.sqlite_path.c_str(), &locker), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(locker, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+    pass(); // the round of 64 cannot begin (after the 2 s busy timeout)
+    EXPECT_EQ(daemon->stats().store_errors, 1u);
+    ASSERT_EQ(sqlite3_exec(locker, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(locker);
+    answer_all(); // the next round waits: four times the 2 s the failure took
+    EXPECT_EQ(aors_on_disk(), 0u);
+    daemon->flush();
+    EXPECT_EQ(aors_on_disk(), static_cast<std::size_t>(users)) << "the failed round's AORs too";
+    EXPECT_EQ(daemon->stats().store_errors, 1u);
 }
 
 TEST_F(daemon_fixture, commands_reject_bad_requests) {
