@@ -56,8 +56,10 @@ void strip_q_expires(std::string_view params, std::string_view& instance, std::i
     }
 }
 
-template <typename Contact>
-bool same_identity(const binding& b, const Contact& c) {
+// b and c name the same binding: by instance and reg-id when both have them (RFC
+// 5626), else by Contact URI.
+template <typename A, typename B>
+bool same_identity(const A& b, const B& c) {
     if (!c.instance.empty() && c.reg_id >= 0 && !b.instance.empty() && b.reg_id >= 0) {
         return b.instance == c.instance && b.reg_id == c.reg_id;
     }
@@ -203,49 +205,36 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
 
     const auto found = _aors.find(aor);
     std::vector<binding>* current = found == _aors.end() ? nullptr : &found->second;
-    if (current != nullptr && !star && contact_count != 0 &&
-        apply_in_place(*current, contact_count, *call_id, cseq.value().number, header_expires, req,
-                       ctx, out)) {
-        return out;
-    }
-    // Live bindings only: an expired binding is gone whether or not the timer ran.
-    std::vector<binding> next;
-    if (current != nullptr) {
-        for (const binding& b : *current) {
-            if (b.expires_at > ctx.now) {
-                next.push_back(b);
-            }
-        }
-    }
-
     if (contact_count == 0) { // a query (§10.2.3)
         out.status = 200;
-        out.changed = current != nullptr && next.size() != current->size();
-        out.routes_changed = out.changed;
-        if (out.changed) {
-            *current = std::move(next);
+        if (current != nullptr) {
+            // Live bindings only: an expired binding is gone whether or not the timer ran.
+            out.changed = std::erase_if(*current, [&](const binding& b) {
+                              return b.expires_at <= ctx.now;
+                          }) != 0;
+            out.routes_changed = out.changed;
             if (current->empty()) {
                 _aors.erase(found);
-                current = nullptr;
+            } else {
+                out.bindings = *current;
             }
-        }
-        if (current != nullptr) {
-            out.bindings = *current;
         }
         return out;
     }
-
     if (star) {
         if (contact_count != 1 || header_expires != 0) {
             out.status = 400;
             out.reason = "Invalid Contact *";
             return out;
         }
-        for (const binding& b : next) {
-            if (b.call_id == *call_id && cseq.value().number <= b.cseq) {
-                out.status = 500;
-                out.reason = "Out Of Order CSeq";
-                return out;
+        if (current != nullptr) {
+            for (const binding& b : *current) {
+                if (b.expires_at > ctx.now && b.call_id == *call_id &&
+                    cseq.value().number <= b.cseq) {
+                    out.status = 500;
+                    out.reason = "Out Of Order CSeq";
+                    return out;
+                }
             }
         }
         out.status = 200;
@@ -256,87 +245,144 @@ register_outcome registrar::apply(std::string_view aor, const sip::message_view&
         }
         return out;
     }
-
-    std::vector<bool> touched(next.size(), false);
-    std::int64_t pending_min = std::numeric_limits<std::int64_t>::max();
-    for (std::size_t k = 0; k < contact_count; ++k) {
-        const request_contact& c = contacts[k];
-        const std::int64_t expires = expires_of(c, header_expires);
-        if (expires < 0) {
-            out.status = 423;
-            out.min_expires = _limits.min_expires;
-            return out;
-        }
-        std::size_t i = 0;
-        while (i < next.size() && !same_identity(next[i], c)) {
-            ++i;
-        }
-        if (i < next.size() && !touched[i] && next[i].call_id == *call_id &&
-            cseq.value().number <= next[i].cseq) {
-            out.status = 500;
-            out.reason = "Out Of Order CSeq";
-            return out;
-        }
-        if (expires == 0) {
-            if (i < next.size()) {
-                next.erase(next.begin() + static_cast<std::ptrdiff_t>(i));
-                touched.erase(touched.begin() + static_cast<std::ptrdiff_t>(i));
-            }
-            continue;
-        }
-        if (i == next.size()) {
-            next.emplace_back();
-            touched.push_back(false);
-        }
-        binding& b = next[i];
-        touched[i] = true;
-        b.uri.assign(c.uri);
-        b.params = c.params;
-        b.q = c.q;
-        b.call_id.assign(*call_id);
-        b.cseq = cseq.value().number;
-        b.expires_at = ctx.now + expires;
-        b.instance.assign(c.instance);
-        b.reg_id = c.reg_id;
-        b.received = ctx.source;
-        b.transport = ctx.transport;
-        b.updated_at = ctx.now;
-        b.path.clear();
-        auto paths = req.values(header_id::path);
-        std::string_view p;
-        while (paths.next(p)) {
-            if (!b.path.empty()) {
-                b.path += ',';
-            }
-            b.path.append(p);
-        }
-        b.user_agent.assign(req.first_value(header_id::user_agent).value_or(""));
-        pending_min = std::min(pending_min, b.expires_at);
+    static const std::vector<binding> none;
+    if (!plan(current != nullptr ? *current : none, contact_count, *call_id, cseq.value().number,
+              header_expires, ctx.now, out)) {
+        return out; // 423, 500 or 403: nothing changed
     }
-    if (next.size() > _limits.max_contacts) {
-        out.status = 403;
-        out.reason = "Too Many Contacts";
+
+    _path.clear();
+    auto paths = req.values(header_id::path);
+    std::string_view p;
+    while (paths.next(p)) {
+        if (!_path.empty()) {
+            _path += ',';
+        }
+        _path.append(p);
+    }
+    const update_values v{*call_id, cseq.value().number, _path,
+                          req.first_value(header_id::user_agent).value_or(""), ctx};
+    out.status = 200;
+    // The bindings keep their places (no expired one, none removed, none new): the
+    // usual refresh, changed where they are.
+    bool in_place = current != nullptr && _plan.size() == current->size();
+    for (std::size_t j = 0; in_place && j < _plan.size(); ++j) {
+        in_place = _plan[j].existing == static_cast<std::int32_t>(j);
+    }
+    if (in_place) {
+        for (const planned& e : _plan) {
+            if (e.contact >= 0) {
+                update((*current)[static_cast<std::size_t>(e.existing)], e.contact, v, out.changed,
+                       out.routes_changed);
+            }
+        }
+        out.changed = out.changed || out.routes_changed;
+        out.bindings = *current;
         return out;
     }
-    out.status = 200;
+    std::vector<binding> next;
+    next.reserve(_plan.size());
+    bool ignored = false;
+    for (const planned& e : _plan) {
+        next.push_back(e.existing >= 0 ? (*current)[static_cast<std::size_t>(e.existing)]
+                                       : binding{});
+        if (e.contact >= 0) {
+            update(next.back(), e.contact, v, ignored, ignored);
+        }
+    }
     if (next.empty()) {
         out.changed = current != nullptr;
         out.routes_changed = out.changed;
         if (current != nullptr) {
             _aors.erase(found);
         }
+        return out;
+    }
+    out.changed = current == nullptr || *current != next;
+    out.routes_changed = current == nullptr || !same_routes(*current, next);
+    if (current != nullptr) {
+        *current = std::move(next);
+        out.bindings = *current;
     } else {
-        out.changed = current == nullptr || *current != next;
-        out.routes_changed = current == nullptr || !same_routes(*current, next);
-        if (current != nullptr) {
-            *current = std::move(next);
-            out.bindings = *current;
-        } else {
-            out.bindings = _aors.emplace(std::string(aor), std::move(next)).first->second;
-        }
-        _next_expiry = std::min(_next_expiry, pending_min);
+        out.bindings = _aors.emplace(std::string(aor), std::move(next)).first->second;
     }
     return out;
+}
+
+// The request's Contacts applied in order to the live bindings, on paper (_plan):
+// every check made, nothing changed. An answer other than 200 goes into out.
+bool registrar::plan(const std::vector<binding>& current, std::size_t contact_count,
+                     std::string_view call_id, std::uint32_t cseq, std::int64_t header_expires,
+                     std::int64_t now, register_outcome& out) {
+    _plan.clear();
+    for (std::size_t i = 0; i < current.size(); ++i) {
+        if (current[i].expires_at > now) {
+            _plan.push_back({static_cast<std::int32_t>(i), -1});
+        }
+    }
+    _expires.resize(contact_count);
+    for (std::size_t k = 0; k < contact_count; ++k) {
+        const request_contact& c = _contacts[k];
+        _expires[k] = expires_of(c, header_expires);
+        if (_expires[k] < 0) {
+            out.status = 423;
+            out.min_expires = _limits.min_expires;
+            return false;
+        }
+        // A binding this request already named has that Contact's identity now.
+        std::size_t j = 0;
+        while (j < _plan.size() &&
+               !(_plan[j].contact >= 0
+                     ? same_identity(_contacts[static_cast<std::size_t>(_plan[j].contact)], c)
+                     : same_identity(current[static_cast<std::size_t>(_plan[j].existing)], c))) {
+            ++j;
+        }
+        if (j < _plan.size() && _plan[j].contact < 0) {
+            const binding& b = current[static_cast<std::size_t>(_plan[j].existing)];
+            if (b.call_id == call_id && cseq <= b.cseq) {
+                out.status = 500;
+                out.reason = "Out Of Order CSeq";
+                return false;
+            }
+        }
+        if (_expires[k] == 0) {
+            if (j < _plan.size()) {
+                _plan.erase(_plan.begin() + static_cast<std::ptrdiff_t>(j));
+            }
+            continue;
+        }
+        if (j == _plan.size()) {
+            _plan.push_back({-1, -1});
+        }
+        _plan[j].contact = static_cast<std::int32_t>(k);
+    }
+    if (_plan.size() > _limits.max_contacts) {
+        out.status = 403;
+        out.reason = "Too Many Contacts";
+        return false;
+    }
+    return true;
+}
+
+// Contact k of the request written into b; what differed noted as a route change
+// (what the dataplane routes on) or another change.
+void registrar::update(binding& b, std::int32_t k, const update_values& v, bool& changed,
+                       bool& routes) {
+    const request_contact& c = _contacts[static_cast<std::size_t>(k)];
+    set_noting(b.uri, c.uri, routes);
+    set_noting(b.q, c.q, routes);
+    set_noting(b.path, v.path, routes);
+    set_noting(b.received, v.ctx.source, routes);
+    set_noting(b.transport, v.ctx.transport, routes);
+    set_noting(b.params, c.params, changed);
+    set_noting(b.call_id, v.call_id, changed);
+    set_noting(b.cseq, v.cseq, changed);
+    set_noting(b.expires_at, v.ctx.now + _expires[static_cast<std::size_t>(k)], changed);
+    set_noting(b.instance, c.instance, changed);
+    set_noting(b.reg_id, c.reg_id, changed);
+    set_noting(b.user_agent, v.user_agent, changed);
+    set_noting(b.updated_at, v.ctx.now, changed);
+    _next_expiry = std::min(_next_expiry, b.expires_at);
 }
 
 // The expiry a Contact asks for, limited: its expires parameter, else the Expires
@@ -350,95 +396,6 @@ std::int64_t registrar::expires_of(const request_contact& c, std::int64_t header
         return -1;
     }
     return std::min<std::int64_t>(expires, _limits.max_expires);
-}
-
-bool registrar::apply_in_place(std::vector<binding>& current, std::size_t contact_count,
-                               std::string_view call_id, std::uint32_t cseq,
-                               std::int64_t header_expires, const sip::message_view& req,
-                               const register_context& ctx, register_outcome& out) {
-    constexpr std::size_t max_in_place = 16;
-    if (contact_count > max_in_place) {
-        return false;
-    }
-    for (const binding& b : current) {
-        if (b.expires_at <= ctx.now) {
-            return false; // an expired binding goes: the general path
-        }
-    }
-    // The checks, in the order the general path makes them, before anything
-    // changes. Every answer given here is the one the general path would give: up
-    // to the first Contact it handles differently, both see the same bindings.
-    std::size_t index[max_in_place];
-    std::int64_t expires[max_in_place];
-    for (std::size_t k = 0; k < contact_count; ++k) {
-        const request_contact& c = _contacts[k];
-        expires[k] = expires_of(c, header_expires);
-        if (expires[k] < 0) {
-            out.status = 423;
-            out.min_expires = _limits.min_expires;
-            return true;
-        }
-        std::size_t i = 0;
-        while (i < current.size() && !same_identity(current[i], c)) {
-            ++i;
-        }
-        if (i == current.size() || expires[k] == 0) {
-            return false; // a new binding or a removal
-        }
-        for (std::size_t j = 0; j < k; ++j) {
-            if (index[j] == i) {
-                return false; // the same binding twice
-            }
-        }
-        if (current[i].call_id == call_id && cseq <= current[i].cseq) {
-            out.status = 500;
-            out.reason = "Out Of Order CSeq";
-            return true;
-        }
-        index[k] = i;
-    }
-    if (current.size() > _limits.max_contacts) {
-        out.status = 403;
-        out.reason = "Too Many Contacts";
-        return true;
-    }
-    _path.clear();
-    auto paths = req.values(header_id::path);
-    std::string_view p;
-    while (paths.next(p)) {
-        if (!_path.empty()) {
-            _path += ',';
-        }
-        _path.append(p);
-    }
-    const std::string_view user_agent = req.first_value(header_id::user_agent).value_or("");
-    bool changed = false;
-    bool routes = false;
-    std::int64_t pending_min = std::numeric_limits<std::int64_t>::max();
-    for (std::size_t k = 0; k < contact_count; ++k) {
-        const request_contact& c = _contacts[k];
-        binding& b = current[index[k]];
-        set_noting(b.uri, c.uri, routes);
-        set_noting(b.q, c.q, routes);
-        set_noting(b.path, _path, routes);
-        set_noting(b.received, ctx.source, routes);
-        set_noting(b.transport, ctx.transport, routes);
-        set_noting(b.params, c.params, changed);
-        set_noting(b.call_id, call_id, changed);
-        set_noting(b.cseq, cseq, changed);
-        set_noting(b.expires_at, ctx.now + expires[k], changed);
-        set_noting(b.instance, c.instance, changed);
-        set_noting(b.reg_id, c.reg_id, changed);
-        set_noting(b.user_agent, user_agent, changed);
-        set_noting(b.updated_at, ctx.now, changed);
-        pending_min = std::min(pending_min, b.expires_at);
-    }
-    out.status = 200;
-    out.changed = changed || routes;
-    out.routes_changed = routes;
-    out.bindings = current;
-    _next_expiry = std::min(_next_expiry, pending_min);
-    return true;
 }
 
 std::span<const binding> registrar::bindings(std::string_view aor) const {

@@ -139,19 +139,30 @@ private:
         std::string_view instance;
         std::int64_t reg_id = -1;
     };
-    // A request whose every Contact names a distinct live binding of the AOR and
-    // keeps it (expires > 0), with no expired binding to drop, changes those
-    // bindings where they are (no copy of the AOR's vector). False: not such a
-    // request, nothing changed, out untouched; the general path decides.
-    bool apply_in_place(std::vector<binding>& current, std::size_t contact_count,
-                        std::string_view call_id, std::uint32_t cseq, std::int64_t header_expires,
-                        const sip::message_view& req, const register_context& ctx,
-                        register_outcome& out);
+    // One binding the request leaves, in order: an existing one (index into the
+    // AOR's vector, -1: new) and the Contact that sets it (-1: kept as it is).
+    struct planned {
+        std::int32_t existing;
+        std::int32_t contact;
+    };
+    struct update_values {
+        std::string_view call_id;
+        std::uint32_t cseq;
+        std::string_view path;
+        std::string_view user_agent;
+        const register_context& ctx;
+    };
+    bool plan(const std::vector<binding>& current, std::size_t contact_count,
+              std::string_view call_id, std::uint32_t cseq, std::int64_t header_expires,
+              std::int64_t now, register_outcome& out);
+    void update(binding& b, std::int32_t k, const update_values& v, bool& changed, bool& routes);
     std::int64_t expires_of(const request_contact& c, std::int64_t header_expires) const;
 
     registrar_limits _limits;
     aor_map _aors;
     std::vector<request_contact> _contacts; // reused per request
+    std::vector<std::int64_t> _expires;     // per Contact of the request
+    std::vector<planned> _plan;             // reused per request
     std::string _path;                      // reused per request
     std::int64_t _next_expiry = std::numeric_limits<std::int64_t>::max();
 };

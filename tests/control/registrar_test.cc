@@ -75,7 +75,7 @@ TEST_F(registrar_fixture, a_refresh_changes_the_bindings_but_not_the_routes) {
 }
 
 // A refresh of existing bindings is applied where they are (no copy): it must
-// answer, keep order and stay atomic exactly as the general path does.
+// answer, keep order and stay atomic exactly as when bindings come or go.
 TEST_F(registrar_fixture, a_refresh_in_place_answers_as_a_copy_would) {
     register_spec s;
     s.contacts = {"<sip:bob@192.0.2.4>", "<sip:bob@192.0.2.5>;q=0.5"};
@@ -141,6 +141,31 @@ TEST_F(registrar_fixture, a_refresh_in_place_answers_as_a_copy_would) {
     EXPECT_EQ(o.status, 200);
     EXPECT_TRUE(o.routes_changed) << "an expired binding went";
     EXPECT_EQ(uris(), (std::vector<std::string>{"sip:bob@192.0.2.4"}));
+}
+
+// The Contacts of one request apply in order, each to what the ones before it left
+// (RFC 3261 10.3 step 7): a Contact that gives a binding an instance and reg-id
+// (RFC 5626) makes a later Contact with the same pair name that binding, even where
+// the bindings as they were before the request would have matched another one.
+TEST_F(registrar_fixture, contacts_apply_in_order_to_what_earlier_ones_left) {
+    register_spec s;
+    s.contacts = {"<sip:bob@192.0.2.4>", "<sip:bob@192.0.2.4:5060>;q=0.1"};
+    ASSERT_EQ(apply(s).status, 200);
+    s.cseq = 2;
+    s.contacts = {"<sip:bob@192.0.2.4>;+sip.instance=\"<urn:uuid:1>\";reg-id=1",
+                  "<sip:bob@192.0.2.4:5060>;+sip.instance=\"<urn:uuid:1>\";reg-id=1"};
+    const auto o = apply(s);
+    EXPECT_EQ(o.status, 200);
+    EXPECT_TRUE(o.routes_changed);
+    ASSERT_EQ(reg.bindings(aor).size(), 2u);
+    const binding& first = reg.bindings(aor)[0];
+    EXPECT_EQ(first.uri, "sip:bob@192.0.2.4:5060") << "the second Contact named it by instance";
+    EXPECT_EQ(first.instance, "\"<urn:uuid:1>\"");
+    EXPECT_EQ(first.cseq, 2u);
+    const binding& second = reg.bindings(aor)[1];
+    EXPECT_EQ(second.uri, "sip:bob@192.0.2.4:5060");
+    EXPECT_EQ(second.q, 100) << "not named by the request: as it was";
+    EXPECT_EQ(second.cseq, 1u);
 }
 
 TEST_F(registrar_fixture, expires_header_then_param_then_max) {
