@@ -9,9 +9,9 @@
 #include "parser/name_addr.hh"
 #include "parser/option_tags.hh"
 #include "parser/params.hh"
-#include "sip/value_list.hh"
 #include "parser/response_builder.hh"
 #include "sip/status_code.hh"
+#include "sip/value_list.hh"
 
 #include <algorithm>
 #include <array>
@@ -466,8 +466,16 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
     } else {
         targets[target_count++] = {1000, plan.request_uri};
     }
-    std::stable_sort(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(target_count),
-                     [](const target_entry& a, const target_entry& b) { return a.q > b.q; });
+    // q-descending, equal q in binding order: a stable insertion sort of at most
+    // max_targets entries in place (std::stable_sort allocates a buffer per call).
+    for (std::size_t i = 1; i < target_count; ++i) {
+        const target_entry moving = targets[i];
+        std::size_t j = i;
+        for (; j > 0 && targets[j - 1].q < moving.q; --j) {
+            targets[j] = targets[j - 1];
+        }
+        targets[j] = moving;
+    }
 
     if (invite) {
         send_local(server, sip::status::trying, {}, out); // §16.2: 100 at once for INVITE
@@ -1044,8 +1052,8 @@ bool proxy_core::remove_lone_top_via(const sip::message_view& msg, parser::messa
     const std::string_view value = msg.header(index).value;
     const char* end = params.data() + params.size();
     if (end < value.data() || end > value.data() + value.size() ||
-        !sip::trim_lws(std::string_view(end, static_cast<std::size_t>(
-                                                 value.data() + value.size() - end)))
+        !sip::trim_lws(
+             std::string_view(end, static_cast<std::size_t>(value.data() + value.size() - end)))
              .empty()) {
         return false;
     }

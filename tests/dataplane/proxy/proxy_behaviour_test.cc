@@ -313,5 +313,37 @@ TEST_F(behaviour_test, sequential_forking_by_q) {
     ASSERT_TRUE(final_resp);
 }
 
+// Targets are tried by q, highest first; equal q keep the order of their bindings
+// (the in-place sort must be stable and put the best group first whatever the
+// binding order).
+TEST_F(behaviour_test, target_groups_by_q_are_stable_in_binding_order) {
+    p.location.add("mix@example.com", {"sip:mix@192.0.2.22", 500});
+    p.location.add("mix@example.com", {"sip:mix1@192.0.2.21", 900});
+    p.location.add("mix@example.com", {"sip:mix@192.0.2.23", 500});
+    p.location.add("mix@example.com", {"sip:mix2@192.0.2.21", 900});
+    auto out = p.deliver(invite("sip:mix@example.com", "z9hG4bKmix"), uac);
+    std::vector<std::string> first_group;
+    for (const sent_message& m : out) {
+        if (m.bytes.starts_with("INVITE ")) {
+            first_group.emplace_back(m.parsed()->request_uri());
+        }
+    }
+    ASSERT_EQ(first_group,
+              (std::vector<std::string>{"sip:mix1@192.0.2.21", "sip:mix2@192.0.2.21"}));
+    // Both q=900 branches fail: the q=500 group goes out, in binding order.
+    std::vector<std::string> second_group;
+    for (const sent_message& m : out) {
+        if (!m.bytes.starts_with("INVITE ")) {
+            continue;
+        }
+        for (const sent_message& r : p.deliver(uas_response(m.bytes, 486, "x"), uas1)) {
+            if (r.bytes.starts_with("INVITE ")) {
+                second_group.emplace_back(r.parsed()->request_uri());
+            }
+        }
+    }
+    EXPECT_EQ(second_group, (std::vector<std::string>{"sip:mix@192.0.2.22", "sip:mix@192.0.2.23"}));
+}
+
 } // namespace
 } // namespace sipedge::proxy::test
