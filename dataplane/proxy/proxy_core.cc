@@ -687,6 +687,12 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     if (plan.lo < plan.hi) {
         hop_uri = plan.next;
         ok = true;
+    } else if (target_uri.data() == plan.request_uri.data() &&
+               target_uri.size() == plan.request_uri.size()) {
+        // The target is the Request-URI itself (not our domain, or an in-dialog
+        // request): plan_route has it parsed already.
+        hop_uri = plan.ruri;
+        ok = true;
     } else if (auto u = parser::parse_uri(target_uri)) {
         hop_uri = u.value();
         ok = true;

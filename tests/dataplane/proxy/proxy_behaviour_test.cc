@@ -345,5 +345,34 @@ TEST_F(behaviour_test, target_groups_by_q_are_stable_in_binding_order) {
     EXPECT_EQ(second_group, (std::vector<std::string>{"sip:mix@192.0.2.22", "sip:mix@192.0.2.23"}));
 }
 
+// A request for a foreign domain (or in a dialog) goes to its Request-URI, whose
+// parse from the request's essentials is reused for the next hop: port, transport
+// and maddr of that URI must still decide where it goes.
+TEST_F(behaviour_test, request_uri_target_is_routed_by_its_own_fields) {
+    const struct {
+        const char* ruri;
+        txn::endpoint to;
+        txn::transport tp;
+    } cases[] = {
+        {"sip:carol@192.0.2.22", uas2, txn::transport::udp},
+        {"sip:carol@192.0.2.22:5070", txn::endpoint::ipv4(192, 0, 2, 22, 5070),
+         txn::transport::udp},
+        {"sip:carol@192.0.2.21:5071;transport=tcp", txn::endpoint::ipv4(192, 0, 2, 21, 5071),
+         txn::transport::tcp},
+        {"sip:carol@192.0.2.99;maddr=192.0.2.21", uas1, txn::transport::udp},
+    };
+    int n = 0;
+    for (const auto& c : cases) {
+        const std::string branch = "z9hG4bKruri" + std::to_string(n++);
+        for (const char* method : {"OPTIONS", "BYE"}) {
+            auto out = p.deliver(invite(c.ruri, branch + method, "", method), uac);
+            const sent_message* fwd = find_sent(out, c.to, method);
+            ASSERT_TRUE(fwd) << c.ruri << " " << method;
+            EXPECT_EQ(fwd->tp, c.tp) << c.ruri;
+            EXPECT_EQ(fwd->parsed()->request_uri(), c.ruri);
+        }
+    }
+}
+
 } // namespace
 } // namespace sipedge::proxy::test
