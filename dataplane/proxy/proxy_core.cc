@@ -334,6 +334,15 @@ std::uint16_t proxy_core::validate(const sip::message_view& msg,
     return 0;
 }
 
+bool proxy_core::is_our_record_route(std::string_view element) const {
+    for (const std::string& rr : _record_route) {
+        if (element == rr) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool proxy_core::plan_route(const sip::message_view& msg, const parser::message_essentials& e,
                             route_plan& plan) const {
     auto cursor = msg.values(header_id::route);
@@ -366,13 +375,21 @@ bool proxy_core::plan_route(const sip::message_view& msg, const parser::message_
     }
     // §16.4: remove our own entry at the top of the Route set. What remains first
     // is the next hop (§16.6 step 7), parsed once here for the forwarding code.
+    // The usual top entry is our Record-Route value sent back verbatim: that text
+    // is us without being parsed (next and next_text are read only when an entry
+    // remains, lo < hi).
     if (plan.lo < plan.hi) {
-        bool ok;
-        plan.next_text = uri_of_route(plan.elements[plan.lo], plan.next, ok);
-        if (!ok) {
-            return false;
+        bool ours = is_our_record_route(plan.elements[plan.lo]);
+        if (!ours) {
+            bool ok;
+            plan.next_text = uri_of_route(plan.elements[plan.lo], plan.next, ok);
+            if (!ok) {
+                return false;
+            }
+            ours = _router.is_us(plan.next);
         }
-        if (_router.is_us(plan.next) && ++plan.lo < plan.hi) {
+        if (ours && ++plan.lo < plan.hi) {
+            bool ok;
             plan.next_text = uri_of_route(plan.elements[plan.lo], plan.next, ok);
             if (!ok) {
                 return false;

@@ -120,6 +120,9 @@ private:
                            std::uint64_t loop, std::string_view& unsupported) const;
     bool plan_route(const sip::message_view& msg, const parser::message_essentials& e,
                     route_plan& plan) const;
+    // A Route element that is, byte for byte, one of the Record-Route values we
+    // insert (so it names us: is_us() of its URI holds).
+    bool is_our_record_route(std::string_view element) const;
     bool forward_branch(std::uint32_t ctx, const sip::message_view& msg,
                         const parser::message_essentials& e, const route_plan& plan,
                         std::string_view target_uri, txn::outbox& out);

@@ -374,5 +374,49 @@ TEST_F(behaviour_test, request_uri_target_is_routed_by_its_own_fields) {
     }
 }
 
+// §16.4: our own entry on top of the Route set comes off, whether it is our
+// Record-Route value sent back byte for byte (recognised without parsing) or the
+// same URI written otherwise; an entry that only looks like ours stays.
+TEST_F(behaviour_test, our_route_entry_is_removed_verbatim_or_not) {
+    const endpoint other_port = endpoint::ipv4(198, 51, 100, 1, 5070);
+    const struct {
+        const char* route;
+        endpoint to;
+        const char* route_left; // nullptr: no Route header forwarded
+    } cases[] = {
+        {"<sip:198.51.100.1;lr>", uas1, nullptr},
+        {"<sip:198.51.100.1;transport=tcp;lr>", uas1, nullptr},
+        {"<sip:198.51.100.1;lr>, <sip:192.0.2.22;lr>", uas2, "<sip:192.0.2.22;lr>"},
+        {"<sip:198.51.100.1:5060;lr>, <sip:192.0.2.22;lr>", uas2, "<sip:192.0.2.22;lr>"},
+        {"<sip:198.51.100.1;LR>, <sip:192.0.2.22;lr>", uas2, "<sip:192.0.2.22;lr>"},
+        {"<sip:198.51.100.1;lr>;x=1", uas1, nullptr},
+        {"<sip:198.51.100.1:5070;lr>", other_port, "<sip:198.51.100.1:5070;lr>"},
+        {"<sip:198.51.100.1;lr>x", other_port, nullptr}, // not a name-addr: 400
+    };
+    int n = 0;
+    for (const auto& c : cases) {
+        const std::string branch = "z9hG4bKroute" + std::to_string(n++);
+        auto out = p.deliver(
+            invite("sip:bob@192.0.2.21", branch, "Route: " + std::string(c.route) + "\n", "BYE"),
+            uac);
+        if (c.to == other_port && c.route_left == nullptr) {
+            EXPECT_EQ(local_status(invite("sip:bob@192.0.2.21", branch + "b",
+                                          "Route: " + std::string(c.route) + "\n", "BYE")),
+                      400)
+                << c.route;
+            continue;
+        }
+        const sent_message* fwd = find_sent(out, c.to, "BYE");
+        ASSERT_TRUE(fwd) << c.route;
+        auto m = fwd->parsed();
+        if (c.route_left == nullptr) {
+            EXPECT_FALSE(m->has(header_id::route)) << c.route;
+        } else {
+            ASSERT_TRUE(m->has(header_id::route)) << c.route;
+            EXPECT_EQ(*m->first_value(header_id::route), c.route_left) << c.route;
+        }
+    }
+}
+
 } // namespace
 } // namespace sipedge::proxy::test
