@@ -3,7 +3,7 @@
 namespace sipedge::txn {
 
 transaction_table::transaction_table(std::uint32_t capacity)
-    : _slots(new transaction[capacity == 0 ? 1 : capacity]),
+    : _slots(make_huge_array<transaction>(capacity == 0 ? 1 : capacity)),
       _capacity(capacity == 0 ? 1 : capacity) {
     // At least twice the capacity: a full table leaves the index half empty, so
     // runs stay short.
@@ -11,7 +11,7 @@ transaction_table::transaction_table(std::uint32_t capacity)
     while (entries < 2 * static_cast<std::uint64_t>(_capacity)) {
         entries <<= 1;
     }
-    _index.reset(new index_entry[entries]);
+    _index = make_huge_array<index_entry>(entries);
     _index_mask = entries - 1;
     for (std::uint32_t i = 0; i < entries; ++i) {
         _index[i] = {0, no_txn};

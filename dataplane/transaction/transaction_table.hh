@@ -13,6 +13,7 @@
 // the stored bits, not the slots.
 
 #include "common/compiler.hh"
+#include "dataplane/transaction/huge_array.hh"
 #include "dataplane/transaction/transaction.hh"
 
 #include <cstdint>
@@ -60,8 +61,8 @@ private:
     };
     static std::uint32_t bits_of(const txn_key& key) { return static_cast<std::uint32_t>(key.lo); }
 
-    std::unique_ptr<transaction[]> _slots;
-    std::unique_ptr<index_entry[]> _index;
+    huge_array<transaction> _slots; // on huge pages where the kernel gives them
+    huge_array<index_entry> _index;
     std::uint32_t _capacity;
     std::uint32_t _index_mask;
     std::uint32_t _free_head;

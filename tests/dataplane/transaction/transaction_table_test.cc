@@ -101,5 +101,16 @@ TEST(transaction_table, a_full_table_refuses_and_terminated_ones_are_not_found) 
     EXPECT_EQ(t.next_free(), a);
 }
 
+TEST(huge_array, elements_are_value_initialised_and_the_array_is_2mib_aligned) {
+    for (const std::size_t n : {std::size_t{1}, std::size_t{1000}, std::size_t{300000}}) {
+        auto a = make_huge_array<transaction>(n);
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a.get()) % (std::uintptr_t{2} << 20), 0u);
+        EXPECT_EQ(a[0].state, txn_state::idle);
+        EXPECT_EQ(a[n - 1].owner, 0u);
+        EXPECT_EQ(a[n - 1].generation, 0u);
+        a[n - 1].owner = 7; // writable to the end
+    }
+}
+
 } // namespace
 } // namespace sipedge::txn
