@@ -187,6 +187,9 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
         _record_route[i] =
             "<sip:" + config.host + (config.port == 5060 ? "" : ":" + port) + param + ";lr>";
     }
+    for (const std::string& prefix : _via_prefix) {
+        _our_vias.emplace_back(prefix);
+    }
     _free_context = 0;
     (void)_wheel.set_handler(static_cast<std::uint16_t>(config.timer_kind_base + 1),
                              &proxy_core::on_timer_c, this);
@@ -874,12 +877,13 @@ void proxy_core::handle_cancel(const incoming_message& in, txn_id invite_server,
 
 void proxy_core::handle_response(txn::outbox& out) {
     const std::uint16_t status = _view.status_code();
-    if (!response_essentials() || status < 100 || status > 699) {
+    branch_fields f;
+    bool ours = false; // f already read from our Via
+    if (!response_essentials(f, ours) || status < 100 || status > 699) {
         _counters.add(counter_id::drop_sip_bad_response);
         return;
     }
-    branch_fields f;
-    if (!parse_branch(_ess.top_via.branch, f)) {
+    if (!ours && !parse_branch(_ess.top_via.branch, f)) {
         _counters.add(counter_id::drop_stray_response); // not for one of our branches
         return;
     }
@@ -907,7 +911,7 @@ void proxy_core::handle_response(txn::outbox& out) {
     }
 }
 
-bool proxy_core::response_essentials() {
+bool proxy_core::response_essentials(branch_fields& f, bool& ours) {
     // Matching (§17.1.3) needs the top Via's branch and the CSeq method; the other
     // mandatory headers (§8.1.1) need only be there once to be passed on. Cheaper
     // than extract_essentials, which also parses From, To and Call-ID.
@@ -922,7 +926,17 @@ bool proxy_core::response_essentials() {
     if (!_view.has(header_id::via)) {
         return false;
     }
-    if (!parser::parse_via_list_head(*_view.first_value(header_id::via), _ess.top_via)) {
+    // Our own Via as we wrote it (nearly every response) is taken apart by
+    // our_via; the list head parse otherwise.
+    const std::string_view top_value = *_view.first_value(header_id::via);
+    ours = false;
+    for (const our_via& o : _our_vias) {
+        if (o.match(top_value, _ess.top_via, f)) {
+            ours = true;
+            break;
+        }
+    }
+    if (!ours && !parser::parse_via_list_head(top_value, _ess.top_via)) {
         const auto top = _view.first_element(header_id::via);
         if (!top || !parser::parse_via(*top, _ess.top_via)) {
             return false;
