@@ -14,28 +14,35 @@ constexpr char hex_digits[] = "0123456789abcdef";
 // Fixed (not per-lcore) so that every lcore computes the same owner.
 constexpr std::uint64_t dispatch_seed = 0x243f6a8885a308d3ull;
 
-// Lower-case hex digit values; 0xff for every other byte.
-constexpr std::array<std::uint8_t, 256> hex_values = [] {
-    std::array<std::uint8_t, 256> t{};
-    t.fill(0xff);
-    for (int c = 0; c < 10; ++c) {
-        t['0' + c] = static_cast<std::uint8_t>(c);
-    }
-    for (int c = 0; c < 6; ++c) {
-        t['a' + c] = static_cast<std::uint8_t>(10 + c);
-    }
-    return t;
-}();
+constexpr std::uint64_t bytes_of(std::uint8_t b) {
+    return 0x0101010101010101ull * b;
+}
 
-bool get_hex(std::string_view s, std::uint64_t& v) {
-    v = 0;
-    std::uint8_t bad = 0;
-    for (const char c : s) {
-        const std::uint8_t d = hex_values[static_cast<unsigned char>(c)];
-        bad |= d; // 0xff marks a non-digit
-        v = (v << 4) | (d & 0xf);
+// Eight lower-case hex digits at p (the first most significant) as a number; false
+// when any of the bytes is not one. Word-at-a-time (SWAR): on bytes below 0x80,
+// b + (0x80 - lo) has its top bit set exactly when b >= lo, with no carry into
+// the next byte, which gives the ranges '0'-'9' and 'a'-'f' for all eight at once.
+bool get_hex8(const char* p, std::uint32_t& v) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    const std::uint64_t high = bytes_of(0x80);
+    const std::uint64_t ge_0 = w + bytes_of(0x80 - '0');
+    const std::uint64_t gt_9 = w + bytes_of(0x80 - '9' - 1);
+    const std::uint64_t ge_a = w + bytes_of(0x80 - 'a');
+    const std::uint64_t gt_f = w + bytes_of(0x80 - 'f' - 1);
+    const std::uint64_t digit = ge_0 & ~gt_9 & high;
+    const std::uint64_t letter = ge_a & ~gt_f & high;
+    if ((w & high) != 0 || (digit | letter) != high) {
+        return false;
     }
-    return (bad & 0xf0) == 0;
+    // Nibble values ('a' & 0xf is 1: letters add 9), then pairs into bytes and the
+    // four bytes (first digit pair lowest) into a big-endian number.
+    std::uint64_t n = (w & bytes_of(0x0f)) + (letter >> 7) * 9;
+    n = ((n << 4) | (n >> 8)) & 0x00ff00ff00ff00ffull;
+    n = (n | (n >> 8)) & 0x0000ffff0000ffffull;
+    n = (n | (n >> 16)) & 0xffffffffull;
+    v = __builtin_bswap32(static_cast<std::uint32_t>(n));
+    return true;
 }
 
 } // namespace
@@ -75,14 +82,17 @@ bool parse_branch(std::string_view branch, branch_fields& out) {
     if (branch.size() != branch_length || !branch.starts_with(our_branch_prefix)) {
         return false;
     }
-    branch.remove_prefix(our_branch_prefix.size());
-    std::uint64_t lcore, loop, id, gen;
-    if (!get_hex(branch.substr(0, 4), lcore) || !get_hex(branch.substr(4, 16), loop) ||
-        !get_hex(branch.substr(20, 8), id) || !get_hex(branch.substr(28, 8), gen)) {
+    // 36 digits: lcore (4), loop hash (16), id (8), generation (8), read as five
+    // groups of eight; the first group's last four digits (the loop hash's first
+    // four) are read again by the second.
+    const char* p = branch.data() + our_branch_prefix.size();
+    std::uint32_t lcore_and, loop_hi, loop_lo, id, gen;
+    if (!get_hex8(p, lcore_and) || !get_hex8(p + 4, loop_hi) || !get_hex8(p + 12, loop_lo) ||
+        !get_hex8(p + 20, id) || !get_hex8(p + 28, gen)) {
         return false;
     }
-    out = {static_cast<std::uint16_t>(lcore), loop, static_cast<std::uint32_t>(id),
-           static_cast<std::uint32_t>(gen)};
+    out = {static_cast<std::uint16_t>(lcore_and >> 16), (std::uint64_t{loop_hi} << 32) | loop_lo,
+           id, gen};
     return true;
 }
 

@@ -39,9 +39,12 @@ std::size_t build_local_response(const sip::message_view& request,
     char param[64];
     const std::string_view rp =
         e != nullptr ? received_param(*e, source, param) : std::string_view();
+    if (rp.empty()) {
+        return len; // the usual case: sent-by is the source address
+    }
     const auto top = request.first_element(header_id::via);
     const std::size_t line = std::string_view(buf, len).find("\r\nVia: ");
-    if (rp.empty() || !top || line == std::string_view::npos || len + rp.size() > cap) {
+    if (!top || line == std::string_view::npos || len + rp.size() > cap) {
         return len;
     }
     // The response's first Via line holds the request's first Via value verbatim.

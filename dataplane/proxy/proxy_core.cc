@@ -9,9 +9,9 @@
 #include "parser/name_addr.hh"
 #include "parser/option_tags.hh"
 #include "parser/params.hh"
-#include "sip/value_list.hh"
 #include "parser/response_builder.hh"
 #include "sip/status_code.hh"
+#include "sip/value_list.hh"
 
 #include <algorithm>
 #include <array>
@@ -187,6 +187,9 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
         _record_route[i] =
             "<sip:" + config.host + (config.port == 5060 ? "" : ":" + port) + param + ";lr>";
     }
+    for (const std::string& prefix : _via_prefix) {
+        _our_vias.emplace_back(prefix);
+    }
     _free_context = 0;
     (void)_wheel.set_handler(static_cast<std::uint16_t>(config.timer_kind_base + 1),
                              &proxy_core::on_timer_c, this);
@@ -274,6 +277,11 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
     }
 
     const txn::txn_key key = keys.server_key(_view, _ess);
+    // The index line find() reads is random in a large array (a cache miss for
+    // nearly every new request): requested first, with the loop hash a new
+    // request needs computed while it comes.
+    _txns.prefetch(key);
+    const std::uint64_t loop = loop_hash(_view, _ess);
     const txn_id existing = _txns.find(key);
     if (existing != txn::no_txn) {
         (void)_txns.on_request(existing, false, out);
@@ -287,7 +295,7 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
         }
         // §16.10: no context for it; forwarded like any other request below.
     }
-    handle_new_request(in, key, out);
+    handle_new_request(in, key, loop, out);
 }
 
 std::uint16_t proxy_core::validate(const sip::message_view& msg,
@@ -334,6 +342,15 @@ std::uint16_t proxy_core::validate(const sip::message_view& msg,
     return 0;
 }
 
+bool proxy_core::is_our_record_route(std::string_view element) const {
+    for (const std::string& rr : _record_route) {
+        if (element == rr) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool proxy_core::plan_route(const sip::message_view& msg, const parser::message_essentials& e,
                             route_plan& plan) const {
     auto cursor = msg.values(header_id::route);
@@ -366,13 +383,21 @@ bool proxy_core::plan_route(const sip::message_view& msg, const parser::message_
     }
     // §16.4: remove our own entry at the top of the Route set. What remains first
     // is the next hop (§16.6 step 7), parsed once here for the forwarding code.
+    // The usual top entry is our Record-Route value sent back verbatim: that text
+    // is us without being parsed (next and next_text are read only when an entry
+    // remains, lo < hi).
     if (plan.lo < plan.hi) {
-        bool ok;
-        plan.next_text = uri_of_route(plan.elements[plan.lo], plan.next, ok);
-        if (!ok) {
-            return false;
+        bool ours = is_our_record_route(plan.elements[plan.lo]);
+        if (!ours) {
+            bool ok;
+            plan.next_text = uri_of_route(plan.elements[plan.lo], plan.next, ok);
+            if (!ok) {
+                return false;
+            }
+            ours = _router.is_us(plan.next);
         }
-        if (_router.is_us(plan.next) && ++plan.lo < plan.hi) {
+        if (ours && ++plan.lo < plan.hi) {
+            bool ok;
             plan.next_text = uri_of_route(plan.elements[plan.lo], plan.next, ok);
             if (!ok) {
                 return false;
@@ -383,7 +408,7 @@ bool proxy_core::plan_route(const sip::message_view& msg, const parser::message_
 }
 
 void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_key& key,
-                                    txn::outbox& out) {
+                                    std::uint64_t loop, txn::outbox& out) {
     const sip_method method = _view.method_id();
     if (_txns.full() || _free_context == no_context) {
         _counters.add(counter_id::drop_txn_table_full);
@@ -406,7 +431,7 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
     _current_server = server; // local responses come from _view until on_message returns
 
     route_plan plan;
-    plan.loop = loop_hash(_view, _ess);
+    plan.loop = loop;
     std::string_view unsupported;
     if (const std::uint16_t status = validate(_view, _ess, plan.loop, unsupported); status != 0) {
         const parser::extra_header extra[] = {{"Unsupported", unsupported}};
@@ -466,8 +491,16 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
     } else {
         targets[target_count++] = {1000, plan.request_uri};
     }
-    std::stable_sort(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(target_count),
-                     [](const target_entry& a, const target_entry& b) { return a.q > b.q; });
+    // q-descending, equal q in binding order: a stable insertion sort of at most
+    // max_targets entries in place (std::stable_sort allocates a buffer per call).
+    for (std::size_t i = 1; i < target_count; ++i) {
+        const target_entry moving = targets[i];
+        std::size_t j = i;
+        for (; j > 0 && targets[j - 1].q < moving.q; --j) {
+            targets[j] = targets[j - 1];
+        }
+        targets[j] = moving;
+    }
 
     if (invite) {
         send_local(server, sip::status::trying, {}, out); // §16.2: 100 at once for INVITE
@@ -679,6 +712,12 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     if (plan.lo < plan.hi) {
         hop_uri = plan.next;
         ok = true;
+    } else if (target_uri.data() == plan.request_uri.data() &&
+               target_uri.size() == plan.request_uri.size()) {
+        // The target is the Request-URI itself (not our domain, or an in-dialog
+        // request): plan_route has it parsed already.
+        hop_uri = plan.ruri;
+        ok = true;
     } else if (auto u = parser::parse_uri(target_uri)) {
         hop_uri = u.value();
         ok = true;
@@ -701,6 +740,10 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
         {_config.lcore_id, plan.loop, next, next != txn::no_txn ? _txns.get(next).generation : 0},
         branch);
     const std::string_view branch_view(branch, branch_length);
+    // The client transaction's index line is requested now and written after the
+    // request is built (create_client), so that its cache miss overlaps the build.
+    const txn::txn_key client_key = _txns.keys().client_key(branch_view, e.cseq_value.method);
+    _txns.prefetch(client_key);
     const bool rr = _config.record_route && dialog_creating(msg.method_id()) && !e.to_has_tag;
     const std::string_view request = build_forwarded(msg, e, plan, target_uri, *hop, branch_view,
                                                      rr, _txns.get(c.server).peer, out);
@@ -710,8 +753,7 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     }
     const bool invite = msg.method_id() == sip_method::invite;
     const txn_id client =
-        _txns.create_client(_txns.keys().client_key(branch_view, e.cseq_value.method), invite,
-                            hop->tp, hop->destination, request, ctx, slot, out);
+        _txns.create_client(client_key, invite, hop->tp, hop->destination, request, ctx, slot, out);
     if (client == txn::no_txn) {
         _counters.add(counter_id::drop_txn_table_full);
         b.status = sip::status::service_unavailable;
@@ -835,12 +877,13 @@ void proxy_core::handle_cancel(const incoming_message& in, txn_id invite_server,
 
 void proxy_core::handle_response(txn::outbox& out) {
     const std::uint16_t status = _view.status_code();
-    if (!response_essentials() || status < 100 || status > 699) {
+    branch_fields f;
+    bool ours = false; // f already read from our Via
+    if (!response_essentials(f, ours) || status < 100 || status > 699) {
         _counters.add(counter_id::drop_sip_bad_response);
         return;
     }
-    branch_fields f;
-    if (!parse_branch(_ess.top_via.branch, f)) {
+    if (!ours && !parse_branch(_ess.top_via.branch, f)) {
         _counters.add(counter_id::drop_stray_response); // not for one of our branches
         return;
     }
@@ -868,7 +911,7 @@ void proxy_core::handle_response(txn::outbox& out) {
     }
 }
 
-bool proxy_core::response_essentials() {
+bool proxy_core::response_essentials(branch_fields& f, bool& ours) {
     // Matching (§17.1.3) needs the top Via's branch and the CSeq method; the other
     // mandatory headers (§8.1.1) need only be there once to be passed on. Cheaper
     // than extract_essentials, which also parses From, To and Call-ID.
@@ -883,7 +926,17 @@ bool proxy_core::response_essentials() {
     if (!_view.has(header_id::via)) {
         return false;
     }
-    if (!parser::parse_via_list_head(*_view.first_value(header_id::via), _ess.top_via)) {
+    // Our own Via as we wrote it (nearly every response) is taken apart by
+    // our_via; the list head parse otherwise.
+    const std::string_view top_value = *_view.first_value(header_id::via);
+    ours = false;
+    for (const our_via& o : _our_vias) {
+        if (o.match(top_value, _ess.top_via, f)) {
+            ours = true;
+            break;
+        }
+    }
+    if (!ours && !parser::parse_via_list_head(top_value, _ess.top_via)) {
         const auto top = _view.first_element(header_id::via);
         if (!top || !parser::parse_via(*top, _ess.top_via)) {
             return false;
@@ -1044,8 +1097,8 @@ bool proxy_core::remove_lone_top_via(const sip::message_view& msg, parser::messa
     const std::string_view value = msg.header(index).value;
     const char* end = params.data() + params.size();
     if (end < value.data() || end > value.data() + value.size() ||
-        !sip::trim_lws(std::string_view(end, static_cast<std::size_t>(
-                                                 value.data() + value.size() - end)))
+        !sip::trim_lws(
+             std::string_view(end, static_cast<std::size_t>(value.data() + value.size() - end)))
              .empty()) {
         return false;
     }

@@ -22,6 +22,7 @@
 #include "common/counters.hh"
 #include "dataplane/proxy/dialog_table.hh"
 #include "dataplane/proxy/location.hh"
+#include "dataplane/proxy/our_via.hh"
 #include "dataplane/proxy/proxy_config.hh"
 #include "dataplane/proxy/request_auth.hh"
 #include "dataplane/proxy/response_context.hh"
@@ -40,6 +41,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sipedge::proxy {
 
@@ -113,13 +115,18 @@ private:
 
     // requests
     void handle_request(const incoming_message& in, txn::outbox& out);
-    void handle_new_request(const incoming_message& in, const txn::txn_key& key, txn::outbox& out);
+    // loop: the request's §16.6 step 8 loop hash (loop_hash()).
+    void handle_new_request(const incoming_message& in, const txn::txn_key& key, std::uint64_t loop,
+                            txn::outbox& out);
     void handle_cancel(const incoming_message& in, txn::txn_id invite_server, txn::outbox& out);
     void forward_ack(const incoming_message& in, txn::outbox& out);
     std::uint16_t validate(const sip::message_view& msg, const parser::message_essentials& e,
                            std::uint64_t loop, std::string_view& unsupported) const;
     bool plan_route(const sip::message_view& msg, const parser::message_essentials& e,
                     route_plan& plan) const;
+    // A Route element that is, byte for byte, one of the Record-Route values we
+    // insert (so it names us: is_us() of its URI holds).
+    bool is_our_record_route(std::string_view element) const;
     bool forward_branch(std::uint32_t ctx, const sip::message_view& msg,
                         const parser::message_essentials& e, const route_plan& plan,
                         std::string_view target_uri, txn::outbox& out);
@@ -135,8 +142,9 @@ private:
     // responses
     void handle_response(txn::outbox& out);
     // Fills _ess.top_via and _ess.cseq_value of the response in _view; false when
-    // it lacks what a response must have.
-    bool response_essentials();
+    // it lacks what a response must have. ours: the top Via is ours as we wrote it,
+    // and f holds its branch's fields.
+    bool response_essentials(branch_fields& f, bool& ours);
     void on_branch_response(std::uint32_t ctx, std::uint16_t slot, std::uint16_t status,
                             const sip::message_view* msg, txn::outbox& out);
     bool remove_lone_top_via(const sip::message_view& msg, parser::message_writer& w);
@@ -199,6 +207,7 @@ private:
     std::uint32_t _contexts_used = 0;
     std::array<std::string, 4> _via_prefix;   // by transport: "SIP/2.0/UDP host:port;branch="
     std::array<std::string, 4> _record_route; // by transport: "<sip:host[:port][;transport=x];lr>"
+    std::vector<our_via> _our_vias;           // by transport, from _via_prefix
     txn::outbox* _out = nullptr;              // for hooks called from timers
     dialog_table _dialogs;                    // RFC 4028 timed dialogs
 

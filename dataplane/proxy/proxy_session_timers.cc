@@ -74,8 +74,11 @@ bool proxy_core::st_on_request(txn_id server, std::uint32_t ctx, txn::outbox& ou
     }
     const sip_method m = _view.method_id();
     if (m == sip_method::bye && _ess.to_has_tag) {
-        // The session ends: no more timing (either end may send it).
-        const std::uint32_t i = _dialogs.find(_ess.call_id, _ess.from_tag, _ess.to_tag);
+        // The session ends: no more timing (either end may send it). An empty table
+        // (no call timed) needs no lookup.
+        const std::uint32_t i = _dialogs.size() == 0
+                                    ? dialog_table::none
+                                    : _dialogs.find(_ess.call_id, _ess.from_tag, _ess.to_tag);
         if (i != dialog_table::none) {
             (void)_wheel.cancel(_dialogs.at(i).timer);
             _dialogs.erase(i);
@@ -142,10 +145,21 @@ bool proxy_core::st_on_response(std::uint32_t ctx, const sip::message_view& msg,
     if (!_config.session_timers.enabled || status < 200 || status >= 300) {
         return true;
     }
-    const auto cseq_text = msg.first_value(header_id::cseq);
-    auto cseq = cseq_text ? parser::parse_cseq(*cseq_text)
-                          : parser::value_result<parser::cseq>(parser::value_error{});
-    if (!cseq || !timed_method(cseq.value().method_id)) {
+    // The live response's CSeq was parsed for matching (response_essentials); a
+    // replayed one (the best final, sent later) is parsed here.
+    sip_method method;
+    if (&msg == &_view) {
+        method = _ess.cseq_value.method_id;
+    } else {
+        const auto cseq_text = msg.first_value(header_id::cseq);
+        auto cseq = cseq_text ? parser::parse_cseq(*cseq_text)
+                              : parser::value_result<parser::cseq>(parser::value_error{});
+        if (!cseq) {
+            return true;
+        }
+        method = cseq.value().method_id;
+    }
+    if (!timed_method(method)) {
         return true;
     }
     const timer_headers rh = read_timer_headers(msg);

@@ -60,7 +60,7 @@ struct transaction {
     std::uint32_t retransmit_interval = 0;
     // Low 32 bits of the tick at which the B, F or H timeout is due.
     std::uint32_t deadline = 0;
-    std::uint32_t next_in_bucket = 0;
+    std::uint32_t next_free = 0; // free list link while the slot is idle
     std::uint32_t generation = 0;
     std::uint32_t owner = 0;       // TU context (proxy: response context index)
     std::uint16_t owner_slot = 0;  // TU sub-index (proxy: branch number)

@@ -76,6 +76,9 @@ public:
 
     const key_maker& keys() const { return _keys; }
     txn_id find(const txn_key& key) const { return _table.find(key); }
+    // The index line of key (transaction_table::prefetch): before a create_*()
+    // that has other work to do first.
+    void prefetch(const txn_key& key) const { _table.prefetch(key); }
     // The id (and its generation) that the next create_client()/create_server()
     // will use, or no_txn when the table is full.
     txn_id next_id() const { return _table.next_free(); }

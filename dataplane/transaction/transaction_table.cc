@@ -3,20 +3,22 @@
 namespace sipedge::txn {
 
 transaction_table::transaction_table(std::uint32_t capacity)
-    : _slots(new transaction[capacity == 0 ? 1 : capacity]),
+    : _slots(make_huge_array<transaction>(capacity == 0 ? 1 : capacity)),
       _capacity(capacity == 0 ? 1 : capacity) {
-    std::uint32_t buckets = 1;
-    while (buckets < _capacity) {
-        buckets <<= 1;
+    // At least twice the capacity: a full table leaves the index half empty, so
+    // runs stay short.
+    std::uint32_t entries = 2;
+    while (entries < 2 * static_cast<std::uint64_t>(_capacity)) {
+        entries <<= 1;
     }
-    _buckets.reset(new std::uint32_t[buckets]);
-    _bucket_mask = buckets - 1;
-    for (std::uint32_t i = 0; i < buckets; ++i) {
-        _buckets[i] = no_txn;
+    _index = make_huge_array<index_entry>(entries);
+    _index_mask = entries - 1;
+    for (std::uint32_t i = 0; i < entries; ++i) {
+        _index[i] = {0, no_txn};
     }
-    // The free list reuses next_in_bucket.
+    // The free list reuses next_free.
     for (std::uint32_t i = 0; i < _capacity; ++i) {
-        _slots[i].next_in_bucket = i + 1 < _capacity ? i + 1 : no_txn;
+        _slots[i].next_free = i + 1 < _capacity ? i + 1 : no_txn;
     }
     _free_head = 0;
 }
@@ -27,39 +29,55 @@ txn_id transaction_table::allocate(const txn_key& key) {
     }
     const txn_id id = _free_head;
     transaction& t = _slots[id];
-    _free_head = t.next_in_bucket;
+    _free_head = t.next_free;
     const std::uint32_t generation = t.generation;
     t = transaction{};
     t.generation = generation;
     t.key = key;
     t.state = txn_state::terminated; // the caller sets the real initial state
-    const std::uint32_t b = bucket_of(key);
-    t.next_in_bucket = _buckets[b];
-    _buckets[b] = id;
+    const std::uint32_t bits = bits_of(key);
+    std::uint32_t p = bits & _index_mask;
+    while (_index[p].id != no_txn) {
+        p = (p + 1) & _index_mask;
+    }
+    _index[p] = {bits, id};
     ++_size;
     return id;
 }
 
 void transaction_table::release(txn_id id) {
     transaction& t = _slots[id];
-    std::uint32_t* link = &_buckets[bucket_of(t.key)];
-    while (*link != no_txn && *link != id) {
-        link = &_slots[*link].next_in_bucket;
+    std::uint32_t hole = bits_of(t.key) & _index_mask;
+    while (_index[hole].id != no_txn && _index[hole].id != id) {
+        hole = (hole + 1) & _index_mask;
     }
-    if (*link == id) {
-        *link = t.next_in_bucket;
+    if (_index[hole].id == id) {
+        // Backward shift: each later entry of the run whose home is not between
+        // the hole and itself moves into the hole (Knuth 6.4, algorithm R).
+        for (std::uint32_t q = (hole + 1) & _index_mask; _index[q].id != no_txn;
+             q = (q + 1) & _index_mask) {
+            const std::uint32_t home = _index[q].bits & _index_mask;
+            if (((q - home) & _index_mask) >= ((q - hole) & _index_mask)) {
+                _index[hole] = _index[q];
+                hole = q;
+            }
+        }
+        _index[hole] = {0, no_txn};
     }
     t.state = txn_state::idle;
     ++t.generation;
-    t.next_in_bucket = _free_head;
+    t.next_free = _free_head;
     _free_head = id;
     --_size;
 }
 
 txn_id transaction_table::find(const txn_key& key) const {
-    for (std::uint32_t i = _buckets[bucket_of(key)]; i != no_txn; i = _slots[i].next_in_bucket) {
-        if (_slots[i].key == key && _slots[i].state != txn_state::terminated) {
-            return i;
+    const std::uint32_t bits = bits_of(key);
+    for (std::uint32_t p = bits & _index_mask; _index[p].id != no_txn; p = (p + 1) & _index_mask) {
+        const index_entry e = _index[p];
+        if (e.bits == bits && _slots[e.id].key == key &&
+            _slots[e.id].state != txn_state::terminated) {
+            return e.id;
         }
     }
     return no_txn;
@@ -67,7 +85,7 @@ txn_id transaction_table::find(const txn_key& key) const {
 
 std::size_t transaction_table::memory_bytes() const {
     return std::size_t{_capacity} * sizeof(transaction) +
-           (std::size_t{_bucket_mask} + 1) * sizeof(std::uint32_t);
+           (std::size_t{_index_mask} + 1) * sizeof(index_entry);
 }
 
 } // namespace sipedge::txn

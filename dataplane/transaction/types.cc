@@ -1,6 +1,8 @@
 #include "dataplane/transaction/types.hh"
 
+#include <array>
 #include <cstdio>
+#include <cstring>
 
 namespace sipedge::txn {
 
@@ -19,55 +21,78 @@ std::string_view transport_name(transport t) {
 }
 
 bool parse_ipv4(std::string_view text, endpoint& out) {
-    std::uint32_t parts[4];
-    int part = 0;
-    std::uint32_t value = 0;
-    int digits = 0;
-    for (std::size_t i = 0; i <= text.size(); ++i) {
-        if (i == text.size() || text[i] == '.') {
-            if (digits == 0 || value > 255 || part == 4) {
+    // Per octet: one to three digits (at most 255), then a dot or, after the
+    // fourth, the end. Called per forwarded message (the next hop's address).
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    std::uint8_t parts[4];
+    for (int part = 0; part < 4; ++part) {
+        if (part != 0) {
+            if (p == end || *p != '.') {
                 return false;
             }
-            parts[part++] = value;
-            value = 0;
-            digits = 0;
-            continue;
+            ++p;
         }
-        const char c = text[i];
-        if (c < '0' || c > '9' || digits == 3) {
+        unsigned value = 0;
+        const char* const first = p;
+        while (p != end && p - first < 3) {
+            const unsigned d = static_cast<unsigned char>(*p) - unsigned{'0'};
+            if (d > 9) {
+                break;
+            }
+            value = value * 10 + d;
+            ++p;
+        }
+        if (p == first || value > 255) {
             return false;
         }
-        value = value * 10 + static_cast<std::uint32_t>(c - '0');
-        ++digits;
+        parts[part] = static_cast<std::uint8_t>(value);
     }
-    if (part != 4) {
+    if (p != end) {
         return false;
     }
     const std::uint16_t port = out.port;
-    out = endpoint::ipv4(static_cast<std::uint8_t>(parts[0]), static_cast<std::uint8_t>(parts[1]),
-                         static_cast<std::uint8_t>(parts[2]), static_cast<std::uint8_t>(parts[3]),
-                         port);
+    out = endpoint::ipv4(parts[0], parts[1], parts[2], parts[3], port);
     return true;
 }
+
+namespace {
+
+// "0" .. "255": the digits of each octet value and their count, for format_address.
+struct octet_text {
+    char digits[3];
+    std::uint8_t length;
+};
+constexpr std::array<octet_text, 256> octet_texts = [] {
+    std::array<octet_text, 256> t{};
+    for (unsigned v = 0; v < 256; ++v) {
+        octet_text& o = t[v];
+        if (v >= 100) {
+            o.digits[o.length++] = static_cast<char>('0' + v / 100);
+        }
+        if (v >= 10) {
+            o.digits[o.length++] = static_cast<char>('0' + v / 10 % 10);
+        }
+        o.digits[o.length++] = static_cast<char>('0' + v % 10);
+    }
+    return t;
+}();
+
+} // namespace
 
 std::size_t format_address(const endpoint& e, char* buf) {
     if (e.is_ipv4()) {
         // Per received request (received=): no printf on this path.
+        // Each octet's three digit bytes and a dot are stored whole; the next octet
+        // overwrites what is past its length (buf holds 48 bytes).
         std::size_t n = 0;
-        for (int i = 12; i < 16; ++i) {
-            const unsigned v = e.addr[static_cast<std::size_t>(i)];
-            if (v >= 100) {
-                buf[n++] = static_cast<char>('0' + v / 100);
-            }
-            if (v >= 10) {
-                buf[n++] = static_cast<char>('0' + v / 10 % 10);
-            }
-            buf[n++] = static_cast<char>('0' + v % 10);
-            if (i < 15) {
-                buf[n++] = '.';
-            }
+        for (std::size_t i = 12; i < 16; ++i) {
+            const octet_text& o = octet_texts[e.addr[i]];
+            std::memcpy(buf + n, o.digits, 3);
+            n += o.length;
+            buf[n++] = '.';
         }
-        return n;
+        return n - 1;
     }
     std::size_t n = 0;
     buf[n++] = '[';

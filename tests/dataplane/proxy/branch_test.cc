@@ -3,6 +3,7 @@
 
 #include "dataplane/proxy/branch.hh"
 
+#include <cstdio>
 #include <gtest/gtest.h>
 #include <string>
 
@@ -55,6 +56,50 @@ TEST(branch, rejects_what_it_did_not_write) {
         std::string b = good;
         b[branch_length - 3] = bad;
         EXPECT_FALSE(parse_branch(b, f)) << static_cast<int>(bad);
+    }
+}
+
+// parse_branch reads eight digits per word: every byte value at every digit
+// position must be judged as a byte-wise reader would (lower-case hex only), and
+// every digit value must come back where it was written.
+TEST(branch, every_byte_at_every_digit_position_is_judged_like_a_bytewise_reader) {
+    const branch_fields f{0x1234, 0x0123456789abcdefull, 0x89abcdefu, 0x76543210u};
+    const std::string good = formatted(f);
+    EXPECT_EQ(good.substr(our_branch_prefix.size()), "1234"
+                                                     "0123456789abcdef"
+                                                     "89abcdef"
+                                                     "76543210");
+    for (std::size_t pos = our_branch_prefix.size(); pos < branch_length; ++pos) {
+        for (int c = 0; c < 256; ++c) {
+            std::string b = good;
+            b[pos] = static_cast<char>(c);
+            const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            branch_fields back;
+            ASSERT_EQ(parse_branch(b, back), hex) << pos << " " << c;
+            if (!hex) {
+                continue;
+            }
+            const std::string digits = b.substr(our_branch_prefix.size());
+            EXPECT_EQ(back.lcore, std::stoul(digits.substr(0, 4), nullptr, 16));
+            EXPECT_EQ(back.loop_hash, std::stoull(digits.substr(4, 16), nullptr, 16));
+            EXPECT_EQ(back.id, std::stoul(digits.substr(20, 8), nullptr, 16));
+            EXPECT_EQ(back.generation, std::stoul(digits.substr(28, 8), nullptr, 16));
+        }
+    }
+}
+
+TEST(branch, put_hex_matches_printf_for_every_digit_value) {
+    std::uint64_t v = 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 2000; ++round) {
+        v = v * 6364136223846793005ull + 1442695040888963407ull;
+        for (const int digits : {1, 4, 5, 8, 9, 16}) {
+            char got[17] = {};
+            put_hex(got, v, digits);
+            char want[32];
+            std::snprintf(want, sizeof(want), "%016llx", static_cast<unsigned long long>(v));
+            EXPECT_EQ(std::string(got, static_cast<std::size_t>(digits)),
+                      std::string(want + 16 - digits, static_cast<std::size_t>(digits)));
+        }
     }
 }
 

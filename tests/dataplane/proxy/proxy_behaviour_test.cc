@@ -313,5 +313,110 @@ TEST_F(behaviour_test, sequential_forking_by_q) {
     ASSERT_TRUE(final_resp);
 }
 
+// Targets are tried by q, highest first; equal q keep the order of their bindings
+// (the in-place sort must be stable and put the best group first whatever the
+// binding order).
+TEST_F(behaviour_test, target_groups_by_q_are_stable_in_binding_order) {
+    p.location.add("mix@example.com", {"sip:mix@192.0.2.22", 500});
+    p.location.add("mix@example.com", {"sip:mix1@192.0.2.21", 900});
+    p.location.add("mix@example.com", {"sip:mix@192.0.2.23", 500});
+    p.location.add("mix@example.com", {"sip:mix2@192.0.2.21", 900});
+    auto out = p.deliver(invite("sip:mix@example.com", "z9hG4bKmix"), uac);
+    std::vector<std::string> first_group;
+    for (const sent_message& m : out) {
+        if (m.bytes.starts_with("INVITE ")) {
+            first_group.emplace_back(m.parsed()->request_uri());
+        }
+    }
+    ASSERT_EQ(first_group,
+              (std::vector<std::string>{"sip:mix1@192.0.2.21", "sip:mix2@192.0.2.21"}));
+    // Both q=900 branches fail: the q=500 group goes out, in binding order.
+    std::vector<std::string> second_group;
+    for (const sent_message& m : out) {
+        if (!m.bytes.starts_with("INVITE ")) {
+            continue;
+        }
+        for (const sent_message& r : p.deliver(uas_response(m.bytes, 486, "x"), uas1)) {
+            if (r.bytes.starts_with("INVITE ")) {
+                second_group.emplace_back(r.parsed()->request_uri());
+            }
+        }
+    }
+    EXPECT_EQ(second_group, (std::vector<std::string>{"sip:mix@192.0.2.22", "sip:mix@192.0.2.23"}));
+}
+
+// A request for a foreign domain (or in a dialog) goes to its Request-URI, whose
+// parse from the request's essentials is reused for the next hop: port, transport
+// and maddr of that URI must still decide where it goes.
+TEST_F(behaviour_test, request_uri_target_is_routed_by_its_own_fields) {
+    const struct {
+        const char* ruri;
+        txn::endpoint to;
+        txn::transport tp;
+    } cases[] = {
+        {"sip:carol@192.0.2.22", uas2, txn::transport::udp},
+        {"sip:carol@192.0.2.22:5070", txn::endpoint::ipv4(192, 0, 2, 22, 5070),
+         txn::transport::udp},
+        {"sip:carol@192.0.2.21:5071;transport=tcp", txn::endpoint::ipv4(192, 0, 2, 21, 5071),
+         txn::transport::tcp},
+        {"sip:carol@192.0.2.99;maddr=192.0.2.21", uas1, txn::transport::udp},
+    };
+    int n = 0;
+    for (const auto& c : cases) {
+        const std::string branch = "z9hG4bKruri" + std::to_string(n++);
+        for (const char* method : {"OPTIONS", "BYE"}) {
+            auto out = p.deliver(invite(c.ruri, branch + method, "", method), uac);
+            const sent_message* fwd = find_sent(out, c.to, method);
+            ASSERT_TRUE(fwd) << c.ruri << " " << method;
+            EXPECT_EQ(fwd->tp, c.tp) << c.ruri;
+            EXPECT_EQ(fwd->parsed()->request_uri(), c.ruri);
+        }
+    }
+}
+
+// §16.4: our own entry on top of the Route set comes off, whether it is our
+// Record-Route value sent back byte for byte (recognised without parsing) or the
+// same URI written otherwise; an entry that only looks like ours stays.
+TEST_F(behaviour_test, our_route_entry_is_removed_verbatim_or_not) {
+    const endpoint other_port = endpoint::ipv4(198, 51, 100, 1, 5070);
+    const struct {
+        const char* route;
+        endpoint to;
+        const char* route_left; // nullptr: no Route header forwarded
+    } cases[] = {
+        {"<sip:198.51.100.1;lr>", uas1, nullptr},
+        {"<sip:198.51.100.1;transport=tcp;lr>", uas1, nullptr},
+        {"<sip:198.51.100.1;lr>, <sip:192.0.2.22;lr>", uas2, "<sip:192.0.2.22;lr>"},
+        {"<sip:198.51.100.1:5060;lr>, <sip:192.0.2.22;lr>", uas2, "<sip:192.0.2.22;lr>"},
+        {"<sip:198.51.100.1;LR>, <sip:192.0.2.22;lr>", uas2, "<sip:192.0.2.22;lr>"},
+        {"<sip:198.51.100.1;lr>;x=1", uas1, nullptr},
+        {"<sip:198.51.100.1:5070;lr>", other_port, "<sip:198.51.100.1:5070;lr>"},
+        {"<sip:198.51.100.1;lr>x", other_port, nullptr}, // not a name-addr: 400
+    };
+    int n = 0;
+    for (const auto& c : cases) {
+        const std::string branch = "z9hG4bKroute" + std::to_string(n++);
+        auto out = p.deliver(
+            invite("sip:bob@192.0.2.21", branch, "Route: " + std::string(c.route) + "\n", "BYE"),
+            uac);
+        if (c.to == other_port && c.route_left == nullptr) {
+            EXPECT_EQ(local_status(invite("sip:bob@192.0.2.21", branch + "b",
+                                          "Route: " + std::string(c.route) + "\n", "BYE")),
+                      400)
+                << c.route;
+            continue;
+        }
+        const sent_message* fwd = find_sent(out, c.to, "BYE");
+        ASSERT_TRUE(fwd) << c.route;
+        auto m = fwd->parsed();
+        if (c.route_left == nullptr) {
+            EXPECT_FALSE(m->has(header_id::route)) << c.route;
+        } else {
+            ASSERT_TRUE(m->has(header_id::route)) << c.route;
+            EXPECT_EQ(*m->first_value(header_id::route), c.route_left) << c.route;
+        }
+    }
+}
+
 } // namespace
 } // namespace sipedge::proxy::test
