@@ -573,8 +573,17 @@ SIPEDGE_NOINLINE bool walk_usual(walker& w, line_scan_fn scan, std::uint32_t siz
         std::size_t n = (size - offset + stage1_block - 1) / stage1_block;
         n = n < chunk_blocks ? n : chunk_blocks;
         n = n < fast_blocks - scanned ? n : fast_blocks - scanned;
-        scan_chunk(scan, base, size, true, offset, n, masks + scanned);
+        // Padded: scanned in place; only bits past the input are cleared (as
+        // scan_chunk does).
+        scan(base + offset, n, masks + scanned);
         scanned += static_cast<std::uint32_t>(n);
+        if (scanned * stage1_block > size) {
+            const unsigned keep = (size - offset) % stage1_block;
+            line_masks& last = masks[scanned - 1];
+            const std::uint64_t m = keep == 0 ? 0 : (~std::uint64_t{0} >> (64 - keep));
+            last.lf &= m;
+            last.colon &= m;
+        }
         return true;
     };
     // The LFs are taken in order: the block being read and its LF bits not yet
@@ -690,9 +699,18 @@ SIPEDGE_NOINLINE bool walk_usual(walker& w, line_scan_fn scan, std::uint32_t siz
         std::uint32_t ve = value_end;
         trim_value(base, vb, ve);
         if (id == sip::header_id::content_length) {
+            // Up to 9 digits (trimmed already) cannot overflow: read inline.
             std::uint64_t n = 0;
-            if (!parse_length_value(std::string_view(base + vb, ve - vb), n) ||
-                (has_content_length && n != content_length)) {
+            std::uint32_t k = vb;
+            while (k < ve && k - vb < 9 && detail::is_digit(base[k])) {
+                n = n * 10 + static_cast<std::uint64_t>(base[k] - '0');
+                ++k;
+            }
+            if ((k != ve || k == vb) &&
+                !parse_length_value(std::string_view(base + vb, ve - vb), n)) {
+                return false;
+            }
+            if (has_content_length && n != content_length) {
                 return false;
             }
             has_content_length = true;
