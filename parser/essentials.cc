@@ -205,11 +205,24 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
     }
 
     if (const auto mf = msg.first_value(header_id::max_forwards)) {
-        auto n = parse_max_forwards(*mf);
-        if (!n) {
-            return n.err();
+        // The usual 1 to 3 digits up to 255 read inline; anything else (and every
+        // error) from parse_max_forwards.
+        const std::string_view v = *mf;
+        unsigned n = 0;
+        std::size_t i = 0;
+        while (i < v.size() && i < 3 && is_digit(v[i])) {
+            n = n * 10 + static_cast<unsigned>(v[i] - '0');
+            ++i;
         }
-        out.max_forwards = n.value();
+        if (i != 0 && i == v.size() && n <= 255) {
+            out.max_forwards = static_cast<std::int16_t>(n);
+        } else {
+            auto r = parse_max_forwards(v);
+            if (!r) {
+                return r.err();
+            }
+            out.max_forwards = r.value();
+        }
     }
 
     if (msg.is_request()) {

@@ -16,6 +16,7 @@
 #include "parser/message_parser.hh"
 #include "parser/name_addr.hh"
 #include "parser/params.hh"
+#include "parser/scalar_values.hh"
 #include "parser/via.hh"
 #include "sip/value_list.hh"
 
@@ -270,6 +271,48 @@ TEST(fast_paths, cseq_agrees) {
                 ++total;
                 parsed += cseq_agrees(m, method) ? 1 : 0;
             }
+        }
+    }
+    EXPECT_GT(parsed, total / 2);
+}
+
+// ---- Max-Forwards in extract_essentials vs parse_max_forwards ----
+
+TEST(fast_paths, max_forwards_agrees) {
+    static const message_parser p;
+    std::size_t parsed = 0;
+    std::size_t total = 0;
+    const auto agrees = [&](const std::string& value) {
+        const std::string text = "OPTIONS sip:bob@biloxi.example.com SIP/2.0\r\n"
+                                 "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+                                 "From: <sip:a@b.example.com>;tag=1\r\nTo: <sip:c@d.example.com>\r\n"
+                                 "Call-ID: x@y\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: " +
+                                 value + "\r\n\r\n";
+        std::string padded = text;
+        padded.resize(text.size() + parser_padding, '\0');
+        sip::message_view view;
+        ++total;
+        if (!p.parse(std::string_view(padded.data(), text.size()), padded.size(), view).ok() ||
+            view.count(sip::header_id::max_forwards) != 1) {
+            return;
+        }
+        ++parsed;
+        const auto want = parse_max_forwards(*view.first_value(sip::header_id::max_forwards));
+        message_essentials e;
+        const auto got = extract_essentials(view, e);
+        ASSERT_EQ(got.ok(), want.ok()) << value;
+        if (got.ok()) {
+            EXPECT_EQ(e.max_forwards, want.value()) << value;
+        } else {
+            EXPECT_EQ(got.error_code(), want.error_code()) << value;
+            EXPECT_STREQ(got.message(), want.message()) << value;
+        }
+    };
+    for (const char* v : {"70", "0", "255", "256", "999", "1000", "007", "0255", "", " 70",
+                          "70 ", "7 0", "x", "70x", "-1", "+1", "1\t", "65536"}) {
+        agrees(v);
+        for (const std::string& m : mutations(v, 200, 23)) {
+            agrees(m);
         }
     }
     EXPECT_GT(parsed, total / 2);
