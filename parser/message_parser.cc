@@ -644,9 +644,10 @@ SIPEDGE_NOINLINE bool walk_usual(walker& w, line_scan_fn scan, std::uint32_t siz
         // The first colon in [ls, pos): masks of the blocks up to pos's are there.
         std::uint32_t cb = ls / stage1_block;
         std::uint64_t cm = masks[cb].colon >> (ls % stage1_block);
-        std::uint32_t colon = ls + static_cast<std::uint32_t>(__builtin_ctzll(cm));
-        if (cm == 0) [[unlikely]] {
-            colon = npos;
+        std::uint32_t colon = npos;
+        if (cm != 0) [[likely]] {
+            colon = ls + static_cast<std::uint32_t>(__builtin_ctzll(cm));
+        } else {
             while (cb < pos / stage1_block) {
                 ++cb;
                 if (masks[cb].colon != 0) {
