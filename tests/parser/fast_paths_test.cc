@@ -116,6 +116,11 @@ TEST(fast_paths, simple_param_cursor_agrees_or_declines) {
         ";branch=z9hG4bKnashds7\r\n ;received=192.0.2.201",
         ";lr;transport=udp",
         ";maddr=239.255.255.1;ttl=16;x=%41",
+        // The names known from one word, in other cases, and longer names that
+        // start like them.
+        ";BRANCH=z9hG4bK1;Received=192.0.2.1;TAG=x",
+        ";tagged=1;branches=2;receivedx=3;tag",
+        ";tag-1=a;branch.x=b;received~=c;rport",
     };
     // An edit may drop the leading ';' (the cursors' precondition): skip those.
     const auto agree = [](bool comma) {
