@@ -212,7 +212,8 @@ TEST(fast_paths, tag_agrees_or_declines) {
     check_forms({"Bob <sips:bob@biloxi.example.com>;tag=a73kszlfl",
                  "<sip:alice@atlanta.example.com>",
                  "\"A. G. Bell\" <sip:agb@bell-telephone.com> ;tag=a48s",
-                 "Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl;x=y\r\n ;z"},
+                 "Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl;x=y\r\n ;z",
+                 "<SIP:a@b>;TAG=1", "x <Sip+x:a@b>", "<sipx:a@b>;tag=2", "<si:a>"},
                 tag_agrees, 11);
 }
 
