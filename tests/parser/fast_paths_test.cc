@@ -180,6 +180,10 @@ TEST(fast_paths, via_head_agrees_or_declines) {
         "SIP/2.0/UDP host.example.com:1;branch=b \r\n ,SIP/2.0/UDP other",
         "SIP/2.0/sctp host.example.com:65535;BRANCH=z9;RPORT",
         "SIP/2.0/WS h.invalid;branch=z9hG4bK",
+        // The transports known from one word, and others that start like them.
+        "SIP/2.0/udp h.example.com;branch=z9hG4bK2",
+        "SIP/2.0/UDPX h.example.com;branch=z9hG4bK3",
+        "SIP/2.0/TLS-x h.example.com",
     };
     check_forms(answered, via_agrees, 7);
     // Declined: the general parser takes these (or rejects them).
@@ -291,7 +295,8 @@ TEST(fast_paths, max_forwards_agrees) {
     const auto agrees = [&](const std::string& value) {
         const std::string text = "OPTIONS sip:bob@biloxi.example.com SIP/2.0\r\n"
                                  "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
-                                 "From: <sip:a@b.example.com>;tag=1\r\nTo: <sip:c@d.example.com>\r\n"
+                                 "From: <sip:a@b.example.com>;tag=1\r\n"
+                                 "To: <sip:c@d.example.com>\r\n"
                                  "Call-ID: x@y\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: " +
                                  value + "\r\n\r\n";
         std::string padded = text;
