@@ -77,6 +77,41 @@ bool valid_call_id(std::string_view s) {
     return sum <= 1;
 }
 
+// CSeq in its usual form: up to 9 digits (no overflow), one SP and a method token
+// to the end. A request's must be its own method, whose id it then takes (no
+// lookup, no mismatch to check); a response's method is looked up. false: anything
+// else, for parse_cseq, which gives the same answer or the precise error.
+bool cseq_usual(std::string_view value, const sip::message_view& msg, cseq& out) {
+    const char* p = value.data();
+    const std::size_t n = value.size();
+    std::size_t i = 0;
+    std::uint32_t number = 0;
+    while (i < n && i < 9 && is_digit(p[i])) {
+        number = number * 10 + static_cast<std::uint32_t>(p[i] - '0');
+        ++i;
+    }
+    if (i == 0 || i + 1 >= n || p[i] != ' ') {
+        return false;
+    }
+    const std::string_view method = value.substr(i + 1);
+    if (msg.is_request()) {
+        if (method != msg.method()) { // the request's method is a token
+            return false;
+        }
+        out.method_id = msg.method_id();
+    } else {
+        for (const char c : method) {
+            if (!is_token_char(c)) {
+                return false;
+            }
+        }
+        out.method_id = sip::lookup_method(method);
+    }
+    out.number = number;
+    out.method = method;
+    return true;
+}
+
 // From/To: only the tag is needed. The one-pass path answers for the common form;
 // the general parser runs for the unusual ones (addr-spec, odd display names) and
 // gives the precise error.
@@ -151,12 +186,15 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
         return value_error{parse_error_code::invalid_value, "malformed Call-ID"};
     }
 
-    if (auto cs = parse_cseq(*msg.first_value(header_id::cseq), out.cseq_value); !cs) {
-        return cs;
-    }
-    if (msg.is_request() && out.cseq_value.method != msg.method()) {
-        return value_error{parse_error_code::cseq_method_mismatch,
-                           "CSeq method differs from the request method"};
+    const std::string_view cseq_text = *msg.first_value(header_id::cseq);
+    if (!cseq_usual(cseq_text, msg, out.cseq_value)) {
+        if (auto cs = parse_cseq(cseq_text, out.cseq_value); !cs) {
+            return cs;
+        }
+        if (msg.is_request() && out.cseq_value.method != msg.method()) {
+            return value_error{parse_error_code::cseq_method_mismatch,
+                               "CSeq method differs from the request method"};
+        }
     }
 
     if (auto r = tag_of(*msg.first_value(header_id::from), out.from_tag, out.from_has_tag); !r) {
@@ -167,11 +205,24 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
     }
 
     if (const auto mf = msg.first_value(header_id::max_forwards)) {
-        auto n = parse_max_forwards(*mf);
-        if (!n) {
-            return n.err();
+        // The usual 1 to 3 digits up to 255 read inline; anything else (and every
+        // error) from parse_max_forwards.
+        const std::string_view v = *mf;
+        unsigned n = 0;
+        std::size_t i = 0;
+        while (i < v.size() && i < 3 && is_digit(v[i])) {
+            n = n * 10 + static_cast<unsigned>(v[i] - '0');
+            ++i;
         }
-        out.max_forwards = n.value();
+        if (i != 0 && i == v.size() && n <= 255) {
+            out.max_forwards = static_cast<std::int16_t>(n);
+        } else {
+            auto r = parse_max_forwards(v);
+            if (!r) {
+                return r.err();
+            }
+            out.max_forwards = r.value();
+        }
     }
 
     if (msg.is_request()) {

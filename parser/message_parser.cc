@@ -384,22 +384,27 @@ struct walker {
     std::uint64_t content_length = 0;
 };
 
+// A header value [vb, ve) without the LWS around it.
+SIPEDGE_ALWAYS_INLINE void trim_value(const char* base, std::uint32_t& vb, std::uint32_t& ve) {
+    if (vb + 1 < ve && base[vb] == ' ' && static_cast<unsigned char>(base[vb + 1]) > ' ' &&
+        static_cast<unsigned char>(base[ve - 1]) > ' ') {
+        ++vb; // the usual ": value", nothing to trim at the end
+    } else {
+        while (vb < ve && detail::is_lws(base[vb])) {
+            ++vb;
+        }
+        while (ve > vb && detail::is_lws(base[ve - 1])) {
+            --ve;
+        }
+    }
+}
+
 // Closes the pending header: trims the value, checks the limits, indexes it.
 SIPEDGE_ALWAYS_INLINE bool finish_header(walker& w, failure& f) {
     w.has_pending = false;
     std::uint32_t vb = w.pending_colon + 1;
     std::uint32_t ve = w.pending_value_end;
-    if (vb + 1 < ve && w.base[vb] == ' ' && static_cast<unsigned char>(w.base[vb + 1]) > ' ' &&
-        static_cast<unsigned char>(w.base[ve - 1]) > ' ') {
-        ++vb; // the usual ": value", nothing to trim at the end
-    } else {
-        while (vb < ve && detail::is_lws(w.base[vb])) {
-            ++vb;
-        }
-        while (ve > vb && detail::is_lws(w.base[ve - 1])) {
-            --ve;
-        }
-    }
+    trim_value(w.base, vb, ve);
     if (w.pending_line_end - w.pending_name > w.max_line) {
         f = {parse_error_code::line_too_long, w.pending_name, "header line longer than the limit"};
         return false;
@@ -537,7 +542,195 @@ void scan_chunk(line_scan_fn scan, const char* base, std::uint32_t size, bool pa
     }
 }
 
+// The usual header section in one pass, the input padded and the message no
+// longer than a line may be (so no line or name can exceed a limit and those
+// checks drop out): every LF taken in order from the stage-1 masks, the first colon
+// of a line by one shift and count from its start, and each header indexed as soon
+// as the next line is seen not to continue it. Returns false on anything it does
+// not take (an error of any kind, a section longer than fast_blocks blocks, input
+// that ends before the empty line): the caller then clears the view and runs the
+// general walk from the start, which gives the same view or the precise error. On
+// true, the view and w hold exactly what the general walk would leave.
+constexpr std::size_t fast_blocks = 32;
+
+thread_local std::uint64_t general_walk_count = 0;
+
+SIPEDGE_NOINLINE bool walk_usual(walker& w, line_scan_fn scan, std::uint32_t size,
+                                 failure& deferred, bool& has_deferred) {
+    const char* const base = w.base;
+    sip::message_view& out = *w.view;
+    if (size > w.max_line || size > 0xffff) {
+        return false;
+    }
+    line_masks masks[fast_blocks];
+    std::uint32_t scanned = 0; // blocks in masks
+    // Scans the next chunk; false when the input or the mask buffer is used up.
+    const auto scan_more = [&]() -> bool {
+        const std::uint32_t offset = scanned * static_cast<std::uint32_t>(stage1_block);
+        if (offset >= size || scanned == fast_blocks) {
+            return false;
+        }
+        std::size_t n = (size - offset + stage1_block - 1) / stage1_block;
+        n = n < chunk_blocks ? n : chunk_blocks;
+        n = n < fast_blocks - scanned ? n : fast_blocks - scanned;
+        // Padded: scanned in place; only bits past the input are cleared (as
+        // scan_chunk does).
+        scan(base + offset, n, masks + scanned);
+        scanned += static_cast<std::uint32_t>(n);
+        if (scanned * stage1_block > size) {
+            const unsigned keep = (size - offset) % stage1_block;
+            line_masks& last = masks[scanned - 1];
+            const std::uint64_t m = keep == 0 ? 0 : (~std::uint64_t{0} >> (64 - keep));
+            last.lf &= m;
+            last.colon &= m;
+        }
+        return true;
+    };
+    // The LFs are taken in order: the block being read and its LF bits not yet
+    // taken (bits at or past `size` are clear, so no LF is found there).
+    std::uint32_t lf_block = 0;
+    if (!scan_more()) {
+        return false;
+    }
+    std::uint64_t lf_bits = masks[0].lf;
+    const auto next_lf = [&](std::uint32_t& at) -> bool {
+        while (lf_bits == 0)
+            [[unlikely]] {
+                ++lf_block;
+                if (lf_block == scanned && !scan_more()) {
+                    return false;
+                }
+                lf_bits = masks[lf_block].lf;
+            }
+        at = lf_block * static_cast<std::uint32_t>(stage1_block) +
+             static_cast<std::uint32_t>(__builtin_ctzll(lf_bits));
+        lf_bits &= lf_bits - 1;
+        return true;
+    };
+
+    // The start line (never longer than the limit: the message is not).
+    std::uint32_t pos = 0;
+    if (!next_lf(pos)) {
+        return false;
+    }
+    std::uint32_t le = pos > 0 && base[pos - 1] == '\r' ? pos - 1 : pos;
+    view_builder::set_start_line_length(out, le);
+    failure f{};
+    if (!parse_start_line(base, le, out, f, deferred, has_deferred)) {
+        return false;
+    }
+
+    const std::uint32_t max_headers = w.max_headers;
+    std::uint32_t count = 0;
+    bool has_content_length = false;
+    std::uint64_t content_length = 0;
+    std::uint32_t ls = pos + 1;
+    // A line after the start line may not continue anything; every later line is
+    // looked at before the header above it is indexed (below). base[size] is in the
+    // padding: whatever it holds, no LF is found at or past it.
+    if (is_wsp(base[ls])) {
+        return false;
+    }
+    while (true) {
+        if (!next_lf(pos)) {
+            return false;
+        }
+        // pos > 0 here, and base[pos - 1] is the previous LF when the line is empty.
+        le = base[pos - 1] == '\r' ? pos - 1 : pos;
+        if (le == ls) {
+            w.body_offset = pos + 1; // the empty line
+            break;
+        }
+        // The first colon in [ls, pos): masks of the blocks up to pos's are there.
+        std::uint32_t cb = ls / stage1_block;
+        std::uint64_t cm = masks[cb].colon >> (ls % stage1_block);
+        std::uint32_t colon = npos;
+        if (cm != 0) [[likely]] {
+            colon = ls + static_cast<std::uint32_t>(__builtin_ctzll(cm));
+        } else {
+            while (cb < pos / stage1_block) {
+                ++cb;
+                if (masks[cb].colon != 0) {
+                    colon = cb * static_cast<std::uint32_t>(stage1_block) +
+                            static_cast<std::uint32_t>(__builtin_ctzll(masks[cb].colon));
+                    break;
+                }
+            }
+        }
+        if (colon >= le || colon == ls) {
+            return false;
+        }
+        std::uint32_t ne = colon;
+        if (static_cast<unsigned char>(base[ne - 1]) <= ' ') [[unlikely]] {
+            while (ne > ls && is_wsp(base[ne - 1])) {
+                --ne;
+            }
+            if (ne == ls) {
+                return false;
+            }
+        }
+        // ls + wide_name <= readable: the padding is wider than a wide name.
+        static_assert(parser_padding >= sip::detail::wide_name);
+        const sip::header_id id = sip::detail::lookup_header_name_wide(base + ls, ne - ls);
+        if (id == sip::header_id::unknown) {
+            for (std::uint32_t i = ls; i < ne; ++i) {
+                if (!is_token_char(base[i])) {
+                    return false;
+                }
+            }
+        }
+        // Folded continuation lines: the header ends before the first line that
+        // does not start with WSP.
+        std::uint32_t value_end = le;
+        std::uint32_t line_end = pos + 1;
+        bool folded = false;
+        while (is_wsp(base[line_end]))
+            [[unlikely]] {
+                if (!next_lf(pos)) {
+                    return false;
+                }
+                folded = true;
+                value_end = base[pos - 1] == '\r' ? pos - 1 : pos;
+                line_end = pos + 1;
+            }
+        if (count >= max_headers) {
+            return false;
+        }
+        std::uint32_t vb = colon + 1;
+        std::uint32_t ve = value_end;
+        trim_value(base, vb, ve);
+        if (id == sip::header_id::content_length) {
+            // Up to 9 digits (trimmed already) cannot overflow: read inline.
+            std::uint64_t n = 0;
+            std::uint32_t k = vb;
+            while (k < ve && k - vb < 9 && detail::is_digit(base[k])) {
+                n = n * 10 + static_cast<std::uint64_t>(base[k] - '0');
+                ++k;
+            }
+            if ((k != ve || k == vb) &&
+                !parse_length_value(std::string_view(base + vb, ve - vb), n)) {
+                return false;
+            }
+            if (has_content_length && n != content_length) {
+                return false;
+            }
+            has_content_length = true;
+            content_length = n;
+        }
+        view_builder::add_header(out, ls, ne - ls, vb, ve - vb, line_end, id, folded);
+        ++count;
+        ls = line_end;
+    }
+    w.start_done = true;
+    w.line_start = w.body_offset;
+    w.has_content_length = has_content_length;
+    w.content_length = content_length;
+    return true;
+}
+
 } // namespace
+
+std::uint64_t detail::general_walks() { return general_walk_count; }
 
 message_parser::message_parser(const parser_limits& limits, simd_isa isa)
     : _limits(limits), _isa(isa_available(isa) ? isa : simd_isa::scalar), _scan(line_scanner(_isa)) {}
@@ -591,6 +784,19 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
     // unsupported_version is reported only once the rest is indexed (505).
     bool has_deferred = false;
     failure deferred{};
+
+    // The usual section in one pass; anything else (the one-pass walk declines it,
+    // or the input is not padded) gets the general walk below, from the start, on a
+    // clean view. After the one-pass walk body_offset is known: the loop and the
+    // unterminated-section checks below do not run.
+    if (!scan_padded || !walk_usual(w, _scan, size, deferred, has_deferred)) {
+        ++general_walk_count;
+        out.clear();
+        view_builder::begin(out, base);
+        w.body_offset = npos;
+        has_deferred = false;
+        deferred = {};
+    }
 
     line_masks masks[chunk_blocks];
     for (std::uint32_t chunk = 0; chunk < size && w.body_offset == npos;

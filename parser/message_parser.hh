@@ -75,4 +75,11 @@ private:
     line_scan_fn _scan; // the indexer needs only line ends and colons
 };
 
+namespace detail {
+// How many parses on this thread the one-pass walk of the usual header section
+// handed to the general walk (unpadded input, anything unusual, any error). Counted
+// on the general path only; tests use it to see that the usual messages stay off it.
+std::uint64_t general_walks();
+} // namespace detail
+
 } // namespace sipedge::parser

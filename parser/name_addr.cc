@@ -106,6 +106,13 @@ bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& ha
     if (i == n || !has_class(p[i], cc_alpha)) {
         return false;
     }
+    // "sip" (either case) is scheme characters known from one word: the loop goes
+    // on from its end.
+    constexpr auto fourth = literal_word<std::uint32_t>("\0\0\0\xff", 0);
+    if (n - i >= 4 && same_but_case(load_word<std::uint32_t>(p + i) | fourth,
+                                    literal_word<std::uint32_t>("sip\xff", 0))) {
+        i += 3;
+    }
     while (i < n && has_class(p[i], cc_scheme)) {
         ++i;
     }

@@ -150,6 +150,23 @@ SIPEDGE_ALWAYS_INLINE bool simple_param_cursor::next(param& out) {
     // every later parameter.
     const std::size_t name_begin = _i + 1;
     std::size_t j = name_begin;
+    // The usual names (branch, received, tag, in either case) are token characters
+    // known from one word load: the byte loop goes on from their end and stops
+    // where it would have from the start.
+    if (_n - name_begin >= 8) {
+        const auto w = load_word<std::uint64_t>(_p + name_begin);
+        constexpr auto six = literal_word<std::uint64_t>("\xff\xff\xff\xff\xff\xff\0\0", 0);
+        constexpr auto three = literal_word<std::uint64_t>("\xff\xff\xff\0\0\0\0\0", 0);
+        std::size_t k = 0;
+        if (same_but_case(w & six, literal_word<std::uint64_t>("branch\0\0", 0))) {
+            k = 6;
+        } else if (same_but_case(w & three, literal_word<std::uint64_t>("tag\0\0\0\0\0", 0))) {
+            k = 3;
+        } else if (same_but_case(w, literal_word<std::uint64_t>("received", 0))) {
+            k = 8;
+        }
+        j = name_begin + k;
+    }
     while (j < _n && is_token_char(_p[j])) {
         ++j;
     }

@@ -136,9 +136,24 @@ bool parse_via_head_usual(std::string_view value, via& out) {
     if (n < 13 || std::memcmp(p, "SIP/2.0/", 8) != 0 || is_lws(p[n - 1])) {
         return false;
     }
+    // The usual transports, as written by nearly every peer ("UDP ", "TCP ", "TLS "),
+    // from one word: no token loop, no name compare. Anything else: both.
     std::size_t i = 8;
-    while (i < n && is_token_char(p[i])) {
-        ++i;
+    const auto t = load_word<std::uint32_t>(p + 8);
+    via_transport transport = via_transport::other;
+    if (t == literal_word<std::uint32_t>("UDP ", 0)) {
+        transport = via_transport::udp;
+    } else if (t == literal_word<std::uint32_t>("TCP ", 0)) {
+        transport = via_transport::tcp;
+    } else if (t == literal_word<std::uint32_t>("TLS ", 0)) {
+        transport = via_transport::tls;
+    }
+    if (transport != via_transport::other) {
+        i = 11;
+    } else {
+        while (i < n && is_token_char(p[i])) {
+            ++i;
+        }
     }
     // One SP, then the host (an IPv6 reference or more LWS: via_core).
     if (i == 8 || i + 1 >= n || p[i] != ' ' || is_lws(p[i + 1]) || p[i + 1] == '[') {
@@ -147,7 +162,8 @@ bool parse_via_head_usual(std::string_view value, via& out) {
     out.protocol_name = std::string_view(p, 3);
     out.protocol_version = std::string_view(p + 4, 3);
     out.transport_text = std::string_view(p + 8, i - 8);
-    out.transport = transport_of(out.transport_text);
+    out.transport =
+        transport != via_transport::other ? transport : transport_of(out.transport_text);
     const std::size_t hb = i + 1;
     i = skip_host(p, hb, n);
     if (i == hb) {

@@ -1,5 +1,6 @@
-// libFuzzer target: the message parser (padded and unpadded, datagram and stream),
-// then every value parser on every header it indexed, the writer (identity and
+// libFuzzer target: the message parser (padded and unpadded, datagram and stream:
+// the same result, and in datagram mode the same index, with padding bytes that look
+// like folding), then every value parser on every header it indexed, the writer (identity and
 // typical proxy edits, re-parsed) and the response builder. Any crash, sanitizer
 // report or broken invariant (abort) is a finding.
 
@@ -135,6 +136,34 @@ void exercise_writer(const sip::message_view& m) {
     }
 }
 
+// The index of two parses of the same bytes (padded: the one-pass walk of the
+// usual section; unpadded: always the general walk), as offsets from each base.
+bool same_index(const sip::message_view& a, const sip::message_view& b) {
+    if (a.header_count() != b.header_count() || a.body_offset() != b.body_offset() ||
+        a.start_line().size() != b.start_line().size() || a.kind() != b.kind() ||
+        a.has_content_length() != b.has_content_length() ||
+        a.content_length() != b.content_length()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.header_count(); ++i) {
+        const sip::header_field& x = a.field(i);
+        const sip::header_field& y = b.field(i);
+        if (x.name_offset != y.name_offset || x.name_length != y.name_length ||
+            x.value_offset != y.value_offset || x.value_length != y.value_length ||
+            x.line_end != y.line_end || x.next_same != y.next_same || x.id != y.id ||
+            x.folded != y.folded) {
+            return false;
+        }
+    }
+    for (std::size_t id = 0; id < sip::header_id_count; ++id) {
+        const auto h = static_cast<header_id>(id);
+        if (a.first_index(h) != b.first_index(h) || a.count(h) != b.count(h)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -156,6 +185,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto rs = p.parse(pin, padded.size(), *view, parser::framing::stream);
     check(rs.status == ru.status && rs.code == ru.code && rs.length == ru.length,
           "padded == unpadded (stream)");
+
+    // Datagram, padded (padding bytes that look like folding) against unpadded.
+    static auto general = std::make_unique<sip::message_view>();
+    const auto rg = p.parse_unpadded(in, *general, parser::framing::datagram);
+    std::memset(padded.data() + size, ' ', parser::parser_padding);
+    const auto rw = p.parse(pin, padded.size(), *view, parser::framing::datagram);
+    check(rw.status == rg.status && rw.code == rg.code && rw.length == rg.length &&
+              rw.error_offset == rg.error_offset,
+          "padded == unpadded (datagram)");
+    check(!rw.ok() || same_index(*view, *general), "padded index == unpadded index");
+    std::memset(padded.data() + size, 0, parser::parser_padding);
 
     const auto r = p.parse(pin, padded.size(), *view, parser::framing::datagram);
     if (r.ok()) {

@@ -11,8 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "parser/cseq.hh"
+#include "parser/essentials.hh"
+#include "parser/message_parser.hh"
 #include "parser/name_addr.hh"
 #include "parser/params.hh"
+#include "parser/scalar_values.hh"
 #include "parser/via.hh"
 #include "sip/value_list.hh"
 
@@ -112,6 +116,11 @@ TEST(fast_paths, simple_param_cursor_agrees_or_declines) {
         ";branch=z9hG4bKnashds7\r\n ;received=192.0.2.201",
         ";lr;transport=udp",
         ";maddr=239.255.255.1;ttl=16;x=%41",
+        // The names known from one word, in other cases, and longer names that
+        // start like them.
+        ";BRANCH=z9hG4bK1;Received=192.0.2.1;TAG=x",
+        ";tagged=1;branches=2;receivedx=3;tag",
+        ";tag-1=a;branch.x=b;received~=c;rport",
     };
     // An edit may drop the leading ';' (the cursors' precondition): skip those.
     const auto agree = [](bool comma) {
@@ -171,6 +180,10 @@ TEST(fast_paths, via_head_agrees_or_declines) {
         "SIP/2.0/UDP host.example.com:1;branch=b \r\n ,SIP/2.0/UDP other",
         "SIP/2.0/sctp host.example.com:65535;BRANCH=z9;RPORT",
         "SIP/2.0/WS h.invalid;branch=z9hG4bK",
+        // The transports known from one word, and others that start like them.
+        "SIP/2.0/udp h.example.com;branch=z9hG4bK2",
+        "SIP/2.0/UDPX h.example.com;branch=z9hG4bK3",
+        "SIP/2.0/TLS-x h.example.com",
     };
     check_forms(answered, via_agrees, 7);
     // Declined: the general parser takes these (or rejects them).
@@ -203,8 +216,117 @@ TEST(fast_paths, tag_agrees_or_declines) {
     check_forms({"Bob <sips:bob@biloxi.example.com>;tag=a73kszlfl",
                  "<sip:alice@atlanta.example.com>",
                  "\"A. G. Bell\" <sip:agb@bell-telephone.com> ;tag=a48s",
-                 "Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl;x=y\r\n ;z"},
+                 "Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl;x=y\r\n ;z",
+                 "<SIP:a@b>;TAG=1", "x <Sip+x:a@b>", "<sipx:a@b>;tag=2", "<si:a>"},
                 tag_agrees, 11);
+}
+
+// ---- CSeq in extract_essentials vs parse_cseq and the method check ----
+
+// Parses a message with `cseq` as its CSeq value (request `method`, or a response
+// when method is empty) and checks extract_essentials' CSeq against parse_cseq on
+// the indexed value plus the request-method check. Returns whether the message
+// parsed (so that the caller can tell edits that broke the framing).
+bool cseq_agrees(const std::string& text_value, const std::string& method) {
+    std::string text = method.empty() ? "SIP/2.0 200 OK\r\n"
+                                      : method + " sip:bob@biloxi.example.com SIP/2.0\r\n";
+    text += "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+            "From: <sip:a@b.example.com>;tag=1\r\nTo: <sip:c@d.example.com>\r\n"
+            "Call-ID: x@y\r\nCSeq: " +
+            text_value + "\r\n\r\n";
+    std::string padded = text;
+    padded.resize(text.size() + parser_padding, '\0');
+    static const message_parser p;
+    sip::message_view view;
+    if (!p.parse(std::string_view(padded.data(), text.size()), padded.size(), view).ok() ||
+        view.count(sip::header_id::cseq) != 1) {
+        return false;
+    }
+    const std::string_view value = *view.first_value(sip::header_id::cseq);
+    cseq expected;
+    auto want = parse_cseq(value, expected);
+    if (want && view.is_request() && expected.method != view.method()) {
+        want = value_error{parse_error_code::cseq_method_mismatch, "mismatch"};
+    }
+    message_essentials e;
+    const auto got = extract_essentials(view, e);
+    EXPECT_EQ(got.ok(), want.ok()) << text_value << " / " << method;
+    if (got.ok() && want.ok()) {
+        EXPECT_EQ(e.cseq_value.number, expected.number) << text_value;
+        EXPECT_TRUE(same_view(e.cseq_value.method, expected.method)) << text_value;
+        EXPECT_EQ(e.cseq_value.method_id, expected.method_id) << text_value;
+    } else if (!got.ok() && !want.ok()) {
+        EXPECT_EQ(got.error_code(), want.error_code()) << text_value << " / " << method;
+        if (want.error_code() != parse_error_code::cseq_method_mismatch) {
+            EXPECT_STREQ(got.message(), want.message()) << text_value;
+        }
+    }
+    return true;
+}
+
+TEST(fast_paths, cseq_agrees) {
+    const char* const values[] = {"1 INVITE",    "4294967295 INVITE", "4294967296 INVITE",
+                                  "0001 INVITE", "123456789 INVITE",  "1234567890 INVITE",
+                                  "1  INVITE",   "1\tINVITE",         "1 INVITE ",
+                                  "1 invite",    "1 INVITEX",         "1 INV@TE",
+                                  "1",           "1 ",                "x INVITE",
+                                  "1 INVITE;",   "1 FOO",             "1 ACK",
+                                  "1 BYE",       "99999999999999999999 BYE"};
+    std::size_t parsed = 0;
+    std::size_t total = 0;
+    for (const char* method : {"INVITE", "ACK", "FOO", ""}) {
+        for (const char* v : values) {
+            EXPECT_TRUE(cseq_agrees(v, method)) << v;
+            for (const std::string& m : mutations(v, 300, 17)) {
+                ++total;
+                parsed += cseq_agrees(m, method) ? 1 : 0;
+            }
+        }
+    }
+    EXPECT_GT(parsed, total / 2);
+}
+
+// ---- Max-Forwards in extract_essentials vs parse_max_forwards ----
+
+TEST(fast_paths, max_forwards_agrees) {
+    static const message_parser p;
+    std::size_t parsed = 0;
+    std::size_t total = 0;
+    const auto agrees = [&](const std::string& value) {
+        const std::string text = "OPTIONS sip:bob@biloxi.example.com SIP/2.0\r\n"
+                                 "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+                                 "From: <sip:a@b.example.com>;tag=1\r\n"
+                                 "To: <sip:c@d.example.com>\r\n"
+                                 "Call-ID: x@y\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: " +
+                                 value + "\r\n\r\n";
+        std::string padded = text;
+        padded.resize(text.size() + parser_padding, '\0');
+        sip::message_view view;
+        ++total;
+        if (!p.parse(std::string_view(padded.data(), text.size()), padded.size(), view).ok() ||
+            view.count(sip::header_id::max_forwards) != 1) {
+            return;
+        }
+        ++parsed;
+        const auto want = parse_max_forwards(*view.first_value(sip::header_id::max_forwards));
+        message_essentials e;
+        const auto got = extract_essentials(view, e);
+        ASSERT_EQ(got.ok(), want.ok()) << value;
+        if (got.ok()) {
+            EXPECT_EQ(e.max_forwards, want.value()) << value;
+        } else {
+            EXPECT_EQ(got.error_code(), want.error_code()) << value;
+            EXPECT_STREQ(got.message(), want.message()) << value;
+        }
+    };
+    for (const char* v : {"70", "0", "255", "256", "999", "1000", "007", "0255", "", " 70",
+                          "70 ", "7 0", "x", "70x", "-1", "+1", "1\t", "65536"}) {
+        agrees(v);
+        for (const std::string& m : mutations(v, 200, 23)) {
+            agrees(m);
+        }
+    }
+    EXPECT_GT(parsed, total / 2);
 }
 
 } // namespace
