@@ -2,12 +2,14 @@
 // The embedded location store: one SQLite file holding users (HA1 hashes only,
 // never passwords) and bindings, so that both survive restarts of control and of
 // the dataplane. WAL journal, synchronous=NORMAL: a power cut may lose the last
-// few REGISTERs (clients refresh), never corrupt the file.
+// few REGISTERs (clients refresh), never corrupt the file. The WAL is copied back
+// into the file by a thread of its own (wal_checkpointer), not by the writer.
 //
 // Control changes bindings in memory (registrar) and saves the AORs changed since
 // the last round in one transaction (save_aor between begin()/commit()).
 
 #include "control/auth/digest.hh"
+#include "control/location/wal_checkpointer.hh"
 #include "control/registrar/registrar.hh"
 
 #include <cstdint>
@@ -57,6 +59,9 @@ public:
     std::size_t purge_expired(std::int64_t now);
 
     const std::string& last_error() const { return _error; }
+    // WAL checkpoints made (and failed) off the writer's thread.
+    std::uint64_t checkpoints() const { return _checkpointer ? _checkpointer->checkpoints() : 0; }
+    std::uint64_t checkpoint_errors() const { return _checkpointer ? _checkpointer->errors() : 0; }
 
 private:
     sqlite_store() = default;
@@ -70,6 +75,7 @@ private:
     sqlite3_stmt* _delete_aor = nullptr;
     sqlite3_stmt* _insert_binding = nullptr;
     std::string _error;
+    std::unique_ptr<wal_checkpointer> _checkpointer; // stopped before _db closes
 };
 
 } // namespace sipedge::control::location

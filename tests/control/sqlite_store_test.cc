@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <gtest/gtest.h>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace sipedge::control::location {
@@ -38,6 +39,33 @@ registrar::binding make_binding(std::string uri, std::int64_t expires_at) {
     b.user_agent = "test UA";
     b.updated_at = 999;
     return b;
+}
+
+// The writer never checkpoints (PRAGMA wal_autocheckpoint=0): its commits go to
+// the WAL, and the checkpointer thread copies them into the database file.
+TEST(sqlite_store, the_wal_reaches_the_file_without_the_writer) {
+    temp_db db;
+    std::string err;
+    auto s = sqlite_store::open(db.path, err);
+    ASSERT_NE(s, nullptr) << err;
+    auto file_size = [&] {
+        struct stat st {};
+        return ::stat(db.path.c_str(), &st) == 0 ? st.st_size : -1;
+    };
+    const std::uint64_t before = s->checkpoints();
+    const auto empty_size = file_size();
+    ASSERT_TRUE(s->begin());
+    for (int i = 0; i < 2000; ++i) {
+        const std::vector<registrar::binding> b = {make_binding("sip:u@192.0.2.4", 5000)};
+        ASSERT_TRUE(s->save_aor("user" + std::to_string(i) + "@biloxi.example.com", b));
+    }
+    ASSERT_TRUE(s->commit());
+    EXPECT_EQ(file_size(), empty_size) << "the commit itself checkpointed";
+    for (int i = 0; i < 200 && (s->checkpoints() < before + 2 || file_size() == empty_size); ++i) {
+        ::usleep(20'000);
+    }
+    EXPECT_GT(file_size(), empty_size + 100'000) << "2000 bindings copied into the file";
+    EXPECT_EQ(s->checkpoint_errors(), 0u);
 }
 
 TEST(sqlite_store, users_and_bindings_survive_reopen) {
