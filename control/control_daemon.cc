@@ -248,10 +248,13 @@ void control_daemon::persist_and_publish(std::int64_t now, bool force) {
         }
     }
     if (_cfg.publish_interval_ms != 0) {
-        // Rebuilding the snapshot is O(bindings): keep it a small share of the core.
+        // Rebuilding the snapshot is O(bindings): keep it a small share of the core
+        // (a fifth), and a smaller one (a tenth) while the rings hold a backlog, as
+        // when every phone registers at once: answering comes first.
         const auto spent = std::chrono::steady_clock::now() - t0;
         _next_publish = t0 + std::max<std::chrono::steady_clock::duration>(
-                                 std::chrono::milliseconds(_cfg.publish_interval_ms), 4 * spent);
+                                 std::chrono::milliseconds(_cfg.publish_interval_ms),
+                                 (_rings_backlogged ? 9 : 4) * spent);
     }
     if (_credentials_dirty) {
         ipc::credential_table_builder b;
