@@ -145,6 +145,25 @@ TEST_F(daemon_fixture, register_through_the_rings_reaches_the_dataplane_snapshot
     EXPECT_EQ(regs["registrations"][0]["contacts"][0]["received"], "192.0.2.4:5060");
 }
 
+// users.add only marks the credential table: a burst of adds (bench-register adds
+// 10,000 over one connection) is published once by the next pass, not once per add.
+TEST_F(daemon_fixture, a_burst_of_user_adds_is_published_once) {
+    pass();
+    ASSERT_TRUE(daemon->attached());
+    const std::uint64_t publishes = daemon->stats().publishes;
+    for (int i = 0; i < 50; ++i) {
+        add_user("user" + std::to_string(i));
+    }
+    EXPECT_EQ(daemon->stats().publishes, publishes) << "nothing published by the commands";
+    pass();
+    EXPECT_EQ(daemon->stats().publishes, publishes + 1);
+    dp->quiescent(0);
+    for (int i = 0; i < 50; ++i) {
+        EXPECT_NE(dp->find_credential(0, "user" + std::to_string(i), "biloxi.example.com"),
+                  nullptr);
+    }
+}
+
 TEST_F(daemon_fixture, wrong_password_through_the_rings_publishes_nothing) {
     pass();
     add_bob();
