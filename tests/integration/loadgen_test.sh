@@ -93,6 +93,10 @@ memif)
     # start_sipedge: the device under test on the memif server side.
     start_sipedge() {
         rm -f "$socket"
+        # Emptied here, not by the background job's redirection: that may open the
+        # file only after wait_for_output has read the previous run's "running"
+        # line from it (seen in CI: the second start then looked not started).
+        : >"$dir/sipedge.log"
         # Transactions linger 64*T1 after their call: room for all of this run's.
         "$sipedge" --port "net_memif0,role=server,socket=$socket,socket-abstract=no" \
             --ip 198.51.100.1 --main-lcore 0 --workers 1 --instance "lg-dut-$$" --hugepages no \
