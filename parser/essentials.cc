@@ -229,8 +229,11 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
         if (auto u = parse_uri(msg.request_uri(), out.request_uri); !u) {
             return u;
         }
-        if (const auto route = msg.first_element(header_id::route)) {
-            out.first_route = *route;
+        // Most requests carry no Route: no cursor for them.
+        if (msg.has(header_id::route)) {
+            if (const auto route = msg.first_element(header_id::route)) {
+                out.first_route = *route;
+            }
         }
     }
     return {};
