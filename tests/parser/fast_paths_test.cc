@@ -286,6 +286,28 @@ TEST(fast_paths, cseq_agrees) {
     EXPECT_GT(parsed, total / 2);
 }
 
+// The request's own method is compared with a few word loads for up to 16 bytes:
+// methods of every length from 1 to 20, the CSeq with the same method, with one
+// byte changed at each place, and one byte longer or shorter.
+TEST(fast_paths, cseq_method_of_every_length) {
+    const std::string letters = "SUBSCRIBEXNOTIFYQREG";
+    for (std::size_t n = 1; n <= letters.size(); ++n) {
+        const std::string method = letters.substr(0, n);
+        EXPECT_TRUE(cseq_agrees("7 " + method, method)) << method;
+        for (std::size_t k = 0; k < n; ++k) {
+            std::string other = method;
+            other[k] = other[k] == 'Z' ? 'Y' : 'Z';
+            EXPECT_TRUE(cseq_agrees("7 " + other, method)) << method << " " << k;
+            other[k] = static_cast<char>(method[k] | 0x20); // lower case
+            EXPECT_TRUE(cseq_agrees("7 " + other, method)) << method << " " << k;
+        }
+        EXPECT_TRUE(cseq_agrees("7 " + method + "A", method)) << method;
+        if (n > 1) {
+            EXPECT_TRUE(cseq_agrees("7 " + method.substr(0, n - 1), method)) << method;
+        }
+    }
+}
+
 // ---- Max-Forwards in extract_essentials vs parse_max_forwards ----
 
 TEST(fast_paths, max_forwards_agrees) {
