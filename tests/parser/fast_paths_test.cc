@@ -184,11 +184,20 @@ TEST(fast_paths, via_head_agrees_or_declines) {
         "SIP/2.0/udp h.example.com;branch=z9hG4bK2",
         "SIP/2.0/UDPX h.example.com;branch=z9hG4bK3",
         "SIP/2.0/TLS-x h.example.com",
+        // Port 5060 is read from one word: alone, at the end, and longer ports that
+        // start with it, shorter ones that start like it.
+        "SIP/2.0/UDP h.example.com:5060",
+        "SIP/2.0/UDP h.example.com:50601;branch=z9hG4bK4",
+        "SIP/2.0/UDP h.example.com:5060,SIP/2.0/UDP other",
+        "SIP/2.0/UDP h.example.com:506;rport",
+        "SIP/2.0/UDP h.example.com:50;rport",
+        "SIP/2.0/UDP h.example.com:05060;rport",
     };
     check_forms(answered, via_agrees, 7);
     // Declined: the general parser takes these (or rejects them).
     for (const char* text : {"SIP/2.0/UDP  h", "SIP/2.0/UDP h :5060", "SIP/2.0/UDP h:0",
                              "SIP/2.0/UDP h:65536", "SIP/2.0/UDP h:005060",
+                             "SIP/2.0/UDP h:506000", "SIP/2.0/UDP h:5060x",
                              "SIP/2.0/UDP [2001:db8::1]", "SIP / 2.0 / UDP h",
                              "SIP/2.0/UDP h;branch", "SIP/2.0/UDP h;ttl=256",
                              "SIP/2.0/UDP h;x=\"a,b\"", "SIP/2.0/UDP h; branch=1"}) {
