@@ -17,6 +17,7 @@
 #include "parser/name_addr.hh"
 #include "parser/params.hh"
 #include "parser/scalar_values.hh"
+#include "parser/uri.hh"
 #include "parser/via.hh"
 #include "sip/value_list.hh"
 
@@ -315,6 +316,37 @@ TEST(fast_paths, cseq_method_of_every_length) {
             EXPECT_TRUE(cseq_agrees("7 " + method.substr(0, n - 1), method)) << method;
         }
     }
+}
+
+// ---- the URI scheme: "sip" from one word, the scheme loop from there ----
+
+// The scheme parse_uri takes equals the longest run of scheme characters from the
+// start (a byte loop here); a run not followed by ':' is the same error.
+TEST(fast_paths, uri_scheme_from_one_word) {
+    std::size_t ok = 0;
+    for (const char* scheme : {"sip", "SIP", "sIp", "Sip", "sips", "SIPS", "sipx", "sip+x",
+                               "sip-1.2", "si", "s", "tel", "sia", "siq", "xsip", "s1p"}) {
+        for (const char* rest : {":alice@atlanta.example.com", ":h", ":", "", "x:h", "@h", ";x"}) {
+            const std::string text = std::string(scheme) + rest;
+            std::size_t run = 0;
+            while (run < text.size() && detail::has_class(text[run], detail::cc_scheme)) {
+                ++run;
+            }
+            uri u;
+            const auto r = parse_uri(text, u);
+            if (run == text.size() || text[run] != ':') {
+                ASSERT_FALSE(r.ok()) << text;
+                EXPECT_STREQ(r.message(), "URI scheme not followed by ':'") << text;
+                continue;
+            }
+            // The scheme is taken before anything after it is looked at (an empty
+            // rest or a bad character fail later, with the scheme set).
+            EXPECT_TRUE(same_view(u.scheme_text, std::string_view(text).substr(0, run))) << text;
+            EXPECT_TRUE(same_view(u.opaque, std::string_view(text).substr(run + 1))) << text;
+            ok += r.ok() ? 1 : 0;
+        }
+    }
+    EXPECT_GT(ok, 20u);
 }
 
 // ---- Max-Forwards in extract_essentials vs parse_max_forwards ----
