@@ -1,6 +1,7 @@
 #include "parser/essentials.hh"
 
 #include <array>
+#include <cstring>
 
 #include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
@@ -77,6 +78,27 @@ bool valid_call_id(std::string_view s) {
     return sum <= 1;
 }
 
+// a == b for two texts of n bytes each, without a library call for the lengths a
+// method has (up to 16 bytes: two overlapping loads a side); memcmp beyond.
+template <typename Word>
+bool same_ends(const char* a, const char* b, std::size_t n) {
+    return ((load_word<Word>(a) ^ load_word<Word>(b)) |
+            (load_word<Word>(a + n - sizeof(Word)) ^ load_word<Word>(b + n - sizeof(Word)))) == 0;
+}
+
+bool same_text(const char* a, const char* b, std::size_t n) {
+    if (n >= 8) {
+        return n <= 16 ? same_ends<std::uint64_t>(a, b, n) : std::memcmp(a, b, n) == 0;
+    }
+    if (n >= 4) {
+        return same_ends<std::uint32_t>(a, b, n);
+    }
+    if (n >= 2) {
+        return same_ends<std::uint16_t>(a, b, n);
+    }
+    return n == 0 || *a == *b;
+}
+
 // CSeq in its usual form: up to 9 digits (no overflow), one SP and a method token
 // to the end. A request's must be its own method, whose id it then takes (no
 // lookup, no mismatch to check); a response's method is looked up. false: anything
@@ -95,7 +117,8 @@ bool cseq_usual(std::string_view value, const sip::message_view& msg, cseq& out)
     }
     const std::string_view method = value.substr(i + 1);
     if (msg.is_request()) {
-        if (method != msg.method()) { // the request's method is a token
+        const std::string_view own = msg.method(); // a token
+        if (method.size() != own.size() || !same_text(method.data(), own.data(), own.size())) {
             return false;
         }
         out.method_id = msg.method_id();
@@ -229,8 +252,11 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
         if (auto u = parse_uri(msg.request_uri(), out.request_uri); !u) {
             return u;
         }
-        if (const auto route = msg.first_element(header_id::route)) {
-            out.first_route = *route;
+        // Most requests carry no Route: no cursor for them.
+        if (msg.has(header_id::route)) {
+            if (const auto route = msg.first_element(header_id::route)) {
+                out.first_route = *route;
+            }
         }
     }
     return {};

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "common/compiler.hh"
+
 #include "sip/value_list.hh"
 
 namespace sipedge::parser {
@@ -9,6 +11,41 @@ namespace sipedge::parser {
 namespace {
 
 sipedge::error<write_error_code> fail(write_error_code c, const char* m) { return {c, m}; }
+
+// The first and the last W bytes of [s, s + n), W <= n <= 2W, copied to out: all
+// n bytes, with two loads and two stores that overlap in the middle.
+template <std::size_t W>
+SIPEDGE_ALWAYS_INLINE void copy_ends(char* out, const char* s, std::size_t n) {
+    char a[W];
+    char b[W];
+    std::memcpy(a, s, W);
+    std::memcpy(b, s + n - W, W);
+    std::memcpy(out, a, W);
+    std::memcpy(out + n - W, b, W);
+}
+
+// Copies [s, s + n) to out and returns out + n. Most spans of an edit are short (a
+// header name, a Via value, a number): up to 32 bytes are copied inline, with no
+// call; longer ones by memcpy. Never reads or writes outside the two ranges.
+SIPEDGE_ALWAYS_INLINE char* copy_span(char* out, const char* s, std::size_t n) {
+    if (n > 32) {
+        std::memcpy(out, s, n);
+    } else if (n >= 16) {
+        copy_ends<16>(out, s, n);
+    } else if (n >= 8) {
+        copy_ends<8>(out, s, n);
+    } else if (n >= 4) {
+        copy_ends<4>(out, s, n);
+    } else if (n != 0) {
+        const char a = s[0];
+        const char b = s[n / 2];
+        const char c = s[n - 1];
+        out[0] = a;
+        out[n / 2] = b;
+        out[n - 1] = c;
+    }
+    return out + n;
+}
 
 } // namespace
 
@@ -25,6 +62,8 @@ write_status message_writer::add(std::uint32_t offset, std::uint32_t length, std
     _edits[_edit_count].e = edit{offset, length, text, value, kind,
                                static_cast<std::uint16_t>(_edit_count)};
     ++_edit_count;
+    _size_delta -= length;
+    _size_delta += kind == edit_kind::header_line ? text.size() + 2 + value.size() + 2 : text.size();
     return {};
 }
 
@@ -194,21 +233,9 @@ write_status message_writer::set_body(std::string_view body) {
                body, {}, edit_kind::raw);
 }
 
-std::size_t message_writer::output_size() const {
-    std::size_t n = _msg.bytes().size();
-    for (std::size_t i = 0; i < _edit_count; ++i) {
-        const edit& e = _edits[i].e;
-        n -= e.length;
-        n += e.kind == edit_kind::header_line ? e.text.size() + 2 + e.value.size() + 2
-                                              : e.text.size();
-    }
-    return n;
-}
-
 sipedge::result<std::size_t, write_error_code> message_writer::materialise(
     char* out, std::size_t capacity) const {
-    const std::size_t need = output_size();
-    if (capacity < need) {
+    if (capacity < output_size()) {
         return fail(write_error_code::buffer_too_small, "output buffer too small");
     }
     // Order edits by position; equal positions keep call order (insertion sort:
@@ -229,31 +256,24 @@ sipedge::result<std::size_t, write_error_code> message_writer::materialise(
     }
     const char* src = _msg.bytes().data();
     std::size_t pos = 0; // in the original
-    std::size_t w = 0;
-    auto put = [&](std::string_view s) {
-        if (!s.empty()) {
-            std::memcpy(out + w, s.data(), s.size());
-        }
-        w += s.size();
-    };
+    char* w = out;
     for (std::size_t k = 0; k < _edit_count; ++k) {
         const edit& e = _edits[order[k]].e;
         if (e.offset < pos) {
             return fail(write_error_code::overlapping_edits, "edits overlap");
         }
-        put(std::string_view(src + pos, e.offset - pos));
+        w = copy_span(w, src + pos, e.offset - pos);
+        w = copy_span(w, e.text.data(), e.text.size());
         if (e.kind == edit_kind::header_line) {
-            put(e.text);
-            put(": ");
-            put(e.value);
-            put("\r\n");
-        } else {
-            put(e.text);
+            std::memcpy(w, ": ", 2);
+            w = copy_span(w + 2, e.value.data(), e.value.size());
+            std::memcpy(w, "\r\n", 2);
+            w += 2;
         }
         pos = e.offset + e.length;
     }
-    put(std::string_view(src + pos, _msg.bytes().size() - pos));
-    return w;
+    w = copy_span(w, src + pos, _msg.bytes().size() - pos);
+    return static_cast<std::size_t>(w - out);
 }
 
 } // namespace sipedge::parser

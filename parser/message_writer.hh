@@ -71,8 +71,8 @@ public:
     // Replace the body and rewrite (or add) Content-Length to match.
     write_status set_body(std::string_view body);
 
-    // Exact output size of materialise().
-    std::size_t output_size() const;
+    // Exact output size of materialise(): kept up to date by every edit (O(1)).
+    std::size_t output_size() const { return _msg.bytes().size() + _size_delta; }
     // Writes the edited message into out; returns bytes written, or buffer_too_small
     // (nothing meaningful written) when out.size() < output_size().
     sipedge::result<std::size_t, write_error_code> materialise(char* out,
@@ -104,6 +104,8 @@ private:
     const sip::message_view& _msg;
     std::array<edit_slot, max_edits> _edits;
     std::size_t _edit_count = 0;
+    // Output size minus input size (wraps modulo 2^64 when the edits shrink it).
+    std::size_t _size_delta = 0;
     std::array<char, 64> _scratch;
     std::size_t _scratch_used = 0;
 };

@@ -108,6 +108,13 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
     if (text.empty() || !has_class(text[0], cc_alpha)) {
         return value_error{parse_error_code::invalid_uri, "URI does not start with a scheme"};
     }
+    // "sip" (either case) is scheme characters known from one word: the loop goes on
+    // from its end.
+    constexpr auto fourth = literal_word<std::uint32_t>("\0\0\0\xff", 0);
+    if (text.size() >= 4 && same_but_case(load_word<std::uint32_t>(text.data()) | fourth,
+                                          literal_word<std::uint32_t>("sip\xff", 0))) {
+        i = 3;
+    }
     while (i < text.size() && has_class(text[i], cc_scheme)) {
         ++i;
     }

@@ -176,6 +176,12 @@ bool parse_via_head_usual(std::string_view value, via& out) {
         // 1 to 5 digits, 1..65535 (more digits, leading zeros and all: via_core).
         const std::size_t pb = ++i;
         std::uint32_t port = 0;
+        // The usual 5060 from one word (then the loop below sees no digit, as it
+        // would after these four).
+        if (n - i >= 4 && load_word<std::uint32_t>(p + i) == literal_word<std::uint32_t>("5060", 0)) {
+            port = 5060;
+            i += 4;
+        }
         while (i < n && is_digit(p[i]) && i - pb < 5) {
             port = port * 10 + static_cast<std::uint32_t>(p[i] - '0');
             ++i;

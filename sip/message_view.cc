@@ -12,7 +12,20 @@ void message_view::clear() {
     // Only the ids the last message used have entries to reset (the index keeps the
     // per-id tables in step with _headers[0, _header_count) at every step, also
     // after a failed parse): a dozen stores instead of three whole tables.
-    for (std::size_t i = 0; i < _header_count; ++i) {
+    // Four at a time (a dozen headers is usual); any order resets the same slots.
+    const std::size_t n = _header_count;
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const auto a = static_cast<std::size_t>(_headers[i].id);
+        const auto b = static_cast<std::size_t>(_headers[i + 1].id);
+        const auto c = static_cast<std::size_t>(_headers[i + 2].id);
+        const auto d = static_cast<std::size_t>(_headers[i + 3].id);
+        _ids[a] = no_instances;
+        _ids[b] = no_instances;
+        _ids[c] = no_instances;
+        _ids[d] = no_instances;
+    }
+    for (; i < n; ++i) {
         _ids[static_cast<std::size_t>(_headers[i].id)] = no_instances;
     }
     _base = nullptr;

@@ -25,6 +25,8 @@ struct vec_class {
 const vec_class classes[] = {
     {"host", host_stop_bits, is_host_stop, skip_host},
     {"pvalue", pvalue_stop_bits, is_pvalue_stop, find_pvalue_end},
+    {"pvalue_candidate", pvalue_candidate_bits, is_pvalue_candidate,
+     find_stop<pvalue_candidate_bits, is_pvalue_candidate>},
     {"uri", uri_special_bits, is_uri_special, find_uri_special},
     {"rangle", rangle_or_ctl_bits, is_rangle_or_ctl, find_rangle_or_ctl},
     {"space", space_or_ctl_bits, is_space_or_ctl, find_space_or_ctl},

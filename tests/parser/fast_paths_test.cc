@@ -17,6 +17,7 @@
 #include "parser/name_addr.hh"
 #include "parser/params.hh"
 #include "parser/scalar_values.hh"
+#include "parser/uri.hh"
 #include "parser/via.hh"
 #include "sip/value_list.hh"
 
@@ -184,11 +185,20 @@ TEST(fast_paths, via_head_agrees_or_declines) {
         "SIP/2.0/udp h.example.com;branch=z9hG4bK2",
         "SIP/2.0/UDPX h.example.com;branch=z9hG4bK3",
         "SIP/2.0/TLS-x h.example.com",
+        // Port 5060 is read from one word: alone, at the end, and longer ports that
+        // start with it, shorter ones that start like it.
+        "SIP/2.0/UDP h.example.com:5060",
+        "SIP/2.0/UDP h.example.com:50601;branch=z9hG4bK4",
+        "SIP/2.0/UDP h.example.com:5060,SIP/2.0/UDP other",
+        "SIP/2.0/UDP h.example.com:506;rport",
+        "SIP/2.0/UDP h.example.com:50;rport",
+        "SIP/2.0/UDP h.example.com:05060;rport",
     };
     check_forms(answered, via_agrees, 7);
     // Declined: the general parser takes these (or rejects them).
     for (const char* text : {"SIP/2.0/UDP  h", "SIP/2.0/UDP h :5060", "SIP/2.0/UDP h:0",
                              "SIP/2.0/UDP h:65536", "SIP/2.0/UDP h:005060",
+                             "SIP/2.0/UDP h:506000", "SIP/2.0/UDP h:5060x",
                              "SIP/2.0/UDP [2001:db8::1]", "SIP / 2.0 / UDP h",
                              "SIP/2.0/UDP h;branch", "SIP/2.0/UDP h;ttl=256",
                              "SIP/2.0/UDP h;x=\"a,b\"", "SIP/2.0/UDP h; branch=1"}) {
@@ -284,6 +294,59 @@ TEST(fast_paths, cseq_agrees) {
         }
     }
     EXPECT_GT(parsed, total / 2);
+}
+
+// The request's own method is compared with a few word loads for up to 16 bytes:
+// methods of every length from 1 to 20, the CSeq with the same method, with one
+// byte changed at each place, and one byte longer or shorter.
+TEST(fast_paths, cseq_method_of_every_length) {
+    const std::string letters = "SUBSCRIBEXNOTIFYQREG";
+    for (std::size_t n = 1; n <= letters.size(); ++n) {
+        const std::string method = letters.substr(0, n);
+        EXPECT_TRUE(cseq_agrees("7 " + method, method)) << method;
+        for (std::size_t k = 0; k < n; ++k) {
+            std::string other = method;
+            other[k] = other[k] == 'Z' ? 'Y' : 'Z';
+            EXPECT_TRUE(cseq_agrees("7 " + other, method)) << method << " " << k;
+            other[k] = static_cast<char>(method[k] | 0x20); // lower case
+            EXPECT_TRUE(cseq_agrees("7 " + other, method)) << method << " " << k;
+        }
+        EXPECT_TRUE(cseq_agrees("7 " + method + "A", method)) << method;
+        if (n > 1) {
+            EXPECT_TRUE(cseq_agrees("7 " + method.substr(0, n - 1), method)) << method;
+        }
+    }
+}
+
+// ---- the URI scheme: "sip" from one word, the scheme loop from there ----
+
+// The scheme parse_uri takes equals the longest run of scheme characters from the
+// start (a byte loop here); a run not followed by ':' is the same error.
+TEST(fast_paths, uri_scheme_from_one_word) {
+    std::size_t ok = 0;
+    for (const char* scheme : {"sip", "SIP", "sIp", "Sip", "sips", "SIPS", "sipx", "sip+x",
+                               "sip-1.2", "si", "s", "tel", "sia", "siq", "xsip", "s1p"}) {
+        for (const char* rest : {":alice@atlanta.example.com", ":h", ":", "", "x:h", "@h", ";x"}) {
+            const std::string text = std::string(scheme) + rest;
+            std::size_t run = 0;
+            while (run < text.size() && detail::has_class(text[run], detail::cc_scheme)) {
+                ++run;
+            }
+            uri u;
+            const auto r = parse_uri(text, u);
+            if (run == text.size() || text[run] != ':') {
+                ASSERT_FALSE(r.ok()) << text;
+                EXPECT_STREQ(r.message(), "URI scheme not followed by ':'") << text;
+                continue;
+            }
+            // The scheme is taken before anything after it is looked at (an empty
+            // rest or a bad character fail later, with the scheme set).
+            EXPECT_TRUE(same_view(u.scheme_text, std::string_view(text).substr(0, run))) << text;
+            EXPECT_TRUE(same_view(u.opaque, std::string_view(text).substr(run + 1))) << text;
+            ok += r.ok() ? 1 : 0;
+        }
+    }
+    EXPECT_GT(ok, 20u);
 }
 
 // ---- Max-Forwards in extract_essentials vs parse_max_forwards ----

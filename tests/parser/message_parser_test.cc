@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "parser/essentials.hh"
 #include "parser/message_parser.hh"
@@ -279,6 +280,40 @@ TEST(message_parser, view_reuse_after_a_failed_parse) {
                          header_id::max_forwards, header_id::unknown}) {
         EXPECT_FALSE(v.has(id)) << sip::header_name(id);
         EXPECT_EQ(v.count(id), 0u) << sip::header_name(id);
+    }
+}
+
+// clear() resets the per-id entries four headers at a time, then the rest one by
+// one: every count of headers from 0 to 20 (each of another id, so that a slot
+// left behind shows), then a message with none of them.
+TEST(message_parser, clear_resets_every_indexed_id) {
+    const message_parser parser;
+    sip::message_view v;
+    std::vector<header_id> ids;
+    for (std::size_t i = 1; i < sip::header_id_count && ids.size() < 20; ++i) {
+        const auto id = static_cast<header_id>(i);
+        if (id != header_id::content_length) {
+            ids.push_back(id);
+        }
+    }
+    for (std::size_t k = 0; k <= ids.size(); ++k) {
+        std::string m = "OPTIONS sip:a@b SIP/2.0\r\n";
+        for (std::size_t i = 0; i < k; ++i) {
+            m += std::string(sip::header_name(ids[i])) + ": x\r\n";
+        }
+        m += "\r\n";
+        testing::padded a(m);
+        ASSERT_TRUE(parser.parse(a.view(), a.readable(), v).ok()) << k;
+        ASSERT_EQ(v.header_count(), k);
+        testing::padded b("SIP/2.0 200 OK\r\nl: 0\r\n\r\n");
+        ASSERT_TRUE(parser.parse(b.view(), b.readable(), v).ok());
+        for (std::size_t i = 0; i < k; ++i) {
+            EXPECT_FALSE(v.has(ids[i])) << k << " " << sip::header_name(ids[i]);
+            EXPECT_EQ(v.count(ids[i]), 0u) << k << " " << sip::header_name(ids[i]);
+        }
+        EXPECT_EQ(v.count(header_id::content_length), 1u);
+        v.clear();
+        EXPECT_FALSE(v.has(header_id::content_length)) << k;
     }
 }
 

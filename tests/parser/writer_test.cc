@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "parser/essentials.hh"
 #include "parser/message_writer.hh"
@@ -134,6 +136,87 @@ TEST(writer, errors) {
         ASSERT_TRUE(w3.insert(0, "").ok());
     }
     EXPECT_EQ(w3.insert(0, "").error_code(), write_error_code::too_many_edits);
+}
+
+// The running output size and the inline span copies against a plain model: the
+// edits applied to a std::string one by one, from the last position to the first.
+// Texts and spans of every length from 0 to 70 (the inline copies switch at 4, 8,
+// 16 and 32 bytes), over a buffer filled with a sentinel so that a byte written
+// outside the output shows.
+TEST(writer, output_matches_a_plain_model) {
+    std::string msg =
+        "MESSAGE sip:bob@example.com SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1\r\n";
+    for (int i = 0; i < 12; ++i) {
+        msg += "X-H" + std::to_string(i) + ": " + std::string(static_cast<std::size_t>(i * 7), 'v') +
+               "\r\n";
+    }
+    msg += "Content-Length: 0\r\n\r\n";
+    auto p = parse_text(msg);
+    ASSERT_TRUE(p.result.ok());
+    std::string pool_text;
+    for (int i = 0; i < 80; ++i) {
+        pool_text += static_cast<char>('a' + i % 26);
+    }
+    // The writer keeps views: every text is a view into pool_text.
+    const std::string_view pool = pool_text;
+    std::uint32_t seed = 7;
+    const auto rnd = [&seed](std::uint32_t n) {
+        seed = seed * 1103515245u + 12345u;
+        return (seed >> 8) % n;
+    };
+    const auto size = static_cast<std::uint32_t>(p->bytes().size());
+    for (int round = 0; round < 3000; ++round) {
+        message_writer w(*p);
+        struct model_edit {
+            std::uint32_t at;
+            std::uint32_t len;
+            std::string text;
+            int seq;
+        };
+        std::vector<model_edit> model;
+        // Non-overlapping edits: each in its own slice of the message.
+        const std::uint32_t edits = 1 + rnd(8);
+        const std::uint32_t slice = size / edits;
+        for (std::uint32_t e = 0; e < edits; ++e) {
+            const std::uint32_t at = e * slice + rnd(slice / 2 + 1);
+            const std::uint32_t len = rnd(2) == 0 ? 0 : rnd(slice / 2);
+            const std::string_view text = pool.substr(0, rnd(71));
+            ASSERT_TRUE(w.replace(at, len, text).ok());
+            model.push_back({at, len, std::string(text), static_cast<int>(e)});
+            if (rnd(3) == 0 && len == 0) { // a second insert at the same place
+                const std::string_view more = pool.substr(3, rnd(40));
+                ASSERT_TRUE(w.insert(at, more).ok());
+                model.push_back({at, 0, std::string(more), static_cast<int>(e) + 100});
+            }
+        }
+        const std::uint32_t last_at = p->field(p->header_count() - 1).line_end;
+        const bool clear_there = std::none_of(model.begin(), model.end(), [&](const model_edit& e) {
+            return e.len > 0 && e.at <= last_at && last_at < e.at + e.len + 1;
+        });
+        if (clear_there && rnd(2) == 0) {
+            const std::string_view name = pool.substr(0, 1 + rnd(20));
+            const std::string_view value = pool.substr(5, rnd(70));
+            ASSERT_TRUE(w.insert_header_last(name, value).ok());
+            model.push_back({last_at, 0, std::string(name) + ": " + std::string(value) + "\r\n", 1000});
+        }
+        std::string expect = std::string(p->bytes());
+        std::stable_sort(model.begin(), model.end(), [](const model_edit& a, const model_edit& b) {
+            return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+        });
+        for (const model_edit& e : model) {
+            expect.replace(e.at, e.len, e.text);
+        }
+        ASSERT_EQ(w.output_size(), expect.size());
+        std::string out(expect.size() + 64, '#');
+        auto n = w.materialise(out.data(), expect.size());
+        ASSERT_TRUE(n.ok());
+        ASSERT_EQ(n.value(), expect.size());
+        EXPECT_EQ(out, expect + std::string(64, '#')) << "round " << round;
+        char small[1];
+        EXPECT_EQ(w.materialise(small, expect.size() - 1).error_code(),
+                  write_error_code::buffer_too_small);
+    }
 }
 
 TEST(response_builder, copies_dialog_headers_and_adds_to_tag) {
