@@ -225,10 +225,10 @@ void control_daemon::flush() {
     save_step(std::chrono::steady_clock::now(), true); // what changed since
 }
 
-void control_daemon::persist_and_publish(std::int64_t now, bool force) {
-    save_step(std::chrono::steady_clock::now(), force);
+void control_daemon::persist_and_publish(std::int64_t now) {
+    save_step(std::chrono::steady_clock::now(), false);
     const auto t0 = std::chrono::steady_clock::now();
-    if (!force && t0 < _next_publish) {
+    if (t0 < _next_publish) {
         return;
     }
     if (_link == nullptr) {
@@ -285,7 +285,7 @@ std::size_t control_daemon::poll(std::int64_t now) {
         _nonces->purge(now);
         _next_nonce_purge = now + 10;
     }
-    persist_and_publish(now, false);
+    persist_and_publish(now);
     return handled;
 }
 

@@ -98,8 +98,8 @@ private:
     void try_attach(std::int64_t now);
     std::size_t drain(std::int64_t now);
     void note_refresh(std::int64_t now);
-    // force: now, whatever the pacing (CLI changes).
-    void persist_and_publish(std::int64_t now, bool force);
+    // Step 4 of poll(): a save slice, then the paced publications.
+    void persist_and_publish(std::int64_t now);
     // One slice of the current save round (all of it when force); starts a round
     // from _dirty_aors when none is open and the pacing allows.
     void save_step(std::chrono::steady_clock::time_point t0, bool force);
