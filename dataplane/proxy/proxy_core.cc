@@ -160,7 +160,8 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
       _txns(txn::transaction_layer_config{config.transaction_capacity, 0, config.timers,
                                           config.tick, config.timer_kind_base, config.seed},
             wheel, counters,
-            txn::tu_hooks{this, &proxy_core::hook_client_failed, &proxy_core::hook_terminated}),
+            txn::tu_hooks{this, &proxy_core::hook_client_failed, &proxy_core::hook_terminated,
+                          &proxy_core::hook_prefetch_terminated}),
       _contexts(
           new response_context[config.transaction_capacity == 0 ? 1 : config.transaction_capacity]),
       _context_capacity(config.transaction_capacity == 0 ? 1 : config.transaction_capacity),
@@ -1340,6 +1341,20 @@ void proxy_core::hook_client_failed(void* self_ptr, txn_id id, std::uint16_t sta
         return;
     }
     self->on_branch_response(t.owner, t.owner_slot, status, nullptr, *self->_out);
+}
+
+// What hook_terminated reads: the context's head and the branch naming the client.
+void proxy_core::hook_prefetch_terminated(void* self_ptr, txn_id id) {
+    const auto* self = static_cast<const proxy_core*>(self_ptr);
+    const txn::transaction& t = self->_txns.get(id);
+    if (t.owner >= self->_context_capacity) {
+        return;
+    }
+    const response_context& c = self->_contexts[t.owner];
+    SIPEDGE_PREFETCH_WRITE(&c);
+    if (txn::is_client(t.kind) && t.owner_slot < max_branches) {
+        SIPEDGE_PREFETCH_WRITE(&c.branches[t.owner_slot]);
+    }
 }
 
 void proxy_core::hook_terminated(void* self_ptr, txn_id id) {

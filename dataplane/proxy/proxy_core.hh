@@ -190,6 +190,7 @@ private:
     // hooks from the transaction layer and the wheel
     static void hook_client_failed(void* self, txn::txn_id id, std::uint16_t status);
     static void hook_terminated(void* self, txn::txn_id id);
+    static void hook_prefetch_terminated(void* self, txn::txn_id id);
     static void on_timer_c(void* self, timer::timer_wheel& wheel, const timer::timer_event& ev);
 
     const proxy_config& _config;

@@ -175,7 +175,15 @@ status<timer_errc> timer_wheel::set_handler(std::uint16_t kind, timer_callback f
     if (kind >= _kinds || fn == nullptr) {
         return error{timer_errc::unknown_kind, "timer kind out of range or null callback"};
     }
-    _handlers[kind] = {fn, context};
+    _handlers[kind] = {fn, context, nullptr};
+    return {};
+}
+
+status<timer_errc> timer_wheel::set_prefetch(std::uint16_t kind, timer_prefetch fn) {
+    if (kind >= _kinds || _handlers[kind].fn == nullptr) {
+        return error{timer_errc::unknown_kind, "timer kind out of range or without a handler"};
+    }
+    _handlers[kind].prefetch = fn;
     return {};
 }
 
@@ -252,6 +260,27 @@ bool timer_wheel::compute_next(tick_t& next) {
     }
 }
 
+// The timer `distance` pops after `last` in the slot being fired (the same chunk, or
+// the end of the next older one, which is full), handed to its kind's prefetch hint.
+// Its node was requested prefetch_far or more pops before.
+void timer_wheel::prefetch_ahead(std::uint32_t last, std::uint32_t older, unsigned distance,
+                                 unsigned stage) const {
+    const unsigned entry = last & (chunk_entries - 1);
+    std::uint32_t at;
+    if (entry >= distance) {
+        at = last - distance;
+    } else if (older != nil) {
+        at = older * chunk_entries + chunk_entries - (distance - entry);
+    } else {
+        return;
+    }
+    const node& n = _nodes[_chunk_items[at]];
+    const handler& hd = _handlers[n.kind];
+    if (hd.prefetch != nullptr) {
+        hd.prefetch(hd.context, n.data, stage);
+    }
+}
+
 void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
     std::uint32_t& tail = _slot_tail[slot_id];
     const std::uint32_t empty = slot_id * chunk_entries;
@@ -278,6 +307,10 @@ void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
         const unsigned entry = last & (chunk_entries - 1);
         const std::uint32_t index = _chunk_items[last];
         const std::uint32_t older = _chunk_next[head];
+        // What the callbacks will touch (for the transaction layer: cold transaction
+        // slots, index lines, stored messages) is as cold as the nodes.
+        prefetch_ahead(last, older, prefetch_far, 0);
+        prefetch_ahead(last, older, prefetch_near, 1);
         if (older != nil) {
             SIPEDGE_PREFETCH_WRITE(&_nodes[_chunk_items[older * chunk_entries + entry]]);
             if (entry == chunk_entries - 1) {

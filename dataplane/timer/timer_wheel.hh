@@ -111,6 +111,13 @@ class timer_wheel;
 // std::function per timer (which would cost 32 bytes and maybe an allocation).
 using timer_callback = void (*)(void* context, timer_wheel& wheel, const timer_event& event);
 
+// Optional, per kind: asked to start loading what the callback for a timer with this
+// data will touch, while a slot fires, a few timers before that callback runs. Stage
+// 0 comes about prefetch_far timers ahead, stage 1 about prefetch_near ahead, so
+// stage 1 may read what stage 0 requested and request what that points to. Hints
+// only: the timer may be cancelled (and its data stale) by the time it would fire.
+using timer_prefetch = void (*)(void* context, std::uint64_t data, unsigned stage);
+
 struct timer_wheel_config {
     std::uint32_t capacity = 0; // maximum number of armed timers, 1 .. max_capacity
     tick_t start_tick = 0;      // the wheel's now() at creation
@@ -165,6 +172,11 @@ public:
     // Registers the callback for timers of `kind`. Start-up only; a kind without a
     // handler cannot be started.
     status<timer_errc> set_handler(std::uint16_t kind, timer_callback fn, void* context);
+    // Adds a prefetch hint to the handler of `kind` (same context). Start-up only.
+    status<timer_errc> set_prefetch(std::uint16_t kind, timer_prefetch fn);
+    // Distances (in timers fired from one slot) of the two prefetch stages.
+    static constexpr unsigned prefetch_far = 8;
+    static constexpr unsigned prefetch_near = 4;
 
     // Arms a timer that expires at now() + delay (delay 0 counts as 1: a timer never
     // fires in the advance() call that starts it unless time moves). O(1).
@@ -214,6 +226,7 @@ private:
     struct handler {
         timer_callback fn;
         void* context;
+        timer_prefetch prefetch;
     };
     struct mapping {
         void* addr = nullptr;
@@ -228,6 +241,8 @@ private:
     node* lookup(timer_handle h);
     const node* lookup(timer_handle h) const;
     void fire_slot(unsigned slot_id, std::size_t& fired);
+    void prefetch_ahead(std::uint32_t last, std::uint32_t older, unsigned distance,
+                        unsigned stage) const;
     bool compute_next(tick_t& next);
     tick_t full_expiry(const node& n) const;
 

@@ -6,6 +6,8 @@
 // worst-case 64 KiB slot. No allocation after construction; O(chunks) store, O(1)
 // free (the chunks go back to the free list as a whole chain).
 
+#include "common/compiler.hh"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -32,6 +34,12 @@ public:
     stored_message store(std::string_view bytes);
     // Frees the chunks and empties m. O(1).
     void release(stored_message& m);
+    // Starts loading the chunk link release(m) writes.
+    void prefetch_release(const stored_message& m) const {
+        if (!m.empty() && m.last < _count) {
+            SIPEDGE_PREFETCH_WRITE(&_chunks[m.last]);
+        }
+    }
     // Copies the message to out (capacity >= m.length).
     void copy_out(const stored_message& m, char* out) const;
 

@@ -50,6 +50,9 @@ struct tu_hooks {
     // The transaction is being destroyed (RFC 3261 §17: at once when Terminated).
     // The TU drops its references; the slot is reused afterwards.
     void (*terminated)(void* context, txn_id id) = nullptr;
+    // Optional: start loading what `terminated` will read for this transaction (its
+    // expiry is coming up, and the TU's state for it is cold by then).
+    void (*prefetch_terminated)(void* context, txn_id id) = nullptr;
 };
 
 // What a request matching an existing server transaction led to.
@@ -144,6 +147,7 @@ public:
 
 private:
     static void on_timer(void* context, timer::timer_wheel& wheel, const timer::timer_event& ev);
+    static void prefetch_timer(void* context, std::uint64_t data, unsigned stage);
     void handle_timer(txn_id id, std::uint32_t generation);
     bool set_timer(txn_id id, timer::tick_t delay);
     bool start_retransmit_timer(txn_id id, timer::tick_t interval, timer::tick_t timeout);

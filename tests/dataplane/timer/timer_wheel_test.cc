@@ -522,6 +522,109 @@ TEST(timer_wheel, one_slot_across_chunk_boundaries) {
     EXPECT_EQ(w.size(), 0u);
 }
 
+// Prefetch hints, and the callbacks, in the order they happen.
+struct hint_log {
+    // stage 0 / 1: a hint for data; 2: the callback for data.
+    std::vector<std::pair<unsigned, std::uint64_t>> events;
+    std::function<void(timer_wheel&, const timer_event&)> hook;
+    static void callback(void* ctx, timer_wheel& w, const timer_event& ev) {
+        auto* self = static_cast<hint_log*>(ctx);
+        self->events.emplace_back(2u, ev.data);
+        if (self->hook) {
+            self->hook(w, ev);
+        }
+    }
+    static void prefetch(void* ctx, std::uint64_t data, unsigned stage) {
+        static_cast<hint_log*>(ctx)->events.emplace_back(stage, data);
+    }
+};
+
+TEST(timer_wheel, prefetch_needs_a_handler) {
+    recorder rec;
+    timer_wheel w = make(4, rec);
+    EXPECT_TRUE(w.set_prefetch(0, &hint_log::prefetch).ok());
+    EXPECT_FALSE(w.set_prefetch(1, &hint_log::prefetch).ok()) << "kind 1 has no handler";
+    EXPECT_FALSE(w.set_prefetch(2, &hint_log::prefetch).ok()) << "kind out of range";
+}
+
+// Every timer of a slot is hinted prefetch_far pops before it fires (stage 0), then
+// prefetch_near pops before (stage 1), across the slot's chunks of 16; the firing is
+// as without hints. A kind without a prefetch gets no hints.
+TEST(timer_wheel, prefetch_hints_come_a_fixed_number_of_pops_ahead) {
+    hint_log log;
+    recorder rec;
+    constexpr std::uint32_t n = 41; // three chunks of the slot, the last one partly
+    auto r = timer_wheel::create({.capacity = 2 * n, .start_tick = 0, .kinds = 2});
+    ASSERT_TRUE(r.ok());
+    timer_wheel w = std::move(r).value();
+    ASSERT_TRUE(w.set_handler(0, &hint_log::callback, &log).ok());
+    ASSERT_TRUE(w.set_prefetch(0, &hint_log::prefetch).ok());
+    ASSERT_TRUE(w.set_handler(1, &recorder::callback, &rec).ok());
+    for (std::uint32_t i = 0; i < n; ++i) {
+        ASSERT_TRUE(w.start(1000, 0, i).ok());
+    }
+    ASSERT_EQ(w.advance(1000 + timer_wheel::max_lateness(1000)), n);
+    std::vector<std::uint64_t> fired;
+    for (const auto& [stage, data] : log.events) {
+        if (stage == 2) {
+            fired.push_back(data);
+        }
+    }
+    ASSERT_EQ(fired.size(), n);
+    std::vector<std::pair<unsigned, std::uint64_t>> expected;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i + timer_wheel::prefetch_far < n) {
+            expected.emplace_back(0u, fired[i + timer_wheel::prefetch_far]);
+        }
+        if (i + timer_wheel::prefetch_near < n) {
+            expected.emplace_back(1u, fired[i + timer_wheel::prefetch_near]);
+        }
+        expected.emplace_back(2u, fired[i]);
+    }
+    EXPECT_EQ(log.events, expected);
+
+    // Kind 1 has no prefetch: only its callbacks run.
+    log.events.clear();
+    for (std::uint32_t i = 0; i < n; ++i) {
+        ASSERT_TRUE(w.start(1000, 1, 100 + i).ok());
+    }
+    EXPECT_EQ(w.advance(w.now() + 1000 + timer_wheel::max_lateness(1000)), n);
+    EXPECT_TRUE(log.events.empty());
+    EXPECT_EQ(rec.fires.size(), n);
+}
+
+// A callback that cancels timers of its own slot: the hints may then name timers
+// that will not fire (they are only hints), but every live timer fires once.
+TEST(timer_wheel, prefetch_hints_survive_cancels_from_callbacks) {
+    hint_log log;
+    constexpr std::uint32_t n = 40;
+    auto r = timer_wheel::create({.capacity = n, .start_tick = 0, .kinds = 1});
+    ASSERT_TRUE(r.ok());
+    timer_wheel w = std::move(r).value();
+    ASSERT_TRUE(w.set_handler(0, &hint_log::callback, &log).ok());
+    ASSERT_TRUE(w.set_prefetch(0, &hint_log::prefetch).ok());
+    std::vector<timer_handle> hs;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        hs.push_back(w.start(1000, 0, i).value());
+    }
+    // Each callback cancels the timer with data (its own + 7) mod n, if still armed.
+    log.hook = [&](timer_wheel& wheel, const timer_event& ev) {
+        (void)wheel.cancel(hs[(ev.data + 7) % n]);
+    };
+    const std::size_t fired = w.advance(1000 + timer_wheel::max_lateness(1000));
+    std::vector<std::uint64_t> seen;
+    for (const auto& [stage, data] : log.events) {
+        if (stage == 2) {
+            seen.push_back(data);
+        }
+    }
+    EXPECT_EQ(seen.size(), fired);
+    std::sort(seen.begin(), seen.end());
+    EXPECT_TRUE(std::adjacent_find(seen.begin(), seen.end()) == seen.end()) << "fired twice";
+    EXPECT_LT(fired, n);
+    EXPECT_EQ(w.size(), 0u);
+}
+
 TEST(timer_wheel, move_keeps_the_timers) {
     recorder rec;
     timer_wheel w = make(4, rec);
