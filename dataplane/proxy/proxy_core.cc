@@ -148,6 +148,16 @@ struct proxy_core::route_plan {
     std::uint64_t loop = 0;     // §16.6 step 8 loop hash of the request, set by the caller
 };
 
+// What a request that starts a transaction is checked against first, worked out from
+// the message alone (check_request), so before the transaction lookup that decides
+// whether it is new.
+struct proxy_core::request_checks {
+    route_plan plan;              // plan.loop always set; the rest when routed
+    std::string_view unsupported; // for 420
+    std::uint16_t status = 0;     // §16.3 validation: 0 when it passed
+    bool routed = false;          // plan_route succeeded (only tried when validated)
+};
+
 void proxy_core::timers_changed() {
     _timer_c_ticks = timer::tick_scale(_config.tick).ticks_ceil(_config.timers.timer_c);
     _txns.set_timers(_config.timers, _config.tick);
@@ -279,10 +289,12 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
 
     const txn::txn_key key = keys.server_key(_view, _ess);
     // The index line find() reads is random in a large array (a cache miss for
-    // nearly every new request): requested first, with the loop hash a new
-    // request needs computed while it comes.
+    // nearly every new request): requested first, with what a new request needs
+    // (loop hash, validation, route plan: all read only the message) worked out
+    // while it comes. A retransmission, found below, throws that away.
     _txns.prefetch(key);
-    const std::uint64_t loop = loop_hash(_view, _ess);
+    request_checks checks;
+    check_request(checks);
     const txn_id existing = _txns.find(key);
     if (existing != txn::no_txn) {
         (void)_txns.on_request(existing, false, out);
@@ -296,7 +308,13 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
         }
         // §16.10: no context for it; forwarded like any other request below.
     }
-    handle_new_request(in, key, loop, out);
+    handle_new_request(in, key, checks, out);
+}
+
+void proxy_core::check_request(request_checks& checks) const {
+    checks.plan.loop = loop_hash(_view, _ess);
+    checks.status = validate(_view, _ess, checks.plan.loop, checks.unsupported);
+    checks.routed = checks.status == 0 && plan_route(_view, _ess, checks.plan);
 }
 
 std::uint16_t proxy_core::validate(const sip::message_view& msg,
@@ -409,7 +427,7 @@ bool proxy_core::plan_route(const sip::message_view& msg, const parser::message_
 }
 
 void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_key& key,
-                                    std::uint64_t loop, txn::outbox& out) {
+                                    const request_checks& checks, txn::outbox& out) {
     const sip_method method = _view.method_id();
     if (_txns.full() || _free_context == no_context) {
         _counters.add(counter_id::drop_txn_table_full);
@@ -431,18 +449,16 @@ void proxy_core::handle_new_request(const incoming_message& in, const txn::txn_k
     _txns.get(server).owner = ctx;
     _current_server = server; // local responses come from _view until on_message returns
 
-    route_plan plan;
-    plan.loop = loop;
-    std::string_view unsupported;
-    if (const std::uint16_t status = validate(_view, _ess, plan.loop, unsupported); status != 0) {
-        const parser::extra_header extra[] = {{"Unsupported", unsupported}};
+    const route_plan& plan = checks.plan;
+    if (const std::uint16_t status = checks.status; status != 0) {
+        const parser::extra_header extra[] = {{"Unsupported", checks.unsupported}};
         send_local(server, status,
                    status == sip::status::bad_extension ? std::span(extra)
                                                         : std::span<const parser::extra_header>(),
                    out);
         return;
     }
-    if (!plan_route(_view, _ess, plan)) {
+    if (!checks.routed) {
         send_local(server, sip::status::bad_request, {}, out);
         return;
     }

@@ -111,13 +111,15 @@ public:
 
 private:
     struct route_plan;
+    struct request_checks;
     struct target;
 
     // requests
     void handle_request(const incoming_message& in, txn::outbox& out);
-    // loop: the request's §16.6 step 8 loop hash (loop_hash()).
-    void handle_new_request(const incoming_message& in, const txn::txn_key& key, std::uint64_t loop,
-                            txn::outbox& out);
+    // checks: the request's validation and route plan (check_request()).
+    void handle_new_request(const incoming_message& in, const txn::txn_key& key,
+                            const request_checks& checks, txn::outbox& out);
+    void check_request(request_checks& checks) const;
     void handle_cancel(const incoming_message& in, txn::txn_id invite_server, txn::outbox& out);
     void forward_ack(const incoming_message& in, txn::outbox& out);
     std::uint16_t validate(const sip::message_view& msg, const parser::message_essentials& e,
