@@ -59,8 +59,16 @@ write_status message_writer::add(std::uint32_t offset, std::uint32_t length, std
     if (offset > _msg.bytes().size() || length > _msg.bytes().size() - offset) {
         return fail(write_error_code::bad_position, "edit outside the message");
     }
-    _edits[_edit_count].e = edit{offset, length, text, value, kind,
-                               static_cast<std::uint16_t>(_edit_count)};
+    // Field by field: GCC builds an aggregate temporary on the stack with narrow
+    // stores and copies it with 16-byte loads, which cannot be forwarded from them
+    // (a stall that cost ~4% of the proxy's time).
+    edit& e = _edits[_edit_count].e;
+    e.offset = offset;
+    e.length = length;
+    e.text = text;
+    e.value = value;
+    e.kind = kind;
+    e.seq = static_cast<std::uint16_t>(_edit_count);
     ++_edit_count;
     _size_delta -= length;
     _size_delta += kind == edit_kind::header_line ? text.size() + 2 + value.size() + 2 : text.size();
