@@ -231,6 +231,38 @@ TEST(fast_paths, tag_agrees_or_declines) {
                 tag_agrees, 11);
 }
 
+// ";tag=" read as one word: every byte of it changed in each bit that a case-blind
+// compare could miss (0x20) and others, values of every length up to 20, and what
+// may follow a value (more parameters, LWS, quotes, commas).
+TEST(fast_paths, tag_word_agrees_or_declines) {
+    const std::string head = "Bob <sip:bob@biloxi.example.com>";
+    std::size_t answered = 0;
+    for (std::size_t length = 0; length <= 20; ++length) {
+        const std::string value = std::string("abcdefghijklmnopqrstu").substr(0, length);
+        for (const char* after : {"", ";x", ";tag=z", " ", "\r\n ;y", ",", "\"", ">", "<"}) {
+            const std::string tail = ";tag=" + value + after;
+            answered += tag_agrees(head + tail) ? 1 : 0;
+            answered += tag_agrees(head + " " + tail) ? 1 : 0;
+            for (std::size_t k = 0; k < 5; ++k) {
+                for (const int bit : {0x01, 0x20, 0x40, 0x80}) {
+                    std::string other = tail;
+                    other[k] = static_cast<char>(other[k] ^ bit);
+                    tag_agrees(head + other);
+                }
+            }
+        }
+        if (length >= 3) {
+            // The usual form and its upper-case name: the word path itself.
+            std::string_view tag;
+            bool has_tag = false;
+            ASSERT_TRUE(parse_name_addr_tag(head + ";TaG=" + value, tag, has_tag)) << value;
+            EXPECT_EQ(tag, value);
+            EXPECT_TRUE(has_tag);
+        }
+    }
+    EXPECT_GT(answered, 20u);
+}
+
 // ---- CSeq in extract_essentials vs parse_cseq and the method check ----
 
 // Parses a message with `cseq` as its CSeq value (request `method`, or a response
