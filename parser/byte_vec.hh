@@ -8,6 +8,7 @@
 // inside the padding of the padded entry points (stage1.hh's parser_padding).
 
 #include "common/byte_vec.hh"
+#include "common/compiler.hh"
 #include "parser/char_class.hh"
 
 #include <bit>
@@ -140,7 +141,7 @@ inline std::size_t skip_host(const char* p, std::size_t i, std::size_t n) {
 // The end of an unquoted parameter value from i.
 // Scans for candidates (fewer vector compares than the exact stop test) and
 // confirms each with the scalar test: the same index as a scan for the stops.
-inline std::size_t find_pvalue_end(const char* p, std::size_t i, std::size_t n) {
+SIPEDGE_ALWAYS_INLINE std::size_t find_pvalue_end(const char* p, std::size_t i, std::size_t n) {
     while (true) {
         i = find_stop<pvalue_candidate_bits, is_pvalue_candidate>(p, i, n);
         if (i == n || is_pvalue_stop(p[i])) {
