@@ -207,6 +207,40 @@ TEST(fast_paths, via_head_agrees_or_declines) {
     }
 }
 
+// ";branch=" read as one word: every byte of it changed in each bit that a
+// case-blind compare could miss (0x20) and others, values of every length up to 20,
+// and what may follow a value (more parameters, another branch, LWS, the next
+// element, stray bytes).
+TEST(fast_paths, via_branch_word_agrees_or_declines) {
+    const std::string head = "SIP/2.0/UDP host.example.com:5060";
+    std::size_t answered = 0;
+    for (std::size_t length = 0; length <= 20; ++length) {
+        const std::string value = std::string("z9hG4bKabcdefghijklmn").substr(0, length);
+        for (const char* after :
+             {"", ";rport", ";branch=z2", ";received=1.2.3.4", "\r\n ;received=x", " ",
+              " \r\n ,SIP/2.0/UDP h2", ",SIP/2.0/UDP h2", ";", "\"", "=", "x y", " x"}) {
+            const std::string tail = ";branch=" + value + after;
+            answered += via_agrees(head + tail) ? 1 : 0;
+            for (std::size_t k = 0; k < 8; ++k) {
+                for (const int bit : {0x01, 0x20, 0x40, 0x80}) {
+                    std::string other = tail;
+                    other[k] = static_cast<char>(other[k] ^ bit);
+                    via_agrees(head + other);
+                }
+            }
+        }
+        if (length >= 1) {
+            // The usual form and its upper-case name: answered, with that branch.
+            via v;
+            ASSERT_TRUE(parse_via_head_usual(head + ";BrAnCh=" + value + ";rport", v)) << value;
+            EXPECT_EQ(v.branch, value);
+            EXPECT_TRUE(v.has_branch);
+            EXPECT_TRUE(v.has_rport);
+        }
+    }
+    EXPECT_GT(answered, 100u);
+}
+
 // ---- From/To tags ----
 
 bool tag_agrees(const std::string& value) {
