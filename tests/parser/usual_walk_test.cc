@@ -231,8 +231,8 @@ TEST(usual_walk, long_sections_and_many_headers_agree) {
 TEST(usual_walk, sections_ending_in_every_block) {
     const message_parser p;
     const std::string start = "OPTIONS sip:a@b.example SIP/2.0\r\nContent-Length: ";
-    for (const std::size_t body : {std::size_t{0}, std::size_t{5}, std::size_t{700},
-                                   std::size_t{3000}}) {
+    for (const std::size_t body :
+         {std::size_t{0}, std::size_t{5}, std::size_t{700}, std::size_t{3000}}) {
         for (std::size_t pad = 0; pad < 40 * stage1_block; pad += 23) {
             std::string headers = start + std::to_string(body) + "\r\n";
             // Lines of 23 to 77 bytes, so that they cross block edges everywhere.
