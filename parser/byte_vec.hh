@@ -69,6 +69,12 @@ inline std::uint32_t space_or_ctl_bits(byte_vec x) {
     return vec_bits(reinterpret_cast<byte_vec>((x < 0x21) | (x == 0x7f)));
 }
 
+// The bytes a header-list split acts on (sip/value_list.cc): " < > , and backslash.
+inline std::uint32_t list_special_bits(byte_vec x) {
+    return vec_bits(reinterpret_cast<byte_vec>((x == '"') | (x == '<') | (x == '>') | (x == ',') |
+                                               (x == '\\')));
+}
+
 // Neither an RFC 3261 word character nor '@' (Call-ID): CTL, SP, DEL, bytes >= 0x80,
 // # $ & , ; = ^ |
 inline std::uint32_t call_id_stop_bits(byte_vec x) {
@@ -127,6 +133,10 @@ inline bool is_space_or_ctl(char c) {
     return static_cast<unsigned char>(c) < 0x21 || c == 0x7f;
 }
 
+inline bool is_list_special(char c) {
+    return c == '"' || c == '<' || c == '>' || c == ',' || c == '\\';
+}
+
 inline bool is_call_id_stop(char c) {
     return !has_class(c, cc_word) && c != '@';
 }
@@ -157,6 +167,11 @@ inline std::size_t find_uri_special(const char* p, std::size_t i, std::size_t n)
 // The first '>' or byte below 0x21 from i.
 inline std::size_t find_rangle_or_ctl(const char* p, std::size_t i, std::size_t n) {
     return find_stop<rangle_or_ctl_bits, is_rangle_or_ctl>(p, i, n);
+}
+
+// The first byte from i that a header-list split acts on.
+inline std::size_t find_list_special(const char* p, std::size_t i, std::size_t n) {
+    return find_stop<list_special_bits, is_list_special>(p, i, n);
 }
 
 // The first SP, other control byte or DEL from i.

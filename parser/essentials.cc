@@ -152,6 +152,31 @@ sipedge::status<parse_error_code> tag_of(std::string_view value, std::string_vie
     return {};
 }
 
+// The first element of a list header value (trimmed, as the header index keeps it)
+// in the usual name-addr form: '<', no quote, backslash, '<' or ',' up to the first
+// '>', then LWS up to a ',' or the end. That is the element the list split gives
+// (message_view::first_element); false, deciding nothing, for any other form.
+bool first_bracketed_element(std::string_view value, std::string_view& element) {
+    const char* p = value.data();
+    const std::size_t n = value.size();
+    if (n == 0 || p[0] != '<') {
+        return false;
+    }
+    const std::size_t close = find_list_special(p, 1, n);
+    if (close == n || p[close] != '>') {
+        return false;
+    }
+    std::size_t i = close + 1;
+    while (i < n && is_lws(p[i])) {
+        ++i;
+    }
+    if (i < n && p[i] != ',') {
+        return false;
+    }
+    element = std::string_view(p, close + 1);
+    return true;
+}
+
 } // namespace
 
 value_result<message_essentials> extract_essentials(const sip::message_view& msg) {
@@ -252,8 +277,10 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
         if (auto u = parse_uri(msg.request_uri(), out.request_uri); !u) {
             return u;
         }
-        // Most requests carry no Route: no cursor for them.
-        if (msg.has(header_id::route)) {
+        // Most requests carry no Route: no cursor for them; and most Routes start
+        // with a bracketed element: no cursor for that either.
+        if (msg.has(header_id::route) &&
+            !first_bracketed_element(*msg.first_value(header_id::route), out.first_route)) {
             if (const auto route = msg.first_element(header_id::route)) {
                 out.first_route = *route;
             }

@@ -32,6 +32,7 @@ const vec_class classes[] = {
     {"space", space_or_ctl_bits, is_space_or_ctl, find_space_or_ctl},
     {"call_id", call_id_stop_bits, is_call_id_stop, find_stop<call_id_stop_bits, is_call_id_stop>},
     {"at", at_bits, is_at, find_stop<at_bits, is_at>},
+    {"list", list_special_bits, is_list_special, find_list_special},
 };
 
 TEST(byte_vec, every_byte_at_every_position) {

@@ -364,6 +364,50 @@ TEST(fast_paths, cseq_agrees) {
     EXPECT_GT(parsed, total / 2);
 }
 
+// ---- the first Route element in extract_essentials vs the list split ----
+
+// Parses a request whose Route header is `route` (a second Route header after it
+// when `second`) and checks extract_essentials' first Route against
+// message_view::first_element. Returns whether the message parsed with a Route.
+bool route_agrees(const std::string& route, bool second) {
+    std::string text = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+                       "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+                       "From: <sip:a@b.example.com>;tag=1\r\nTo: <sip:c@d.example.com>\r\n"
+                       "Call-ID: x@y\r\nCSeq: 1 INVITE\r\nRoute: " +
+                       route + "\r\n";
+    if (second) {
+        text += "Route: <sip:second.example.com;lr>\r\n";
+    }
+    text += "\r\n";
+    std::string padded = text;
+    padded.resize(text.size() + parser_padding, '\0');
+    static const message_parser p;
+    sip::message_view view;
+    if (!p.parse(std::string_view(padded.data(), text.size()), padded.size(), view).ok() ||
+        !view.has(sip::header_id::route)) {
+        return false;
+    }
+    message_essentials e;
+    if (!extract_essentials(view, e).ok()) {
+        return false;
+    }
+    const auto want = view.first_element(sip::header_id::route);
+    EXPECT_TRUE(same_view(e.first_route, want.value_or(std::string_view{}))) << route;
+    return true;
+}
+
+TEST(fast_paths, first_route_agrees) {
+    for (const bool second : {false, true}) {
+        check_forms(
+            {"<sip:ss1.atlanta.example.com;lr>",
+             "<sip:ss1.atlanta.example.com;lr>,<sip:ss2.biloxi.example.com;lr>",
+             "<sip:ss1.atlanta.example.com;lr> ,\r\n <sip:ss2.example.com;lr>", "<sip:a@b;lr>;x=y",
+             "<sip:a\"b>\">", "<sip:<a>>, <sip:b>", "<sip:a\\>", "\"x\" <sip:a;lr>", "sip:a;lr",
+             "<>", ",<sip:a>", "<sip:a> x"},
+            [second](const std::string& r) { return route_agrees(r, second); }, 23);
+    }
+}
+
 // The request's own method is compared with a few word loads for up to 16 bytes:
 // methods of every length from 1 to 20, the CSeq with the same method, with one
 // byte changed at each place, and one byte longer or shorter.
