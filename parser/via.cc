@@ -241,8 +241,8 @@ bool parse_via_head_usual(std::string_view value, via& out) {
     return true;
 }
 
-bool parse_via_list_head(std::string_view value, via& out) {
-    return parse_via_head_usual(value, out) || via_core(value, out, true).ok();
+bool parse_via_list_head_general(std::string_view value, via& out) {
+    return via_core(value, out, true).ok();
 }
 
 namespace {
