@@ -719,82 +719,23 @@ SIPEDGE_NOINLINE bool walk_usual(walker& w, line_scan_fn scan, std::uint32_t siz
     return true;
 }
 
-} // namespace
-
-std::uint64_t detail::general_walks() { return general_walk_count; }
-
-message_parser::message_parser(const parser_limits& limits, simd_isa isa)
-    : _limits(limits), _isa(isa_available(isa) ? isa : simd_isa::scalar), _scan(line_scanner(_isa)) {}
-
-parse_result message_parser::parse(std::string_view input, std::size_t readable,
-                                   sip::message_view& out, framing mode) const {
-    // The padding contract (stage1.hh). A caller that breaks it gets the bounded
-    // path in release builds instead of an over-read.
-    assert(readable >= input.size() + parser_padding);
-    const bool padded = readable >= input.size() + parser_padding;
-    return run(input, padded, out, mode);
-}
-
-parse_result message_parser::parse_unpadded(std::string_view input, sip::message_view& out,
-                                            framing mode) const {
-    return run(input, false, out, mode);
-}
-
-parse_result message_parser::run(std::string_view input, bool padded, sip::message_view& out,
-                                 framing mode) const {
-    out.clear();
-    const bool stream = mode == framing::stream;
-    // Empty lines before the start line are ignored (RFC 3261 7.5: keep-alives).
-    std::size_t skip = 0;
-    while (skip < input.size() && (input[skip] == '\r' || input[skip] == '\n')) {
-        ++skip;
-    }
-    if (skip == input.size()) {
-        return stream ? make_need_more() : make_error(parse_error_code::empty_message, 0,
-                                                       "no start line in the datagram");
-    }
-    if (!stream && input.size() - skip > _limits.max_message_size) {
-        return make_error(parse_error_code::message_too_large, skip,
-                          "datagram larger than the message size limit");
-    }
-    const char* base = input.data() + skip;
-    // Stream input may hold the next messages too: never look past the limit.
-    const auto size = static_cast<std::uint32_t>(
-        std::min<std::size_t>(input.size() - skip, _limits.max_message_size));
-    const bool scan_padded = padded && size == input.size() - skip;
-
-    view_builder::begin(out, base);
-    walker w{};
-    w.base = base;
-    w.view = &out;
-    w.max_line = _limits.max_line_length;
-    w.max_headers = static_cast<std::uint32_t>(
-        std::min<std::size_t>(_limits.max_headers, sip::message_view::capacity));
-    w.readable = input.size() - skip + (padded ? parser_padding : 0);
+// The general walk, out of line (its chunk buffer and the unpadded tail copy stay
+// off the usual path's frame): every line of the header section through
+// on_header_line, chunk by chunk, from w.line_start. true: the section is indexed
+// (w.body_offset set); false: r holds the error or need_more.
+SIPEDGE_NOINLINE bool general_walk(line_scan_fn scan, const parser_limits& limits,
+                                   std::string_view input, std::size_t skip, std::uint32_t size,
+                                   bool scan_padded, bool stream, walker& w, failure& deferred,
+                                   bool& has_deferred, parse_result& r) {
+    const char* const base = w.base;
+    sip::message_view& out = *w.view;
     failure f{};
-    // unsupported_version is reported only once the rest is indexed (505).
-    bool has_deferred = false;
-    failure deferred{};
-
-    // The usual section in one pass; anything else (the one-pass walk declines it,
-    // or the input is not padded) gets the general walk below, from the start, on a
-    // clean view. After the one-pass walk body_offset is known: the loop and the
-    // unterminated-section checks below do not run.
-    if (!scan_padded || !walk_usual(w, _scan, size, deferred, has_deferred)) {
-        ++general_walk_count;
-        out.clear();
-        view_builder::begin(out, base);
-        w.body_offset = npos;
-        has_deferred = false;
-        deferred = {};
-    }
-
     line_masks masks[chunk_blocks];
     for (std::uint32_t chunk = 0; chunk < size && w.body_offset == npos;
          chunk += static_cast<std::uint32_t>(chunk_bytes)) {
         const std::size_t n_blocks =
             std::min<std::size_t>(chunk_blocks, (size - chunk + stage1_block - 1) / stage1_block);
-        scan_chunk(_scan, base, size, scan_padded, chunk, n_blocks, masks);
+        scan_chunk(scan, base, size, scan_padded, chunk, n_blocks, masks);
         for (std::size_t b = 0; b < n_blocks && w.body_offset == npos; ++b) {
             std::uint64_t lf = masks[b].lf;
             const std::uint32_t block_base = chunk + static_cast<std::uint32_t>(b * stage1_block);
@@ -849,7 +790,8 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
                     }
                 }
                 if (!ok) {
-                    return make_error(f.code, skip + f.offset, f.reason);
+                    r = make_error(f.code, skip + f.offset, f.reason);
+                    return false;
                 }
                 if (w.body_offset != npos) {
                     break;
@@ -860,23 +802,108 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
 
     if (w.body_offset == npos) {
         // Header section not terminated within the available bytes.
-        if (size - w.line_start > _limits.max_line_length) {
-            return make_error(parse_error_code::line_too_long, skip + w.line_start,
-                              "line longer than the limit");
+        if (size - w.line_start > limits.max_line_length) {
+            r = make_error(parse_error_code::line_too_long, skip + w.line_start,
+                           "line longer than the limit");
+            return false;
         }
         if (stream) {
-            if (input.size() - skip >= _limits.max_message_size) {
-                return make_error(parse_error_code::message_too_large, skip,
-                                  "header section larger than the message size limit");
+            if (input.size() - skip >= limits.max_message_size) {
+                r = make_error(parse_error_code::message_too_large, skip,
+                               "header section larger than the message size limit");
+                return false;
             }
-            return make_need_more();
+            r = make_need_more();
+            return false;
         }
         if (!w.start_done) {
-            return make_error(parse_error_code::invalid_start_line, skip + size,
-                              "datagram ends inside the start line");
+            r = make_error(parse_error_code::invalid_start_line, skip + size,
+                           "datagram ends inside the start line");
+            return false;
         }
-        return make_error(parse_error_code::unterminated_headers, skip + size,
-                          "datagram ends before the empty line of the header section");
+        r = make_error(parse_error_code::unterminated_headers, skip + size,
+                       "datagram ends before the empty line of the header section");
+        return false;
+    }
+
+    return true;
+}
+
+} // namespace
+
+std::uint64_t detail::general_walks() { return general_walk_count; }
+
+message_parser::message_parser(const parser_limits& limits, simd_isa isa)
+    : _limits(limits), _isa(isa_available(isa) ? isa : simd_isa::scalar), _scan(line_scanner(_isa)) {}
+
+parse_result message_parser::parse(std::string_view input, std::size_t readable,
+                                   sip::message_view& out, framing mode) const {
+    // The padding contract (stage1.hh). A caller that breaks it gets the bounded
+    // path in release builds instead of an over-read.
+    assert(readable >= input.size() + parser_padding);
+    const bool padded = readable >= input.size() + parser_padding;
+    return run(input, padded, out, mode);
+}
+
+parse_result message_parser::parse_unpadded(std::string_view input, sip::message_view& out,
+                                            framing mode) const {
+    return run(input, false, out, mode);
+}
+
+parse_result message_parser::run(std::string_view input, bool padded, sip::message_view& out,
+                                 framing mode) const {
+    out.clear();
+    const bool stream = mode == framing::stream;
+    // Empty lines before the start line are ignored (RFC 3261 7.5: keep-alives).
+    std::size_t skip = 0;
+    while (skip < input.size() && (input[skip] == '\r' || input[skip] == '\n')) {
+        ++skip;
+    }
+    if (skip == input.size()) {
+        return stream ? make_need_more() : make_error(parse_error_code::empty_message, 0,
+                                                       "no start line in the datagram");
+    }
+    if (!stream && input.size() - skip > _limits.max_message_size) {
+        return make_error(parse_error_code::message_too_large, skip,
+                          "datagram larger than the message size limit");
+    }
+    const char* base = input.data() + skip;
+    // Stream input may hold the next messages too: never look past the limit.
+    const auto size = static_cast<std::uint32_t>(
+        std::min<std::size_t>(input.size() - skip, _limits.max_message_size));
+    const bool scan_padded = padded && size == input.size() - skip;
+
+    view_builder::begin(out, base);
+    walker w{};
+    w.base = base;
+    w.view = &out;
+    w.max_line = _limits.max_line_length;
+    w.max_headers = static_cast<std::uint32_t>(
+        std::min<std::size_t>(_limits.max_headers, sip::message_view::capacity));
+    w.readable = input.size() - skip + (padded ? parser_padding : 0);
+    // unsupported_version is reported only once the rest is indexed (505).
+    bool has_deferred = false;
+    failure deferred{};
+
+    // The usual section in one pass; anything else (the one-pass walk declines it,
+    // or the input is not padded) gets the general walk below, from the start, on a
+    // clean view. After the one-pass walk body_offset is known: the loop and the
+    // unterminated-section checks below do not run.
+    if (!scan_padded || !walk_usual(w, _scan, size, deferred, has_deferred)) {
+        ++general_walk_count;
+        out.clear();
+        view_builder::begin(out, base);
+        w.body_offset = npos;
+        has_deferred = false;
+        deferred = {};
+    }
+
+    if (w.body_offset == npos) {
+        parse_result r;
+        if (!general_walk(_scan, _limits, input, skip, size, scan_padded, stream, w, deferred,
+                          has_deferred, r)) {
+            return r;
+        }
     }
 
     const std::uint32_t body_offset = w.body_offset;
