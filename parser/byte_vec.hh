@@ -29,10 +29,9 @@ using vec::vec_bytes;
 
 // !has_class(c, cc_host): anything but alphanum "-" "." "_".
 inline std::uint32_t host_stop_bits(byte_vec x) {
-    const byte_vec folded = x | 0x20;
-    const auto host = (static_cast<byte_vec>(folded - 'a') < 26) |
-                      (static_cast<byte_vec>(x - '0') < 10) | (x == '-') | (x == '.') | (x == '_');
-    return ~vec_bits(reinterpret_cast<byte_vec>(host)) & 0xffffu;
+    const byte_vec host = vec::in_range(x | 0x20, 'a', 26) | vec::in_range(x, '0', 10) |
+                          vec::in_range(x, '-', 2) | (x == '_');
+    return ~vec_bits(host) & 0xffffu;
 }
 
 // has_class(c, cc_pvalue_stop): ; SP HT CR LF " , < >
@@ -47,16 +46,14 @@ inline std::uint32_t pvalue_stop_bits(byte_vec x) {
 // and one compare. find_pvalue_end skips a candidate that is not a stop (a control
 // byte other than HT CR LF, '!' or '=' in a value: rare).
 inline std::uint32_t pvalue_candidate_bits(byte_vec x) {
-    const auto candidate = (x < 0x23) | (x == ',') | (static_cast<byte_vec>(x - 0x3b) < 4);
-    return vec_bits(reinterpret_cast<byte_vec>(candidate));
+    return vec_bits(vec::in_range(x, 0, 0x23) | (x == ',') | vec::in_range(x, 0x3b, 4));
 }
 
 // has_class(c, cc_uri_stop | cc_percent | cc_at | cc_question): CTL, SP, DEL, bytes
 // >= 0x80, < > " % @ ?
 inline std::uint32_t uri_special_bits(byte_vec x) {
-    const auto special = (static_cast<byte_vec>(x - 0x21) >= 0x5e) | (x == '<') | (x == '>') |
-                         (x == '"') | (x == '%') | (x == '@') | (x == '?');
-    return vec_bits(reinterpret_cast<byte_vec>(special));
+    return vec_bits(vec::ctl_space_or_high(x) | (x == '<') | (x == '>') | (x == '"') | (x == '%') |
+                    (x == '@') | (x == '?'));
 }
 
 // c == '>' or a byte below 0x21.
@@ -78,9 +75,8 @@ inline std::uint32_t list_special_bits(byte_vec x) {
 // Neither an RFC 3261 word character nor '@' (Call-ID): CTL, SP, DEL, bytes >= 0x80,
 // # $ & , ; = ^ |
 inline std::uint32_t call_id_stop_bits(byte_vec x) {
-    const auto stop = (static_cast<byte_vec>(x - 0x21) >= 0x5e) | (x == '#') | (x == '$') |
-                      (x == '&') | (x == ',') | (x == ';') | (x == '=') | (x == '^') | (x == '|');
-    return vec_bits(reinterpret_cast<byte_vec>(stop));
+    return vec_bits(vec::ctl_space_or_high(x) | (x == '#') | (x == '$') | (x == '&') | (x == ',') |
+                    (x == ';') | (x == '=') | (x == '^') | (x == '|'));
 }
 
 inline std::uint32_t at_bits(byte_vec x) {

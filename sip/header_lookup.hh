@@ -172,7 +172,7 @@ constexpr std::uint64_t wide_word(const std::uint8_t* b) {
     std::uint64_t w = 0;
     for (std::size_t k = 0; k < 8; ++k) {
         w |= std::uint64_t{b[k]} << (std::endian::native == std::endian::little ? 8 * k
-                                                                                  : 8 * (7 - k));
+                                                                                : 8 * (7 - k));
     }
     return w;
 }
@@ -240,19 +240,19 @@ inline header_id lookup_header_name_wide(const char* name, std::size_t n) {
     using vec::byte_vec;
     const byte_vec x = vec::load_vec(name);
     // ASCII upper-case letters get the case bit; then only the name's bytes stay.
-    const auto upper = static_cast<byte_vec>(x - 'A') < 26;
     const byte_vec folded =
-        (x | (reinterpret_cast<byte_vec>(upper) & 0x20)) &
+        (x | (vec::in_range(x, 'A', 26) & 0x20)) &
         vec::load_vec(reinterpret_cast<const char*>(wide_names.length_mask) + wide_name - n);
     using word_vec = std::uint64_t __attribute__((vector_size(16)));
     const auto words = reinterpret_cast<word_vec>(folded);
     const std::size_t id =
         wide_names.slot_id[wide_hash(words[0], words[1], n, wide_names.multiplier)];
-    const auto same = folded == vec::load_vec(reinterpret_cast<const char*>(wide_names.lowered[id]));
+    const auto same =
+        folded == vec::load_vec(reinterpret_cast<const char*>(wide_names.lowered[id]));
     // Row 0 is all zero, which no name of n >= 2 bytes gives but one of NUL bytes:
     // unknown either way.
     return vec::vec_bits(reinterpret_cast<byte_vec>(same)) == 0xffffu ? static_cast<header_id>(id)
-                                                                       : header_id::unknown;
+                                                                      : header_id::unknown;
 }
 
 } // namespace sipedge::sip::detail
