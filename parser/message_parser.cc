@@ -1,6 +1,7 @@
 #include "parser/message_parser.hh"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstring>
 
@@ -16,11 +17,15 @@ namespace detail {
 // The only code that writes a message_view's private fields.
 struct view_builder {
     static void begin(sip::message_view& v, const char* base) { v._base = base; }
-    static void set_request(sip::message_view& v, std::string_view method,
+    static void set_request(sip::message_view& v, std::string_view method, std::string_view uri,
+                            std::string_view version) {
+        set_request(v, method, sip::lookup_method(method), uri, version);
+    }
+    static void set_request(sip::message_view& v, std::string_view method, sip::sip_method id,
                             std::string_view uri, std::string_view version) {
         v._kind = sip::message_kind::request;
         v._method = method;
-        v._method_id = sip::lookup_method(method);
+        v._method_id = id;
         v._request_uri = uri;
         v._version = version;
     }
@@ -154,6 +159,13 @@ bool is_sip20(std::string_view v) { return v.size() == 7 && v.substr(4) == "2.0"
 
 // Request-URI scheme: ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":"
 bool has_scheme(std::string_view uri) {
+    // "sip:" (the letters in either case) from one word.
+    constexpr auto care = detail::literal_word<std::uint32_t>("\xdf\xdf\xdf\xff", 0);
+    if (uri.size() >= 4 && ((detail::load_word<std::uint32_t>(uri.data()) ^
+                             detail::literal_word<std::uint32_t>("sip:", 0)) &
+                            care) == 0) {
+        return true;
+    }
     if (uri.empty() || !detail::has_class(uri[0], detail::cc_alpha)) {
         return false;
     }
@@ -185,17 +197,41 @@ bool parse_start_line_fast(const char* base, std::uint32_t end, sip::message_vie
         if (code < 100 || code > 699) {
             return false;
         }
-        const std::string_view reason = end > 11 ? std::string_view(base + 12, end - 12)
-                                                 : std::string_view{};
+        const std::string_view reason =
+            end > 11 ? std::string_view(base + 12, end - 12) : std::string_view{};
         view_builder::set_response(v, std::string_view(base, 7), static_cast<std::uint16_t>(code),
                                    reason);
         return true;
     }
+    // The method: up to the first SP, found in the first word when the method is
+    // shorter than 8 bytes (SWAR zero-byte test of the word XOR spaces: its lowest
+    // flag is exact). A known method is a token; any other is checked byte by byte.
     std::uint32_t i = 0;
-    while (i < end && is_token_char(base[i])) {
-        ++i;
+    std::uint64_t sp_flags = 0;
+    if (end >= 8) {
+        constexpr std::uint64_t ones = 0x0101010101010101ull;
+        const std::uint64_t x = detail::load_word<std::uint64_t>(base) ^ (ones * ' ');
+        sp_flags = (x - ones) & ~x & (ones * 0x80);
     }
-    if (i == 0 || i == end || base[i] != ' ') {
+    sip::sip_method id = sip::sip_method::extension;
+    if (std::endian::native == std::endian::little && sp_flags != 0) {
+        i = static_cast<std::uint32_t>(__builtin_ctzll(sp_flags)) / 8;
+        id = sip::lookup_method(std::string_view(base, i));
+        for (std::uint32_t k = id == sip::sip_method::extension ? 0 : i; k < i; ++k) {
+            if (!is_token_char(base[k])) {
+                return false;
+            }
+        }
+    } else {
+        while (i < end && is_token_char(base[i])) {
+            ++i;
+        }
+        if (i == end || base[i] != ' ') {
+            return false;
+        }
+        id = sip::lookup_method(std::string_view(base, i));
+    }
+    if (i == 0) {
         return false;
     }
     const std::uint32_t uri_begin = i + 1;
@@ -208,15 +244,16 @@ bool parse_start_line_fast(const char* base, std::uint32_t end, sip::message_vie
     if (!has_scheme(uri)) {
         return false;
     }
-    view_builder::set_request(v, std::string_view(base, i), uri, std::string_view(base + sp2 + 1, 7));
+    view_builder::set_request(v, std::string_view(base, i), id, uri,
+                              std::string_view(base + sp2 + 1, 7));
     return true;
 }
 
 // Parses the start line [0, end) of base (no CR/LF). Offsets in failures are
 // relative to base; the caller adds the skipped prefix. unsupported_version is
 // returned through `deferred` so the rest of the message is still indexed (505).
-SIPEDGE_NOINLINE bool parse_start_line(const char* base, std::uint32_t end, sip::message_view& v, failure& f,
-                      failure& deferred, bool& has_deferred) {
+SIPEDGE_NOINLINE bool parse_start_line(const char* base, std::uint32_t end, sip::message_view& v,
+                                       failure& f, failure& deferred, bool& has_deferred) {
     if (parse_start_line_fast(base, end, v)) {
         return true;
     }
