@@ -242,7 +242,8 @@ TEST(fast_paths, via_branch_word_agrees_or_declines) {
         if (length >= 1) {
             // The usual form and its upper-case name: answered, with that branch.
             via v;
-            ASSERT_TRUE(parse_via_head_usual(head + ";BrAnCh=" + value + ";rport", v)) << value;
+            const std::string text = head + ";BrAnCh=" + value + ";rport";
+            ASSERT_TRUE(parse_via_head_usual(text, v)) << value;
             EXPECT_EQ(v.branch, value);
             EXPECT_TRUE(v.has_branch);
             EXPECT_TRUE(v.has_rport);
@@ -293,7 +294,8 @@ TEST(fast_paths, tag_word_agrees_or_declines) {
             // The usual form and its upper-case name: the word path itself.
             std::string_view tag;
             bool has_tag = false;
-            ASSERT_TRUE(parse_name_addr_tag(head + ";TaG=" + value, tag, has_tag)) << value;
+            const std::string text = head + ";TaG=" + value;
+            ASSERT_TRUE(parse_name_addr_tag(text, tag, has_tag)) << value;
             EXPECT_EQ(tag, value);
             EXPECT_TRUE(has_tag);
         }
