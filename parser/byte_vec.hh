@@ -79,6 +79,14 @@ inline std::uint32_t call_id_stop_bits(byte_vec x) {
                     (x == ';') | (x == '=') | (x == '^') | (x == '|'));
 }
 
+// A superset of call_id_stop_bits with fewer compares: 0x23..0x26 (# $ % &) and
+// 0x3b..0x3d (; < =) as ranges, which adds '%' and '<' (word characters, rare in a
+// Call-ID); a caller confirms a candidate with the exact class.
+inline std::uint32_t call_id_candidate_bits(byte_vec x) {
+    return vec_bits(vec::ctl_space_or_high(x) | vec::in_range(x, 0x23, 4) | (x == ',') |
+                    vec::in_range(x, 0x3b, 3) | (x == '^') | (x == '|'));
+}
+
 inline std::uint32_t at_bits(byte_vec x) {
     return vec_bits(reinterpret_cast<byte_vec>(x == '@'));
 }
@@ -135,6 +143,11 @@ inline bool is_list_special(char c) {
 
 inline bool is_call_id_stop(char c) {
     return !has_class(c, cc_word) && c != '@';
+}
+inline bool is_call_id_candidate(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x21 || u >= 0x7f || (u >= 0x23 && u <= 0x26) || c == ',' ||
+           (u >= 0x3b && u <= 0x3d) || c == '^' || c == '|';
 }
 inline bool is_at(char c) {
     return c == '@';

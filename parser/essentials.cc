@@ -50,8 +50,10 @@ bool valid_call_id(std::string_view s) {
     const std::size_t n = s.size();
     if (n >= vec_bytes) {
         // 16 bytes at a time, the last 16 overlapping what was seen (its bits for
-        // those bytes shifted out): no other byte than word characters, and '@'
-        // in at most one place (a vector with two adds 2).
+        // those bytes shifted out): no candidate byte (a superset of the stops),
+        // and '@' in at most one place (a vector with two adds 2). A candidate
+        // sends the text to the byte loop below, which gives the exact answer ('%'
+        // or '<' in a Call-ID, or a bad byte: rare).
         std::uint32_t stop = 0;
         unsigned ats = 0;
         const auto take = [&](std::uint32_t s_bits, std::uint32_t a_bits) {
@@ -61,14 +63,16 @@ bool valid_call_id(std::string_view s) {
         std::size_t i = 0;
         for (; i + vec_bytes <= n; i += vec_bytes) {
             const byte_vec x = load_vec(p + i);
-            take(call_id_stop_bits(x), at_bits(x));
+            take(call_id_candidate_bits(x), at_bits(x));
         }
         if (i < n) {
             const std::size_t last = n - vec_bytes;
             const byte_vec x = load_vec(p + last);
-            take(call_id_stop_bits(x) >> (i - last), at_bits(x) >> (i - last));
+            take(call_id_candidate_bits(x) >> (i - last), at_bits(x) >> (i - last));
         }
-        return stop == 0 && ats <= 1;
+        if (stop == 0) {
+            return ats <= 1;
+        }
     }
     // Short: one table load and one add per byte, no branch.
     std::uint64_t sum = 0;

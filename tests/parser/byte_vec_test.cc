@@ -33,7 +33,18 @@ const vec_class classes[] = {
     {"call_id", call_id_stop_bits, is_call_id_stop, find_stop<call_id_stop_bits, is_call_id_stop>},
     {"at", at_bits, is_at, find_stop<at_bits, is_at>},
     {"list", list_special_bits, is_list_special, find_list_special},
+    {"call_id_candidate", call_id_candidate_bits, is_call_id_candidate,
+     find_stop<call_id_candidate_bits, is_call_id_candidate>},
 };
+
+// The candidate classes hold every byte of the exact classes they stand in for.
+TEST(byte_vec, candidates_hold_the_stops) {
+    for (int c = 0; c < 256; ++c) {
+        const char ch = static_cast<char>(c);
+        EXPECT_TRUE(!is_pvalue_stop(ch) || is_pvalue_candidate(ch)) << c;
+        EXPECT_TRUE(!is_call_id_stop(ch) || is_call_id_candidate(ch)) << c;
+    }
+}
 
 TEST(byte_vec, every_byte_at_every_position) {
     for (const vec_class& c : classes) {

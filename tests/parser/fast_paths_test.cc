@@ -544,6 +544,52 @@ TEST(fast_paths, uri_characters_agree_with_a_byte_loop) {
     EXPECT_GT(answered, 1000u);
 }
 
+// ---- the Call-ID check in extract_essentials ----
+
+// Call-IDs of 1 to 40 bytes (the vector pass and its tail at every length, the
+// byte loop below 16) with word characters, '@' (none, one, two), the word
+// characters the vector pass takes as candidates ('%', '<') and bytes a Call-ID
+// may not hold: extract_essentials accepts exactly the grammar's word ["@" word].
+TEST(fast_paths, call_id_agrees_with_the_grammar) {
+    static const message_parser p;
+    std::mt19937 rng(4028);
+    const std::string rare = "@%<>#$&,;=^|!~\"\x7f\x80\x01[]{}()/:?";
+    std::size_t accepted = 0;
+    std::size_t rejected = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string id(1 + rng() % 40, 'x');
+        for (char& c : id) {
+            c = rng() % 8 == 0 ? rare[rng() % rare.size()] : "a1.-_Zq"[rng() % 7];
+        }
+        bool word = true;
+        int ats = 0;
+        for (const char c : id) {
+            ats += c == '@' ? 1 : 0;
+            word = word && (c == '@' || detail::has_class(c, detail::cc_word));
+        }
+        const bool valid = word && ats <= 1 && id.front() != '@' && id.back() != '@';
+        const std::string text = "INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+                                 "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: " +
+                                 id + "\r\nCSeq: 1 INVITE\r\n\r\n";
+        std::string padded = text;
+        padded.resize(text.size() + parser_padding, '\0');
+        sip::message_view view;
+        if (!p.parse(std::string_view(padded.data(), text.size()), padded.size(), view).ok() ||
+            view.first_value(sip::header_id::call_id)->size() != id.size()) {
+            continue; // framing broken or the value trimmed: not this test's business
+        }
+        message_essentials e;
+        const auto r = extract_essentials(view, e);
+        EXPECT_EQ(r.ok(), valid) << id;
+        if (!r.ok()) {
+            EXPECT_STREQ(r.message(), "malformed Call-ID") << id;
+        }
+        (valid ? accepted : rejected) += 1;
+    }
+    EXPECT_GT(accepted, 2000u);
+    EXPECT_GT(rejected, 2000u);
+}
+
 // ---- the request line ----
 
 // The request line's fast path finds the method's SP in its first word and checks
