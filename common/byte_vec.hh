@@ -23,6 +23,25 @@ inline byte_vec load_vec(const char* p) {
     return v;
 }
 
+// The same bytes read as signed: SSE2 compares bytes only as signed numbers.
+using sbyte_vec = std::int8_t __attribute__((vector_size(16)));
+
+// Each byte of x in [lo, lo + count) (unsigned; count 1 to 128) as a compare result
+// (0xff or 0x00): the range moved to the bottom of the signed bytes, then one
+// signed compare -- two instructions, where `(x - lo) < count` on unsigned bytes
+// takes three (SSE2 has no unsigned byte compare).
+inline byte_vec in_range(byte_vec x, std::uint8_t lo, std::uint8_t count) {
+    const byte_vec moved = x + static_cast<std::uint8_t>(0x80 - lo);
+    return reinterpret_cast<byte_vec>(reinterpret_cast<sbyte_vec>(moved) <
+                                      static_cast<std::int8_t>(count - 128));
+}
+
+// Each byte below 0x21 or from 0x7f up (controls, SP, DEL, and all but ASCII) as a
+// compare result: one signed compare (bytes from 0x80 are negative) and DEL.
+inline byte_vec ctl_space_or_high(byte_vec x) {
+    return reinterpret_cast<byte_vec>(reinterpret_cast<sbyte_vec>(x) < 0x21) | (x == 0x7f);
+}
+
 // One bit per byte of a compare result (bytes 0x00 or 0xff): bit i = byte i, with
 // a multiply that gathers the low bit of each byte into the top byte (no carries:
 // the exponents 8i + 7j are distinct), as stage1_scalar.cc does.

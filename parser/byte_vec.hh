@@ -8,6 +8,7 @@
 // inside the padding of the padded entry points (stage1.hh's parser_padding).
 
 #include "common/byte_vec.hh"
+#include "common/compiler.hh"
 #include "parser/char_class.hh"
 
 #include <bit>
@@ -28,10 +29,9 @@ using vec::vec_bytes;
 
 // !has_class(c, cc_host): anything but alphanum "-" "." "_".
 inline std::uint32_t host_stop_bits(byte_vec x) {
-    const byte_vec folded = x | 0x20;
-    const auto host = (static_cast<byte_vec>(folded - 'a') < 26) |
-                      (static_cast<byte_vec>(x - '0') < 10) | (x == '-') | (x == '.') | (x == '_');
-    return ~vec_bits(reinterpret_cast<byte_vec>(host)) & 0xffffu;
+    const byte_vec host = vec::in_range(x | 0x20, 'a', 26) | vec::in_range(x, '0', 10) |
+                          vec::in_range(x, '-', 2) | (x == '_');
+    return ~vec_bits(host) & 0xffffu;
 }
 
 // has_class(c, cc_pvalue_stop): ; SP HT CR LF " , < >
@@ -41,21 +41,19 @@ inline std::uint32_t pvalue_stop_bits(byte_vec x) {
     return vec_bits(reinterpret_cast<byte_vec>(stop));
 }
 
-// A superset of the above with fewer compares: every byte below 0x21 (SP HT CR LF
-// and the other controls) and ; " , < >. find_pvalue_end skips a candidate that is
-// not a stop (a control byte other than HT CR LF in a value: rare).
+// A superset of the above with fewer compares: every byte below 0x23 (SP HT CR LF,
+// the other controls, '!' and '"'), ',' and 0x3b..0x3e (; < = >): two range tests
+// and one compare. find_pvalue_end skips a candidate that is not a stop (a control
+// byte other than HT CR LF, '!' or '=' in a value: rare).
 inline std::uint32_t pvalue_candidate_bits(byte_vec x) {
-    const auto candidate =
-        (x < 0x21) | (x == ';') | (x == '"') | (x == ',') | (x == '<') | (x == '>');
-    return vec_bits(reinterpret_cast<byte_vec>(candidate));
+    return vec_bits(vec::in_range(x, 0, 0x23) | (x == ',') | vec::in_range(x, 0x3b, 4));
 }
 
 // has_class(c, cc_uri_stop | cc_percent | cc_at | cc_question): CTL, SP, DEL, bytes
 // >= 0x80, < > " % @ ?
 inline std::uint32_t uri_special_bits(byte_vec x) {
-    const auto special = (static_cast<byte_vec>(x - 0x21) >= 0x5e) | (x == '<') | (x == '>') |
-                         (x == '"') | (x == '%') | (x == '@') | (x == '?');
-    return vec_bits(reinterpret_cast<byte_vec>(special));
+    return vec_bits(vec::ctl_space_or_high(x) | (x == '<') | (x == '>') | (x == '"') | (x == '%') |
+                    (x == '@') | (x == '?'));
 }
 
 // c == '>' or a byte below 0x21.
@@ -68,12 +66,25 @@ inline std::uint32_t space_or_ctl_bits(byte_vec x) {
     return vec_bits(reinterpret_cast<byte_vec>((x < 0x21) | (x == 0x7f)));
 }
 
+// The bytes a header-list split acts on (sip/value_list.cc): " < > , and backslash.
+inline std::uint32_t list_special_bits(byte_vec x) {
+    return vec_bits(reinterpret_cast<byte_vec>((x == '"') | (x == '<') | (x == '>') | (x == ',') |
+                                               (x == '\\')));
+}
+
 // Neither an RFC 3261 word character nor '@' (Call-ID): CTL, SP, DEL, bytes >= 0x80,
 // # $ & , ; = ^ |
 inline std::uint32_t call_id_stop_bits(byte_vec x) {
-    const auto stop = (static_cast<byte_vec>(x - 0x21) >= 0x5e) | (x == '#') | (x == '$') |
-                      (x == '&') | (x == ',') | (x == ';') | (x == '=') | (x == '^') | (x == '|');
-    return vec_bits(reinterpret_cast<byte_vec>(stop));
+    return vec_bits(vec::ctl_space_or_high(x) | (x == '#') | (x == '$') | (x == '&') | (x == ',') |
+                    (x == ';') | (x == '=') | (x == '^') | (x == '|'));
+}
+
+// A superset of call_id_stop_bits with fewer compares: 0x23..0x26 (# $ % &) and
+// 0x3b..0x3d (; < =) as ranges, which adds '%' and '<' (word characters, rare in a
+// Call-ID); a caller confirms a candidate with the exact class.
+inline std::uint32_t call_id_candidate_bits(byte_vec x) {
+    return vec_bits(vec::ctl_space_or_high(x) | vec::in_range(x, 0x23, 4) | (x == ',') |
+                    vec::in_range(x, 0x3b, 3) | (x == '^') | (x == '|'));
 }
 
 inline std::uint32_t at_bits(byte_vec x) {
@@ -113,8 +124,8 @@ inline bool is_pvalue_stop(char c) {
     return has_class(c, cc_pvalue_stop);
 }
 inline bool is_pvalue_candidate(char c) {
-    return static_cast<unsigned char>(c) < 0x21 || c == ';' || c == '"' || c == ',' || c == '<' ||
-           c == '>';
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x23 || c == ',' || static_cast<unsigned char>(u - 0x3b) < 4;
 }
 inline bool is_uri_special(char c) {
     return has_class(c, cc_uri_stop | cc_percent | cc_at | cc_question);
@@ -126,8 +137,17 @@ inline bool is_space_or_ctl(char c) {
     return static_cast<unsigned char>(c) < 0x21 || c == 0x7f;
 }
 
+inline bool is_list_special(char c) {
+    return c == '"' || c == '<' || c == '>' || c == ',' || c == '\\';
+}
+
 inline bool is_call_id_stop(char c) {
     return !has_class(c, cc_word) && c != '@';
+}
+inline bool is_call_id_candidate(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x21 || u >= 0x7f || (u >= 0x23 && u <= 0x26) || c == ',' ||
+           (u >= 0x3b && u <= 0x3d) || c == '^' || c == '|';
 }
 inline bool is_at(char c) {
     return c == '@';
@@ -140,7 +160,7 @@ inline std::size_t skip_host(const char* p, std::size_t i, std::size_t n) {
 // The end of an unquoted parameter value from i.
 // Scans for candidates (fewer vector compares than the exact stop test) and
 // confirms each with the scalar test: the same index as a scan for the stops.
-inline std::size_t find_pvalue_end(const char* p, std::size_t i, std::size_t n) {
+SIPEDGE_ALWAYS_INLINE std::size_t find_pvalue_end(const char* p, std::size_t i, std::size_t n) {
     while (true) {
         i = find_stop<pvalue_candidate_bits, is_pvalue_candidate>(p, i, n);
         if (i == n || is_pvalue_stop(p[i])) {
@@ -156,6 +176,11 @@ inline std::size_t find_uri_special(const char* p, std::size_t i, std::size_t n)
 // The first '>' or byte below 0x21 from i.
 inline std::size_t find_rangle_or_ctl(const char* p, std::size_t i, std::size_t n) {
     return find_stop<rangle_or_ctl_bits, is_rangle_or_ctl>(p, i, n);
+}
+
+// The first byte from i that a header-list split acts on.
+inline std::size_t find_list_special(const char* p, std::size_t i, std::size_t n) {
+    return find_stop<list_special_bits, is_list_special>(p, i, n);
 }
 
 // The first SP, other control byte or DEL from i.

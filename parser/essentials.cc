@@ -50,8 +50,10 @@ bool valid_call_id(std::string_view s) {
     const std::size_t n = s.size();
     if (n >= vec_bytes) {
         // 16 bytes at a time, the last 16 overlapping what was seen (its bits for
-        // those bytes shifted out): no other byte than word characters, and '@'
-        // in at most one place (a vector with two adds 2).
+        // those bytes shifted out): no candidate byte (a superset of the stops),
+        // and '@' in at most one place (a vector with two adds 2). A candidate
+        // sends the text to the byte loop below, which gives the exact answer ('%'
+        // or '<' in a Call-ID, or a bad byte: rare).
         std::uint32_t stop = 0;
         unsigned ats = 0;
         const auto take = [&](std::uint32_t s_bits, std::uint32_t a_bits) {
@@ -61,14 +63,16 @@ bool valid_call_id(std::string_view s) {
         std::size_t i = 0;
         for (; i + vec_bytes <= n; i += vec_bytes) {
             const byte_vec x = load_vec(p + i);
-            take(call_id_stop_bits(x), at_bits(x));
+            take(call_id_candidate_bits(x), at_bits(x));
         }
         if (i < n) {
             const std::size_t last = n - vec_bytes;
             const byte_vec x = load_vec(p + last);
-            take(call_id_stop_bits(x) >> (i - last), at_bits(x) >> (i - last));
+            take(call_id_candidate_bits(x) >> (i - last), at_bits(x) >> (i - last));
         }
-        return stop == 0 && ats <= 1;
+        if (stop == 0) {
+            return ats <= 1;
+        }
     }
     // Short: one table load and one add per byte, no branch.
     std::uint64_t sum = 0;
@@ -150,6 +154,31 @@ sipedge::status<parse_error_code> tag_of(std::string_view value, std::string_vie
     tag = na.tag;
     has_tag = na.has_tag;
     return {};
+}
+
+// The first element of a list header value (trimmed, as the header index keeps it)
+// in the usual name-addr form: '<', no quote, backslash, '<' or ',' up to the first
+// '>', then LWS up to a ',' or the end. That is the element the list split gives
+// (message_view::first_element); false, deciding nothing, for any other form.
+bool first_bracketed_element(std::string_view value, std::string_view& element) {
+    const char* p = value.data();
+    const std::size_t n = value.size();
+    if (n == 0 || p[0] != '<') {
+        return false;
+    }
+    const std::size_t close = find_list_special(p, 1, n);
+    if (close == n || p[close] != '>') {
+        return false;
+    }
+    std::size_t i = close + 1;
+    while (i < n && is_lws(p[i])) {
+        ++i;
+    }
+    if (i < n && p[i] != ',') {
+        return false;
+    }
+    element = std::string_view(p, close + 1);
+    return true;
 }
 
 } // namespace
@@ -252,8 +281,10 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
         if (auto u = parse_uri(msg.request_uri(), out.request_uri); !u) {
             return u;
         }
-        // Most requests carry no Route: no cursor for them.
-        if (msg.has(header_id::route)) {
+        // Most requests carry no Route: no cursor for them; and most Routes start
+        // with a bracketed element: no cursor for that either.
+        if (msg.has(header_id::route) &&
+            !first_bracketed_element(*msg.first_value(header_id::route), out.first_route)) {
             if (const auto route = msg.first_element(header_id::route)) {
                 out.first_route = *route;
             }

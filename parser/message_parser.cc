@@ -1,6 +1,7 @@
 #include "parser/message_parser.hh"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstring>
 
@@ -16,11 +17,15 @@ namespace detail {
 // The only code that writes a message_view's private fields.
 struct view_builder {
     static void begin(sip::message_view& v, const char* base) { v._base = base; }
-    static void set_request(sip::message_view& v, std::string_view method,
+    static void set_request(sip::message_view& v, std::string_view method, std::string_view uri,
+                            std::string_view version) {
+        set_request(v, method, sip::lookup_method(method), uri, version);
+    }
+    static void set_request(sip::message_view& v, std::string_view method, sip::sip_method id,
                             std::string_view uri, std::string_view version) {
         v._kind = sip::message_kind::request;
         v._method = method;
-        v._method_id = sip::lookup_method(method);
+        v._method_id = id;
         v._request_uri = uri;
         v._version = version;
     }
@@ -154,6 +159,13 @@ bool is_sip20(std::string_view v) { return v.size() == 7 && v.substr(4) == "2.0"
 
 // Request-URI scheme: ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":"
 bool has_scheme(std::string_view uri) {
+    // "sip:" (the letters in either case) from one word.
+    constexpr auto care = detail::literal_word<std::uint32_t>("\xdf\xdf\xdf\xff", 0);
+    if (uri.size() >= 4 && ((detail::load_word<std::uint32_t>(uri.data()) ^
+                             detail::literal_word<std::uint32_t>("sip:", 0)) &
+                            care) == 0) {
+        return true;
+    }
     if (uri.empty() || !detail::has_class(uri[0], detail::cc_alpha)) {
         return false;
     }
@@ -185,17 +197,41 @@ bool parse_start_line_fast(const char* base, std::uint32_t end, sip::message_vie
         if (code < 100 || code > 699) {
             return false;
         }
-        const std::string_view reason = end > 11 ? std::string_view(base + 12, end - 12)
-                                                 : std::string_view{};
+        const std::string_view reason =
+            end > 11 ? std::string_view(base + 12, end - 12) : std::string_view{};
         view_builder::set_response(v, std::string_view(base, 7), static_cast<std::uint16_t>(code),
                                    reason);
         return true;
     }
+    // The method: up to the first SP, found in the first word when the method is
+    // shorter than 8 bytes (SWAR zero-byte test of the word XOR spaces: its lowest
+    // flag is exact). A known method is a token; any other is checked byte by byte.
     std::uint32_t i = 0;
-    while (i < end && is_token_char(base[i])) {
-        ++i;
+    std::uint64_t sp_flags = 0;
+    if (end >= 8) {
+        constexpr std::uint64_t ones = 0x0101010101010101ull;
+        const std::uint64_t x = detail::load_word<std::uint64_t>(base) ^ (ones * ' ');
+        sp_flags = (x - ones) & ~x & (ones * 0x80);
     }
-    if (i == 0 || i == end || base[i] != ' ') {
+    sip::sip_method id = sip::sip_method::extension;
+    if (std::endian::native == std::endian::little && sp_flags != 0) {
+        i = static_cast<std::uint32_t>(__builtin_ctzll(sp_flags)) / 8;
+        id = sip::lookup_method(std::string_view(base, i));
+        for (std::uint32_t k = id == sip::sip_method::extension ? 0 : i; k < i; ++k) {
+            if (!is_token_char(base[k])) {
+                return false;
+            }
+        }
+    } else {
+        while (i < end && is_token_char(base[i])) {
+            ++i;
+        }
+        if (i == end || base[i] != ' ') {
+            return false;
+        }
+        id = sip::lookup_method(std::string_view(base, i));
+    }
+    if (i == 0) {
         return false;
     }
     const std::uint32_t uri_begin = i + 1;
@@ -208,15 +244,16 @@ bool parse_start_line_fast(const char* base, std::uint32_t end, sip::message_vie
     if (!has_scheme(uri)) {
         return false;
     }
-    view_builder::set_request(v, std::string_view(base, i), uri, std::string_view(base + sp2 + 1, 7));
+    view_builder::set_request(v, std::string_view(base, i), id, uri,
+                              std::string_view(base + sp2 + 1, 7));
     return true;
 }
 
 // Parses the start line [0, end) of base (no CR/LF). Offsets in failures are
 // relative to base; the caller adds the skipped prefix. unsupported_version is
 // returned through `deferred` so the rest of the message is still indexed (505).
-SIPEDGE_NOINLINE bool parse_start_line(const char* base, std::uint32_t end, sip::message_view& v, failure& f,
-                      failure& deferred, bool& has_deferred) {
+SIPEDGE_NOINLINE bool parse_start_line(const char* base, std::uint32_t end, sip::message_view& v,
+                                       failure& f, failure& deferred, bool& has_deferred) {
     if (parse_start_line_fast(base, end, v)) {
         return true;
     }
@@ -552,11 +589,6 @@ void scan_chunk(line_scan_fn scan, const char* base, std::uint32_t size, bool pa
 // general walk from the start, which gives the same view or the precise error. On
 // true, the view and w hold exactly what the general walk would leave.
 constexpr std::size_t fast_blocks = 32;
-// Blocks per stage-1 call in the one-pass walk: 1 KiB, so that nearly every message
-// takes one call (a second call costs more than the body blocks the first one
-// scans on the way: callgrind over the RFC 3665 corpus, 8 -> 16 blocks 746,981 ->
-// 745,355 instructions per pass; proxy_bench the same).
-constexpr std::size_t usual_chunk_blocks = 16;
 
 thread_local std::uint64_t general_walk_count = 0;
 
@@ -564,45 +596,36 @@ SIPEDGE_NOINLINE bool walk_usual(walker& w, line_scan_fn scan, std::uint32_t siz
                                  failure& deferred, bool& has_deferred) {
     const char* const base = w.base;
     sip::message_view& out = *w.view;
-    if (size > w.max_line || size > 0xffff) {
+    if (size > w.max_line || size > 0xffff || size == 0) {
         return false;
     }
+    // The whole message, up to fast_blocks blocks, in one stage-1 call before the
+    // walk: the per-line loop then makes no call, and keeps its state in registers
+    // (callgrind over the RFC 3665 corpus, chunks of 16 blocks scanned as the walk
+    // reached them -> all at once, 684,366 -> 671,972 instructions per pass; every
+    // message there takes one call either way). A section that does not end in
+    // these blocks goes to the general walk. Padded: scanned in place; only bits
+    // past the input are cleared (as scan_chunk does).
     line_masks masks[fast_blocks];
-    std::uint32_t scanned = 0; // blocks in masks
-    // Scans the next chunk; false when the input or the mask buffer is used up.
-    const auto scan_more = [&]() -> bool {
-        const std::uint32_t offset = scanned * static_cast<std::uint32_t>(stage1_block);
-        if (offset >= size || scanned == fast_blocks) {
-            return false;
-        }
-        std::size_t n = (size - offset + stage1_block - 1) / stage1_block;
-        n = n < usual_chunk_blocks ? n : usual_chunk_blocks;
-        n = n < fast_blocks - scanned ? n : fast_blocks - scanned;
-        // Padded: scanned in place; only bits past the input are cleared (as
-        // scan_chunk does).
-        scan(base + offset, n, masks + scanned);
-        scanned += static_cast<std::uint32_t>(n);
-        if (scanned * stage1_block > size) {
-            const unsigned keep = (size - offset) % stage1_block;
-            line_masks& last = masks[scanned - 1];
-            const std::uint64_t m = keep == 0 ? 0 : (~std::uint64_t{0} >> (64 - keep));
-            last.lf &= m;
-            last.colon &= m;
-        }
-        return true;
-    };
+    std::uint32_t scanned = (size + stage1_block - 1) / stage1_block;
+    scanned = scanned < fast_blocks ? scanned : static_cast<std::uint32_t>(fast_blocks);
+    scan(base, scanned, masks);
+    if (scanned * stage1_block > size) {
+        const unsigned keep = size % stage1_block;
+        line_masks& last = masks[scanned - 1];
+        const std::uint64_t m = keep == 0 ? 0 : (~std::uint64_t{0} >> (64 - keep));
+        last.lf &= m;
+        last.colon &= m;
+    }
     // The LFs are taken in order: the block being read and its LF bits not yet
     // taken (bits at or past `size` are clear, so no LF is found there).
     std::uint32_t lf_block = 0;
-    if (!scan_more()) {
-        return false;
-    }
     std::uint64_t lf_bits = masks[0].lf;
     const auto next_lf = [&](std::uint32_t& at) -> bool {
         while (lf_bits == 0)
             [[unlikely]] {
                 ++lf_block;
-                if (lf_block == scanned && !scan_more()) {
+                if (lf_block == scanned) {
                     return false;
                 }
                 lf_bits = masks[lf_block].lf;
@@ -733,82 +756,23 @@ SIPEDGE_NOINLINE bool walk_usual(walker& w, line_scan_fn scan, std::uint32_t siz
     return true;
 }
 
-} // namespace
-
-std::uint64_t detail::general_walks() { return general_walk_count; }
-
-message_parser::message_parser(const parser_limits& limits, simd_isa isa)
-    : _limits(limits), _isa(isa_available(isa) ? isa : simd_isa::scalar), _scan(line_scanner(_isa)) {}
-
-parse_result message_parser::parse(std::string_view input, std::size_t readable,
-                                   sip::message_view& out, framing mode) const {
-    // The padding contract (stage1.hh). A caller that breaks it gets the bounded
-    // path in release builds instead of an over-read.
-    assert(readable >= input.size() + parser_padding);
-    const bool padded = readable >= input.size() + parser_padding;
-    return run(input, padded, out, mode);
-}
-
-parse_result message_parser::parse_unpadded(std::string_view input, sip::message_view& out,
-                                            framing mode) const {
-    return run(input, false, out, mode);
-}
-
-parse_result message_parser::run(std::string_view input, bool padded, sip::message_view& out,
-                                 framing mode) const {
-    out.clear();
-    const bool stream = mode == framing::stream;
-    // Empty lines before the start line are ignored (RFC 3261 7.5: keep-alives).
-    std::size_t skip = 0;
-    while (skip < input.size() && (input[skip] == '\r' || input[skip] == '\n')) {
-        ++skip;
-    }
-    if (skip == input.size()) {
-        return stream ? make_need_more() : make_error(parse_error_code::empty_message, 0,
-                                                       "no start line in the datagram");
-    }
-    if (!stream && input.size() - skip > _limits.max_message_size) {
-        return make_error(parse_error_code::message_too_large, skip,
-                          "datagram larger than the message size limit");
-    }
-    const char* base = input.data() + skip;
-    // Stream input may hold the next messages too: never look past the limit.
-    const auto size = static_cast<std::uint32_t>(
-        std::min<std::size_t>(input.size() - skip, _limits.max_message_size));
-    const bool scan_padded = padded && size == input.size() - skip;
-
-    view_builder::begin(out, base);
-    walker w{};
-    w.base = base;
-    w.view = &out;
-    w.max_line = _limits.max_line_length;
-    w.max_headers = static_cast<std::uint32_t>(
-        std::min<std::size_t>(_limits.max_headers, sip::message_view::capacity));
-    w.readable = input.size() - skip + (padded ? parser_padding : 0);
+// The general walk, out of line (its chunk buffer and the unpadded tail copy stay
+// off the usual path's frame): every line of the header section through
+// on_header_line, chunk by chunk, from w.line_start. true: the section is indexed
+// (w.body_offset set); false: r holds the error or need_more.
+SIPEDGE_NOINLINE bool general_walk(line_scan_fn scan, const parser_limits& limits,
+                                   std::string_view input, std::size_t skip, std::uint32_t size,
+                                   bool scan_padded, bool stream, walker& w, failure& deferred,
+                                   bool& has_deferred, parse_result& r) {
+    const char* const base = w.base;
+    sip::message_view& out = *w.view;
     failure f{};
-    // unsupported_version is reported only once the rest is indexed (505).
-    bool has_deferred = false;
-    failure deferred{};
-
-    // The usual section in one pass; anything else (the one-pass walk declines it,
-    // or the input is not padded) gets the general walk below, from the start, on a
-    // clean view. After the one-pass walk body_offset is known: the loop and the
-    // unterminated-section checks below do not run.
-    if (!scan_padded || !walk_usual(w, _scan, size, deferred, has_deferred)) {
-        ++general_walk_count;
-        out.clear();
-        view_builder::begin(out, base);
-        w.body_offset = npos;
-        has_deferred = false;
-        deferred = {};
-    }
-
     line_masks masks[chunk_blocks];
     for (std::uint32_t chunk = 0; chunk < size && w.body_offset == npos;
          chunk += static_cast<std::uint32_t>(chunk_bytes)) {
         const std::size_t n_blocks =
             std::min<std::size_t>(chunk_blocks, (size - chunk + stage1_block - 1) / stage1_block);
-        scan_chunk(_scan, base, size, scan_padded, chunk, n_blocks, masks);
+        scan_chunk(scan, base, size, scan_padded, chunk, n_blocks, masks);
         for (std::size_t b = 0; b < n_blocks && w.body_offset == npos; ++b) {
             std::uint64_t lf = masks[b].lf;
             const std::uint32_t block_base = chunk + static_cast<std::uint32_t>(b * stage1_block);
@@ -863,7 +827,8 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
                     }
                 }
                 if (!ok) {
-                    return make_error(f.code, skip + f.offset, f.reason);
+                    r = make_error(f.code, skip + f.offset, f.reason);
+                    return false;
                 }
                 if (w.body_offset != npos) {
                     break;
@@ -874,23 +839,108 @@ parse_result message_parser::run(std::string_view input, bool padded, sip::messa
 
     if (w.body_offset == npos) {
         // Header section not terminated within the available bytes.
-        if (size - w.line_start > _limits.max_line_length) {
-            return make_error(parse_error_code::line_too_long, skip + w.line_start,
-                              "line longer than the limit");
+        if (size - w.line_start > limits.max_line_length) {
+            r = make_error(parse_error_code::line_too_long, skip + w.line_start,
+                           "line longer than the limit");
+            return false;
         }
         if (stream) {
-            if (input.size() - skip >= _limits.max_message_size) {
-                return make_error(parse_error_code::message_too_large, skip,
-                                  "header section larger than the message size limit");
+            if (input.size() - skip >= limits.max_message_size) {
+                r = make_error(parse_error_code::message_too_large, skip,
+                               "header section larger than the message size limit");
+                return false;
             }
-            return make_need_more();
+            r = make_need_more();
+            return false;
         }
         if (!w.start_done) {
-            return make_error(parse_error_code::invalid_start_line, skip + size,
-                              "datagram ends inside the start line");
+            r = make_error(parse_error_code::invalid_start_line, skip + size,
+                           "datagram ends inside the start line");
+            return false;
         }
-        return make_error(parse_error_code::unterminated_headers, skip + size,
-                          "datagram ends before the empty line of the header section");
+        r = make_error(parse_error_code::unterminated_headers, skip + size,
+                       "datagram ends before the empty line of the header section");
+        return false;
+    }
+
+    return true;
+}
+
+} // namespace
+
+std::uint64_t detail::general_walks() { return general_walk_count; }
+
+message_parser::message_parser(const parser_limits& limits, simd_isa isa)
+    : _limits(limits), _isa(isa_available(isa) ? isa : simd_isa::scalar), _scan(line_scanner(_isa)) {}
+
+parse_result message_parser::parse(std::string_view input, std::size_t readable,
+                                   sip::message_view& out, framing mode) const {
+    // The padding contract (stage1.hh). A caller that breaks it gets the bounded
+    // path in release builds instead of an over-read.
+    assert(readable >= input.size() + parser_padding);
+    const bool padded = readable >= input.size() + parser_padding;
+    return run(input, padded, out, mode);
+}
+
+parse_result message_parser::parse_unpadded(std::string_view input, sip::message_view& out,
+                                            framing mode) const {
+    return run(input, false, out, mode);
+}
+
+parse_result message_parser::run(std::string_view input, bool padded, sip::message_view& out,
+                                 framing mode) const {
+    out.clear();
+    const bool stream = mode == framing::stream;
+    // Empty lines before the start line are ignored (RFC 3261 7.5: keep-alives).
+    std::size_t skip = 0;
+    while (skip < input.size() && (input[skip] == '\r' || input[skip] == '\n')) {
+        ++skip;
+    }
+    if (skip == input.size()) {
+        return stream ? make_need_more() : make_error(parse_error_code::empty_message, 0,
+                                                       "no start line in the datagram");
+    }
+    if (!stream && input.size() - skip > _limits.max_message_size) {
+        return make_error(parse_error_code::message_too_large, skip,
+                          "datagram larger than the message size limit");
+    }
+    const char* base = input.data() + skip;
+    // Stream input may hold the next messages too: never look past the limit.
+    const auto size = static_cast<std::uint32_t>(
+        std::min<std::size_t>(input.size() - skip, _limits.max_message_size));
+    const bool scan_padded = padded && size == input.size() - skip;
+
+    view_builder::begin(out, base);
+    walker w{};
+    w.base = base;
+    w.view = &out;
+    w.max_line = _limits.max_line_length;
+    w.max_headers = static_cast<std::uint32_t>(
+        std::min<std::size_t>(_limits.max_headers, sip::message_view::capacity));
+    w.readable = input.size() - skip + (padded ? parser_padding : 0);
+    // unsupported_version is reported only once the rest is indexed (505).
+    bool has_deferred = false;
+    failure deferred{};
+
+    // The usual section in one pass; anything else (the one-pass walk declines it,
+    // or the input is not padded) gets the general walk below, from the start, on a
+    // clean view. After the one-pass walk body_offset is known: the loop and the
+    // unterminated-section checks below do not run.
+    if (!scan_padded || !walk_usual(w, _scan, size, deferred, has_deferred)) {
+        ++general_walk_count;
+        out.clear();
+        view_builder::begin(out, base);
+        w.body_offset = npos;
+        has_deferred = false;
+        deferred = {};
+    }
+
+    if (w.body_offset == npos) {
+        parse_result r;
+        if (!general_walk(_scan, _limits, input, skip, size, scan_padded, stream, w, deferred,
+                          has_deferred, r)) {
+            return r;
+        }
     }
 
     const std::uint32_t body_offset = w.body_offset;

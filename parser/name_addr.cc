@@ -137,6 +137,21 @@ bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& ha
     if (p[i] != ';') {
         return false;
     }
+    // Most often ";tag=" (the name in either case) and a value to the end: one word
+    // and the value scan, no cursor. Anything else (a shorter text, more
+    // parameters, LWS after the value): the cursors below.
+    if (n - i >= 8) {
+        constexpr auto care = literal_word<std::uint64_t>("\xff\xdf\xdf\xdf\xff\0\0\0", 0);
+        if (((load_word<std::uint64_t>(p + i) ^ literal_word<std::uint64_t>(";tag=\0\0\0", 0)) &
+             care) == 0) {
+            const std::size_t value = i + 5;
+            if (find_pvalue_end(p, value, n) == n) {
+                tag = std::string_view(p + value, n - value);
+                has_tag = true;
+                return true;
+            }
+        }
+    }
     // Usually ";tag=x" and nothing unusual: the simple cursor answers.
     simple_param_cursor sc(p, i, n, false);
     if (!take_tag(sc, tag, has_tag)) {

@@ -31,31 +31,62 @@ struct char_scan {
 };
 
 // Every byte is a visible ASCII character and every '%' starts a valid escape;
-// '@' and '?' are noted.
+// '@' and '?' are noted. The special bytes of each 16-byte block are taken from one
+// mask, in order (the two hex digits after a '%' are never special, so no bit needs
+// skipping); a text shorter than 16 bytes goes byte by byte.
 char_scan check_chars(std::string_view s) {
     char_scan r;
-    for (std::size_t i = find_uri_special(s.data(), 0, s.size()); i < s.size();
-         i = find_uri_special(s.data(), i + 1, s.size())) {
-        const std::uint16_t cls = classes_of(s[i]);
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    // false: r.error is set.
+    const auto take = [&](std::size_t i) -> bool {
+        const std::uint16_t cls = classes_of(p[i]);
         if ((cls & cc_uri_stop) != 0) {
             r.error = parse_error_code::invalid_uri;
-            return r;
+            return false;
         }
         if ((cls & cc_at) != 0) {
             r.first_at = r.ats++ == 0 ? i : r.first_at;
             r.question = std::string_view::npos;
-            continue;
+            return true;
         }
         if ((cls & cc_question) != 0) {
             r.question = r.question == std::string_view::npos ? i : r.question;
-            continue;
+            return true;
         }
         // '%' HEXDIG HEXDIG
-        if (i + 2 >= s.size() || !has_class(s[i + 1], cc_hex) || !has_class(s[i + 2], cc_hex)) {
+        if (i + 2 >= n || !has_class(p[i + 1], cc_hex) || !has_class(p[i + 2], cc_hex)) {
             r.error = parse_error_code::invalid_escape;
+            return false;
+        }
+        return true;
+    };
+    const auto take_bits = [&](std::size_t at, std::uint32_t bits) -> bool {
+        for (; bits != 0; bits &= bits - 1) {
+            if (!take(at + static_cast<std::size_t>(__builtin_ctz(bits)))) {
+                return false;
+            }
+        }
+        return true;
+    };
+    if (n < vec_bytes) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (is_uri_special(p[i]) && !take(i)) {
+                return r;
+            }
+        }
+        return r;
+    }
+    std::size_t i = 0;
+    for (; i + vec_bytes <= n; i += vec_bytes) {
+        if (!take_bits(i, uri_special_bits(load_vec(p + i)))) {
             return r;
         }
-        i += 2;
+    }
+    if (i < n) {
+        // The last 16 bytes, without those seen already.
+        const std::size_t last = n - vec_bytes;
+        take_bits(i, uri_special_bits(load_vec(p + last)) >> (i - last));
     }
     return r;
 }

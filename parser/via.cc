@@ -199,6 +199,28 @@ bool parse_via_head_usual(std::string_view value, via& out) {
         return false;
     }
     const std::size_t params_begin = i + 1;
+    // Most often ";branch=" (the name in either case) first: one word and the value
+    // scan, then the cursor from where it would have gone on (the next ';', the
+    // ',' or the end past LWS). Anything else: the cursor from the start.
+    if (n - i >= 8) {
+        constexpr auto care = literal_word<std::uint64_t>("\xff\xdf\xdf\xdf\xdf\xdf\xdf\xff", 0);
+        if (((load_word<std::uint64_t>(p + i) ^ literal_word<std::uint64_t>(";branch=", 0)) &
+             care) == 0) {
+            const std::size_t value = i + 8;
+            const std::size_t end = find_pvalue_end(p, value, n);
+            if (end != value) {
+                out.branch = std::string_view(p + value, end - value);
+                out.has_branch = true;
+                i = end;
+                while (i < n && is_lws(p[i])) {
+                    ++i;
+                }
+                if (i < n && p[i] != ';' && p[i] != ',') {
+                    return false;
+                }
+            }
+        }
+    }
     simple_param_cursor c(p, i, n, true);
     param pr;
     while (c.next(pr)) {
@@ -219,8 +241,8 @@ bool parse_via_head_usual(std::string_view value, via& out) {
     return true;
 }
 
-bool parse_via_list_head(std::string_view value, via& out) {
-    return parse_via_head_usual(value, out) || via_core(value, out, true).ok();
+bool parse_via_list_head_general(std::string_view value, via& out) {
+    return via_core(value, out, true).ok();
 }
 
 namespace {

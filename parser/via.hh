@@ -42,7 +42,8 @@ sipedge::status<parse_error_code> parse_via(std::string_view element, via& out);
 // parse_via(first element of the list) would give it; returns false (out
 // unspecified) for anything unusual -- an error, an empty first element, an IPv6
 // sent-by -- and the caller then splits the list and calls parse_via.
-bool parse_via_list_head(std::string_view value, via& out);
+// Inline (below): the usual form is answered without a call in between.
+inline bool parse_via_list_head(std::string_view value, via& out);
 
 // The first step of parse_via_list_head, public for its tests: the top Via as
 // nearly every peer writes it, "SIP/2.0/" transport SP host [":" port] *(";" name
@@ -52,5 +53,13 @@ bool parse_via_list_head(std::string_view value, via& out);
 // exactly as the general list-head parse gives it. false, deciding nothing (out
 // unspecified): any other form and every error.
 bool parse_via_head_usual(std::string_view value, via& out);
+
+// The second step: the general one-element parse of a whole list value, for
+// whatever parse_via_head_usual declines.
+bool parse_via_list_head_general(std::string_view value, via& out);
+
+inline bool parse_via_list_head(std::string_view value, via& out) {
+    return parse_via_head_usual(value, out) || parse_via_list_head_general(value, out);
+}
 
 } // namespace sipedge::parser

@@ -2,11 +2,13 @@
 // The header-name lookup behind sip::lookup_header_id, inline for the message
 // parser's per-line loop (internal header: include header_id.hh elsewhere).
 //
-// An open-addressing table built at compile time. The hash mixes the length with
-// the first and last bytes (case folded by | 0x20, which is enough for a hash;
-// at most 2 probes for the names in header_ids.def); every slot keeps the id and
-// its name's length, so most misses cost no compare. A candidate is compared a
-// word at a time, ignoring only the case bit of its letters.
+// lookup_header_name: an open-addressing table built at compile time. The hash
+// mixes the length with the first and last bytes (case folded by | 0x20, which is
+// enough for a hash; at most 2 probes for the names in header_ids.def); every slot
+// keeps the id and its name's length, so most misses cost no compare. A candidate
+// is compared a word at a time, ignoring only the case bit of its letters.
+// lookup_header_name_wide (padded input): one vector, a collision-free slot, one
+// compare (below).
 
 #include <array>
 #include <bit>
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/byte_vec.hh"
 #include "sip/header_id.hh"
 
 namespace sipedge::sip::detail {
@@ -32,19 +35,12 @@ struct name_slot {
     std::uint8_t length;
 };
 
-// A name of up to 16 bytes as two words: its lowercase bytes, and the bits a
-// case-insensitive match must agree in (all but the case bit of a letter; none
-// past the name's end, so that the bytes after a name of that length do not count).
-struct wide_row {
-    std::uint64_t lowered[2];
-    std::uint64_t care[2];
-};
+// The longest name the vector lookup takes (one 16-byte load).
 inline constexpr std::size_t wide_name = 16;
 
 struct header_name_table {
     name_slot slots[name_table_size] = {};
     std::uint8_t compact[128] = {};
-    wide_row wide[header_id_count] = {};
     // Lowercase copy of every canonical name, and 0x20 at each of its letters (the
     // only bits a case-insensitive match may differ in); zero-filled.
     char lowered[header_id_count][max_header_name] = {};
@@ -73,17 +69,6 @@ constexpr header_name_table build_header_name_table() {
             t.lowered[i][k] = ascii_lower(c);
             const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
             t.letters[i][k] = letter ? 0x20 : 0;
-            if (k < wide_name) {
-                // Byte k of a little-endian load is bits 8k..8k+7; big-endian, the
-                // reverse.
-                const std::size_t shift = std::endian::native == std::endian::little
-                                              ? 8 * (k % 8)
-                                              : 8 * (7 - k % 8);
-                const auto lower = static_cast<std::uint8_t>(ascii_lower(c));
-                const std::uint8_t care = letter ? 0xdf : 0xff;
-                t.wide[i].lowered[k / 8] |= std::uint64_t{lower} << shift;
-                t.wide[i].care[k / 8] |= std::uint64_t{care} << shift;
-            }
         }
     }
     return t;
@@ -156,28 +141,118 @@ inline header_id lookup_header_name(std::string_view name) {
 }
 
 // lookup_header_name for a name with 16 bytes readable from its start (the parser's
-// padded input): the same answer, with two masked word compares in place of the
-// length-dependent loads.
+// padded input): the same answer from one vector. The name's 16 bytes are lowered
+// (ASCII letters only) and the bytes past its length cleared. Its two words and the
+// length hash, by a multiplier found at compile time, to a slot that holds the one
+// header whose name of 2 to 16 bytes can give that slot: one compare of the whole
+// vector decides, with no probing. A vector equal to a header's is that name with
+// only NUL bytes after it (names hold none), and the multiplier is chosen so that
+// no such longer length hashes to the name's own slot: no length compare either.
+inline constexpr std::size_t wide_slots = 512;
+inline constexpr unsigned wide_slot_bits = 9;
+
+// The hash of a lowered, cleared name (its two words) of length n.
+constexpr std::size_t wide_hash(std::uint64_t lo, std::uint64_t hi, std::size_t n,
+                                std::uint64_t k) {
+    return static_cast<std::size_t>((((lo ^ hi) + n) * k) >> (64 - wide_slot_bits));
+}
+
+struct wide_name_table {
+    std::uint64_t multiplier = 0;
+    std::uint8_t slot_id[wide_slots] = {}; // 0: no header
+    // Per id: the lowered name in 16 bytes, zero past its length (id 0 and names
+    // longer than 16 bytes: all zero, never the answer).
+    alignas(16) std::uint8_t lowered[header_id_count][wide_name] = {};
+    // 16 bytes of 0xff then 16 of zero: the 16 bytes from offset 16 - n clear all
+    // but the first n of a vector.
+    alignas(16) std::uint8_t length_mask[2 * wide_name] = {};
+};
+
+constexpr std::uint64_t wide_word(const std::uint8_t* b) {
+    std::uint64_t w = 0;
+    for (std::size_t k = 0; k < 8; ++k) {
+        w |= std::uint64_t{b[k]} << (std::endian::native == std::endian::little ? 8 * k
+                                                                                : 8 * (7 - k));
+    }
+    return w;
+}
+
+constexpr wide_name_table build_wide_name_table() {
+    wide_name_table t;
+    std::uint64_t lo[header_id_count] = {};
+    std::uint64_t hi[header_id_count] = {};
+    for (std::size_t i = 1; i < header_id_count; ++i) {
+        const std::string_view name = header_infos[i].name;
+        if (name.size() < 2 || name.size() > wide_name) {
+            continue;
+        }
+        for (std::size_t k = 0; k < name.size(); ++k) {
+            t.lowered[i][k] = static_cast<std::uint8_t>(ascii_lower(name[k]));
+        }
+        lo[i] = wide_word(t.lowered[i]);
+        hi[i] = wide_word(t.lowered[i] + 8);
+    }
+    for (std::size_t k = 0; k < wide_name; ++k) {
+        t.length_mask[k] = 0xff;
+    }
+    // Odd multipliers from a fixed sequence until one gives every name its own
+    // slot (a few dozen tries for the names in header_ids.def).
+    std::uint64_t state = 0x2545f4914f6cdd1dull;
+    for (int attempt = 0; attempt < 100000; ++attempt) {
+        state += 0x9e3779b97f4a7c15ull;
+        std::uint64_t z = state;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        const std::uint64_t k = (z ^ (z >> 31)) | 1;
+        std::uint8_t used[wide_slots] = {};
+        bool clash = false;
+        for (std::size_t i = 1; i < header_id_count && !clash; ++i) {
+            if (lo[i] == 0) {
+                continue;
+            }
+            const std::size_t n = header_infos[i].name.size();
+            const std::size_t h = wide_hash(lo[i], hi[i], n, k);
+            clash = used[h] != 0;
+            used[h] = static_cast<std::uint8_t>(i);
+            // The name followed by NUL bytes (same vector, longer): not to this slot.
+            for (std::size_t longer = n + 1; longer <= wide_name && !clash; ++longer) {
+                clash = wide_hash(lo[i], hi[i], longer, k) == h;
+            }
+        }
+        if (!clash) {
+            t.multiplier = k;
+            for (std::size_t h = 0; h < wide_slots; ++h) {
+                t.slot_id[h] = used[h];
+            }
+            return t;
+        }
+    }
+    return t; // multiplier 0: the static_assert below fails
+}
+
+inline constexpr wide_name_table wide_names = build_wide_name_table();
+static_assert(wide_names.multiplier != 0, "no collision-free multiplier: widen wide_slots");
+
 inline header_id lookup_header_name_wide(const char* name, std::size_t n) {
     if (n < 2 || n > wide_name) {
         return lookup_header_name(std::string_view(name, n));
     }
-    const std::uint64_t w0 = load_word<std::uint64_t>(name);
-    const std::uint64_t w1 = load_word<std::uint64_t>(name + 8);
-    // The first byte from the word already loaded.
-    const auto first = static_cast<std::uint8_t>(
-        std::endian::native == std::endian::little ? w0 : w0 >> 56);
-    std::size_t h = hash_header_name(n, first, static_cast<std::uint8_t>(name[n - 1]));
-    for (name_slot s = header_names.slots[h]; s.id != 0; s = header_names.slots[h]) {
-        if (s.length == n) {
-            const wide_row& r = header_names.wide[s.id];
-            if ((((w0 ^ r.lowered[0]) & r.care[0]) | ((w1 ^ r.lowered[1]) & r.care[1])) == 0) {
-                return static_cast<header_id>(s.id);
-            }
-        }
-        h = (h + 1) & (name_table_size - 1);
-    }
-    return header_id::unknown;
+    using vec::byte_vec;
+    const byte_vec x = vec::load_vec(name);
+    // ASCII upper-case letters get the case bit; then only the name's bytes stay.
+    const byte_vec folded =
+        (x | (vec::in_range(x, 'A', 26) & 0x20)) &
+        vec::load_vec(reinterpret_cast<const char*>(wide_names.length_mask) + wide_name - n);
+    using word_vec = std::uint64_t __attribute__((vector_size(16)));
+    const auto words = reinterpret_cast<word_vec>(folded);
+    const std::size_t id =
+        wide_names.slot_id[wide_hash(words[0], words[1], n, wide_names.multiplier)];
+    const auto same =
+        folded == vec::load_vec(reinterpret_cast<const char*>(wide_names.lowered[id]));
+    // Row 0 is all zero, which no name of n >= 2 bytes gives but one of NUL bytes:
+    // unknown either way.
+    return vec::vec_bits(reinterpret_cast<byte_vec>(same)) == 0xffffu ? static_cast<header_id>(id)
+                                                                      : header_id::unknown;
 }
 
 } // namespace sipedge::sip::detail

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <initializer_list>
 #include <random>
 #include <string>
@@ -139,6 +141,20 @@ TEST(fast_paths, simple_param_cursor_agrees_or_declines) {
     }
 }
 
+// Calls check(head + t) for each t that is `tail` with one of its first `bytes`
+// bytes changed in one bit: 0x20 (what a case-blind compare misses) and others.
+template <typename Check>
+void with_each_bit_flipped(const std::string& head, const std::string& tail, std::size_t bytes,
+                           Check check) {
+    for (std::size_t k = 0; k < bytes; ++k) {
+        for (const int bit : {0x01, 0x20, 0x40, 0x80}) {
+            std::string other = tail;
+            other[k] = static_cast<char>(other[k] ^ bit);
+            check(head + other);
+        }
+    }
+}
+
 // ---- the top Via ----
 
 bool same_via(const via& a, const via& b) {
@@ -207,6 +223,35 @@ TEST(fast_paths, via_head_agrees_or_declines) {
     }
 }
 
+// ";branch=" read as one word: every byte of it changed in each bit that a
+// case-blind compare could miss (0x20) and others, values of every length up to 20,
+// and what may follow a value (more parameters, another branch, LWS, the next
+// element, stray bytes).
+TEST(fast_paths, via_branch_word_agrees_or_declines) {
+    const std::string head = "SIP/2.0/UDP host.example.com:5060";
+    std::size_t answered = 0;
+    for (std::size_t length = 0; length <= 20; ++length) {
+        const std::string value = std::string("z9hG4bKabcdefghijklmn").substr(0, length);
+        for (const char* after :
+             {"", ";rport", ";branch=z2", ";received=1.2.3.4", "\r\n ;received=x", " ",
+              " \r\n ,SIP/2.0/UDP h2", ",SIP/2.0/UDP h2", ";", "\"", "=", "x y", " x"}) {
+            const std::string tail = ";branch=" + value + after;
+            answered += via_agrees(head + tail) ? 1 : 0;
+            with_each_bit_flipped(head, tail, 8, via_agrees);
+        }
+        if (length >= 1) {
+            // The usual form and its upper-case name: answered, with that branch.
+            via v;
+            const std::string text = head + ";BrAnCh=" + value + ";rport";
+            ASSERT_TRUE(parse_via_head_usual(text, v)) << value;
+            EXPECT_EQ(v.branch, value);
+            EXPECT_TRUE(v.has_branch);
+            EXPECT_TRUE(v.has_rport);
+        }
+    }
+    EXPECT_GT(answered, 100u);
+}
+
 // ---- From/To tags ----
 
 bool tag_agrees(const std::string& value) {
@@ -229,6 +274,33 @@ TEST(fast_paths, tag_agrees_or_declines) {
                  "Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl;x=y\r\n ;z",
                  "<SIP:a@b>;TAG=1", "x <Sip+x:a@b>", "<sipx:a@b>;tag=2", "<si:a>"},
                 tag_agrees, 11);
+}
+
+// ";tag=" read as one word: every byte of it changed in each bit that a case-blind
+// compare could miss (0x20) and others, values of every length up to 20, and what
+// may follow a value (more parameters, LWS, quotes, commas).
+TEST(fast_paths, tag_word_agrees_or_declines) {
+    const std::string head = "Bob <sip:bob@biloxi.example.com>";
+    std::size_t answered = 0;
+    for (std::size_t length = 0; length <= 20; ++length) {
+        const std::string value = std::string("abcdefghijklmnopqrstu").substr(0, length);
+        for (const char* after : {"", ";x", ";tag=z", " ", "\r\n ;y", ",", "\"", ">", "<"}) {
+            const std::string tail = ";tag=" + value + after;
+            answered += tag_agrees(head + tail) ? 1 : 0;
+            answered += tag_agrees(head + " " + tail) ? 1 : 0;
+            with_each_bit_flipped(head, tail, 5, tag_agrees);
+        }
+        if (length >= 3) {
+            // The usual form and its upper-case name: the word path itself.
+            std::string_view tag;
+            bool has_tag = false;
+            const std::string text = head + ";TaG=" + value;
+            ASSERT_TRUE(parse_name_addr_tag(text, tag, has_tag)) << value;
+            EXPECT_EQ(tag, value);
+            EXPECT_TRUE(has_tag);
+        }
+    }
+    EXPECT_GT(answered, 20u);
 }
 
 // ---- CSeq in extract_essentials vs parse_cseq and the method check ----
@@ -296,6 +368,50 @@ TEST(fast_paths, cseq_agrees) {
     EXPECT_GT(parsed, total / 2);
 }
 
+// ---- the first Route element in extract_essentials vs the list split ----
+
+// Parses a request whose Route header is `route` (a second Route header after it
+// when `second`) and checks extract_essentials' first Route against
+// message_view::first_element. Returns whether the message parsed with a Route.
+bool route_agrees(const std::string& route, bool second) {
+    std::string text = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+                       "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+                       "From: <sip:a@b.example.com>;tag=1\r\nTo: <sip:c@d.example.com>\r\n"
+                       "Call-ID: x@y\r\nCSeq: 1 INVITE\r\nRoute: " +
+                       route + "\r\n";
+    if (second) {
+        text += "Route: <sip:second.example.com;lr>\r\n";
+    }
+    text += "\r\n";
+    std::string padded = text;
+    padded.resize(text.size() + parser_padding, '\0');
+    static const message_parser p;
+    sip::message_view view;
+    if (!p.parse(std::string_view(padded.data(), text.size()), padded.size(), view).ok() ||
+        !view.has(sip::header_id::route)) {
+        return false;
+    }
+    message_essentials e;
+    if (!extract_essentials(view, e).ok()) {
+        return false;
+    }
+    const auto want = view.first_element(sip::header_id::route);
+    EXPECT_TRUE(same_view(e.first_route, want.value_or(std::string_view{}))) << route;
+    return true;
+}
+
+TEST(fast_paths, first_route_agrees) {
+    for (const bool second : {false, true}) {
+        check_forms(
+            {"<sip:ss1.atlanta.example.com;lr>",
+             "<sip:ss1.atlanta.example.com;lr>,<sip:ss2.biloxi.example.com;lr>",
+             "<sip:ss1.atlanta.example.com;lr> ,\r\n <sip:ss2.example.com;lr>", "<sip:a@b;lr>;x=y",
+             "<sip:a\"b>\">", "<sip:<a>>, <sip:b>", "<sip:a\\>", "\"x\" <sip:a;lr>", "sip:a;lr",
+             "<>", ",<sip:a>", "<sip:a> x"},
+            [second](const std::string& r) { return route_agrees(r, second); }, 23);
+    }
+}
+
 // The request's own method is compared with a few word loads for up to 16 bytes:
 // methods of every length from 1 to 20, the CSeq with the same method, with one
 // byte changed at each place, and one byte longer or shorter.
@@ -347,6 +463,214 @@ TEST(fast_paths, uri_scheme_from_one_word) {
         }
     }
     EXPECT_GT(ok, 20u);
+}
+
+// The URI character check takes the special bytes of each 16-byte block from one
+// mask: against a byte loop over random texts of 0 to 40 bytes (so every block
+// edge and the short form), with escapes good and bad, several '@', '?' before and
+// after them and bytes that are never allowed. The check's findings are what
+// parse_uri reports or builds on: its error, the user part, the headers.
+TEST(fast_paths, uri_characters_agree_with_a_byte_loop) {
+    std::mt19937 rng(3665);
+    const std::string alphabet = "@?%%%<>\" \x7f\x80\x01aZ09fF:;=.-_";
+    std::size_t answered = 0;
+    for (int round = 0; round < 60000; ++round) {
+        std::string body(rng() % 41, 'x');
+        for (char& c : body) {
+            c = rng() % 3 == 0 ? alphabet[rng() % alphabet.size()] : "bob.example"[rng() % 11];
+        }
+        // The byte loop: the first bad byte or escape, the first '@', how many, and
+        // the first '?' after the last '@'.
+        int error = 0; // 1: bad character, 2: bad escape
+        std::size_t first_at = std::string::npos;
+        unsigned ats = 0;
+        std::size_t question = std::string::npos;
+        for (std::size_t i = 0; i < body.size() && error == 0; ++i) {
+            const auto c = static_cast<unsigned char>(body[i]);
+            if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"') {
+                error = 1;
+            } else if (c == '@') {
+                first_at = ats++ == 0 ? i : first_at;
+                question = std::string::npos;
+            } else if (c == '?') {
+                question = question == std::string::npos ? i : question;
+            } else if (c == '%') {
+                if (i + 2 >= body.size() || !std::isxdigit(static_cast<unsigned char>(body[i + 1])) ||
+                    !std::isxdigit(static_cast<unsigned char>(body[i + 2]))) {
+                    error = 2;
+                }
+                i += 2;
+            }
+        }
+        const std::string text = "sip:" + body;
+        uri u;
+        const auto r = parse_uri(text, u);
+        if (body.empty()) {
+            continue;
+        }
+        if (error == 1) {
+            ASSERT_FALSE(r.ok()) << text;
+            EXPECT_STREQ(r.message(), "invalid character in URI") << text;
+            continue;
+        }
+        if (error == 2) {
+            ASSERT_FALSE(r.ok()) << text;
+            EXPECT_EQ(r.error_code(), parse_error_code::invalid_escape) << text;
+            continue;
+        }
+        if (r.ok()) {
+            ++answered;
+        } else {
+            EXPECT_NE(r.error_code(), parse_error_code::invalid_escape) << text;
+            EXPECT_STRNE(r.message(), "invalid character in URI") << text;
+        }
+        if (ats > 1) {
+            EXPECT_STREQ(r.message(), "several '@' in URI") << text;
+            continue;
+        }
+        if (!r.ok()) {
+            continue;
+        }
+        const std::string_view b = std::string_view(text).substr(4);
+        EXPECT_EQ(u.has_user, ats == 1) << text;
+        if (ats == 1) {
+            const std::size_t colon = b.substr(0, first_at).find(':');
+            EXPECT_TRUE(same_view(u.user, b.substr(0, std::min(colon, first_at)))) << text;
+        }
+        if (question != std::string::npos) {
+            EXPECT_TRUE(same_view(u.headers, b.substr(question + 1))) << text;
+        }
+    }
+    EXPECT_GT(answered, 1000u);
+}
+
+// ---- the Call-ID check in extract_essentials ----
+
+// Call-IDs of 1 to 40 bytes (the vector pass and its tail at every length, the
+// byte loop below 16) with word characters, '@' (none, one, two), the word
+// characters the vector pass takes as candidates ('%', '<') and bytes a Call-ID
+// may not hold: extract_essentials accepts exactly the grammar's word ["@" word].
+TEST(fast_paths, call_id_agrees_with_the_grammar) {
+    static const message_parser p;
+    std::mt19937 rng(4028);
+    const std::string rare = "@%<>#$&,;=^|!~\"\x7f\x80\x01[]{}()/:?";
+    std::size_t accepted = 0;
+    std::size_t rejected = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string id(1 + rng() % 40, 'x');
+        for (char& c : id) {
+            c = rng() % 8 == 0 ? rare[rng() % rare.size()] : "a1.-_Zq"[rng() % 7];
+        }
+        bool word = true;
+        int ats = 0;
+        for (const char c : id) {
+            ats += c == '@' ? 1 : 0;
+            word = word && (c == '@' || detail::has_class(c, detail::cc_word));
+        }
+        const bool valid = word && ats <= 1 && id.front() != '@' && id.back() != '@';
+        const std::string text = "INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+                                 "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: " +
+                                 id + "\r\nCSeq: 1 INVITE\r\n\r\n";
+        std::string padded = text;
+        padded.resize(text.size() + parser_padding, '\0');
+        sip::message_view view;
+        if (!p.parse(std::string_view(padded.data(), text.size()), padded.size(), view).ok() ||
+            view.first_value(sip::header_id::call_id)->size() != id.size()) {
+            continue; // framing broken or the value trimmed: not this test's business
+        }
+        message_essentials e;
+        const auto r = extract_essentials(view, e);
+        EXPECT_EQ(r.ok(), valid) << id;
+        if (!r.ok()) {
+            EXPECT_STREQ(r.message(), "malformed Call-ID") << id;
+        }
+        (valid ? accepted : rejected) += 1;
+    }
+    EXPECT_GT(accepted, 2000u);
+    EXPECT_GT(rejected, 2000u);
+}
+
+// ---- the request line ----
+
+// The request line's fast path finds the method's SP in its first word and checks
+// only an unknown method byte by byte, and knows a "sip:" scheme from one word:
+// methods of 1 to 12 bytes (known, in other cases, unknown, with a non-token byte
+// at each place) and Request-URIs with schemes that start like sip, all parsed
+// whole, padded (the one-pass walk) and unpadded (the general walk), against what
+// the grammar says: accepted with the method, its id and the URI, or the error.
+TEST(fast_paths, request_line_agrees_with_the_grammar) {
+    static const message_parser p;
+    std::vector<std::string> methods = {"INVITE",   "ACK",     "BYE",   "CANCEL",
+                                        "REGISTER", "OPTIONS", "INFO",  "SUBSCRIBE",
+                                        "invite",   "INVITEX", "INVIT", "X"};
+    for (std::size_t length = 1; length <= 12; ++length) {
+        const std::string token = std::string("ABCDEFGHIJKL").substr(0, length);
+        methods.push_back(token);
+        for (std::size_t k = 0; k < length; ++k) {
+            for (const char bad : {'@', '/', '\x7f', '\x80', ':', '\t'}) {
+                std::string m = token;
+                m[k] = bad;
+                methods.push_back(m);
+            }
+        }
+    }
+    const char* const uris[] = {"sip:bob@biloxi.example.com",
+                                "SIP:bob@b",
+                                "sIp:b",
+                                "sips:b",
+                                "sip+x:b",
+                                "sipx:b",
+                                "si:b",
+                                "s:b",
+                                "sip",
+                                "sip;x:b",
+                                "1ip:b",
+                                "sip\x1a:b",
+                                "tel:+1"};
+    std::size_t accepted = 0;
+    for (const std::string& method : methods) {
+        const bool token = std::all_of(method.begin(), method.end(),
+                                       [](char c) { return detail::is_token_char(c); });
+        for (const char* uri_text : uris) {
+            const std::string_view uri(uri_text);
+            std::size_t run = 1;
+            while (run < uri.size() && detail::has_class(uri[run], detail::cc_scheme)) {
+                ++run;
+            }
+            const bool scheme =
+                detail::has_class(uri[0], detail::cc_alpha) && run < uri.size() && uri[run] == ':';
+            const std::string text =
+                method + " " + uri_text + " SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n";
+            for (const bool padded : {true, false}) {
+                std::string buffer = text;
+                buffer.resize(text.size() + parser_padding, ' ');
+                sip::message_view v;
+                const std::string_view input(buffer.data(), text.size());
+                const parse_result r =
+                    padded ? p.parse(input, buffer.size(), v) : p.parse_unpadded(input, v);
+                if (!token) {
+                    ASSERT_FALSE(r.ok()) << text;
+                    // A tab or a colon ends the method early: no SP after it there.
+                    EXPECT_TRUE(r.code == parse_error_code::invalid_method ||
+                                r.code == parse_error_code::invalid_request_uri)
+                        << text;
+                    continue;
+                }
+                if (!scheme) {
+                    ASSERT_FALSE(r.ok()) << text;
+                    EXPECT_EQ(r.code, parse_error_code::invalid_request_uri) << text;
+                    continue;
+                }
+                ASSERT_TRUE(r.ok()) << text;
+                ++accepted;
+                EXPECT_TRUE(same_view(v.method(), input.substr(0, method.size()))) << text;
+                EXPECT_EQ(v.method_id(), sip::lookup_method(method)) << text;
+                EXPECT_TRUE(same_view(v.request_uri(), input.substr(method.size() + 1, uri.size())))
+                    << text;
+            }
+        }
+    }
+    EXPECT_GT(accepted, 200u);
 }
 
 // ---- Max-Forwards in extract_essentials vs parse_max_forwards ----

@@ -224,6 +224,31 @@ TEST(usual_walk, long_sections_and_many_headers_agree) {
     walks_agree(p, long_line + "\r\n\r\n", ' ', framing::datagram);
 }
 
+// Sections that end in each of the first 40 blocks, with bodies that end in the
+// same block, the next ones or far past the 32 blocks the walk scans: every one
+// agrees with the general walk, and the walk takes exactly those whose empty line
+// ends inside its blocks (its scan reaches all of them, and no further).
+TEST(usual_walk, sections_ending_in_every_block) {
+    const message_parser p;
+    const std::string start = "OPTIONS sip:a@b.example SIP/2.0\r\nContent-Length: ";
+    for (const std::size_t body :
+         {std::size_t{0}, std::size_t{5}, std::size_t{700}, std::size_t{3000}}) {
+        for (std::size_t pad = 0; pad < 40 * stage1_block; pad += 23) {
+            std::string headers = start + std::to_string(body) + "\r\n";
+            // Lines of 23 to 77 bytes, so that they cross block edges everywhere.
+            for (std::size_t i = 0; headers.size() < pad; ++i) {
+                headers += "X-Pad: " + std::string(14 + (i * 7) % 55, 'p') + "\r\n";
+            }
+            headers += "\r\n";
+            const std::string text = headers + std::string(body, 'b');
+            const bool stayed = walks_agree(p, text, '\n', framing::datagram);
+            const bool fits = headers.size() <= 32 * stage1_block &&
+                              text.size() <= parser_limits{}.max_line_length;
+            EXPECT_EQ(stayed, fits) << headers.size() << " + " << body;
+        }
+    }
+}
+
 TEST(usual_walk, random_edits_agree) {
     const message_parser p;
     const message_parser tight(parser_limits{2000, 12, 100});

@@ -1,6 +1,7 @@
-// The parser's wide header-name lookup (two masked word compares, for padded
-// input) against the plain one: every name in every case with one byte changed,
-// and random names, each followed by random bytes inside the 16 it reads.
+// The parser's wide header-name lookup (one lowered, cleared vector and a
+// collision-free slot, for padded input) against the plain one: every name in
+// every case with one byte changed, every name followed by NUL bytes, and random
+// names, each followed by random bytes inside the 16 it reads.
 
 #include "sip/header_lookup.hh"
 
@@ -32,9 +33,15 @@ TEST(header_lookup, wide_equals_plain_near_every_name) {
                     expect_same(other, after);
                 }
             }
-            // Shorter and longer by one: the care mask must stop at the length.
+            // Shorter and longer by one: the length must count.
             expect_same(name.substr(0, name.size() - 1), after);
             expect_same(name + after, ':');
+        }
+        // Followed by NUL bytes up to the 16 the vector holds: the cleared vector
+        // is the name's own, only the length tells them apart.
+        for (std::string longer = name + '\0'; longer.size() <= wide_name + 1; longer += '\0') {
+            expect_same(longer, ':');
+            expect_same(longer, '\0');
         }
         ASSERT_EQ(lookup_header_name_wide((name + std::string(wide_name, ':')).data(),
                                           name.size()),
