@@ -194,6 +194,14 @@ value_result<message_essentials> extract_essentials(const sip::message_view& msg
 
 sipedge::status<parse_error_code> extract_essentials(const sip::message_view& msg,
                                                      message_essentials& out) {
+    if (auto head = extract_essentials_head(msg, out); !head) {
+        return head;
+    }
+    return extract_essentials_rest(msg, out);
+}
+
+sipedge::status<parse_error_code> extract_essentials_head(const sip::message_view& msg,
+                                                          message_essentials& out) {
     // Fields that are set only when present: reset, so that a reused struct (one per
     // lcore) never keeps the previous message's values.
     out.max_forwards = -1;
@@ -232,7 +240,11 @@ sipedge::status<parse_error_code> extract_essentials(const sip::message_view& ms
             return v;
         }
     }
+    return {};
+}
 
+sipedge::status<parse_error_code> extract_essentials_rest(const sip::message_view& msg,
+                                                          message_essentials& out) {
     out.call_id = *msg.first_value(header_id::call_id);
     if (!valid_call_id(out.call_id)) {
         return value_error{parse_error_code::invalid_value, "malformed Call-ID"};

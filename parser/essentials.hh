@@ -37,4 +37,14 @@ value_result<message_essentials> extract_essentials(const sip::message_view& msg
 sipedge::status<parse_error_code> extract_essentials(const sip::message_view& msg,
                                                      message_essentials& out);
 
+// The same in two steps, for a caller that starts work on the top Via (a
+// transaction key's memory) before the rest is read: the head checks the headers'
+// presence and counts and parses the top Via; the rest (after a head that passed)
+// Call-ID, CSeq, the tags, Max-Forwards, the Request-URI and the first Route. Both
+// in turn give exactly what extract_essentials gives.
+sipedge::status<parse_error_code> extract_essentials_head(const sip::message_view& msg,
+                                                          message_essentials& out);
+sipedge::status<parse_error_code> extract_essentials_rest(const sip::message_view& msg,
+                                                          message_essentials& out);
+
 } // namespace sipedge::parser

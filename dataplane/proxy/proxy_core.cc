@@ -267,17 +267,33 @@ void proxy_core::on_transport_error(std::uint32_t id, txn::outbox& out) {
 // ================================================================ requests
 
 void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
-    if (!parser::extract_essentials(_view, _ess)) {
+    const txn::key_maker& keys = _txns.keys();
+    // The index line find() reads is random in a large array (a cache miss for
+    // nearly every new request). An RFC 3261 key needs only the top Via and the
+    // method: requested before the rest of the essentials are read, so that the
+    // miss overlaps them (and, for a new request, the checks below).
+    txn::txn_key key{};
+    bool keyed = false;
+    const bool head = static_cast<bool>(parser::extract_essentials_head(_view, _ess));
+    if (head && _ess.top_via.rfc3261_branch()) {
+        key = keys.server_key(_view, _ess);
+        _txns.prefetch(key);
+        keyed = true;
+    }
+    if (!head || !parser::extract_essentials_rest(_view, _ess)) {
         // §16.3 step 1; without the mandatory headers no response can be built.
         respond_stateless(in, sip::status::bad_request, {}, out);
         return;
     }
     _ess_valid = true;
     const sip_method method = _view.method_id();
-    const txn::key_maker& keys = _txns.keys();
+    if (!keyed) {
+        key = keys.server_key(_view, _ess); // RFC 2543: the whole essentials
+        _txns.prefetch(key);
+    }
 
     if (method == sip_method::ack) {
-        const txn_id id = _txns.find(keys.server_key(_view, _ess));
+        const txn_id id = _txns.find(key);
         if (id != txn::no_txn && _txns.get(id).kind == txn::txn_kind::invite_server) {
             if (_txns.on_request(id, true, out) != txn::server_disposition::ack_to_tu) {
                 return; // ACK for our non-2xx: hop-by-hop, ends here (§17.2.1)
@@ -287,12 +303,9 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
         return;
     }
 
-    const txn::txn_key key = keys.server_key(_view, _ess);
-    // The index line find() reads is random in a large array (a cache miss for
-    // nearly every new request): requested first, with what a new request needs
-    // (loop hash, validation, route plan: all read only the message) worked out
-    // while it comes. A retransmission, found below, throws that away.
-    _txns.prefetch(key);
+    // What a new request needs (loop hash, validation, route plan: all read only
+    // the message) is worked out while the index line comes. A retransmission,
+    // found below, throws that away.
     request_checks checks;
     check_request(checks);
     const txn_id existing = _txns.find(key);
