@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "common/compiler.hh"
 #include "parser/byte_vec.hh"
 #include "parser/char_class.hh"
 #include "parser/name_addr.hh"
@@ -42,7 +43,7 @@ constexpr std::array<std::uint32_t, 256> build_call_id_weights() {
 }
 constexpr std::array<std::uint32_t, 256> call_id_weights = build_call_id_weights();
 
-bool valid_call_id(std::string_view s) {
+SIPEDGE_ALWAYS_INLINE bool valid_call_id(std::string_view s) {
     if (s.empty() || s.front() == '@' || s.back() == '@') {
         return false;
     }
@@ -107,7 +108,7 @@ bool same_text(const char* a, const char* b, std::size_t n) {
 // to the end. A request's must be its own method, whose id it then takes (no
 // lookup, no mismatch to check); a response's method is looked up. false: anything
 // else, for parse_cseq, which gives the same answer or the precise error.
-bool cseq_usual(std::string_view value, const sip::message_view& msg, cseq& out) {
+SIPEDGE_ALWAYS_INLINE bool cseq_usual(std::string_view value, const sip::message_view& msg, cseq& out) {
     const char* p = value.data();
     const std::size_t n = value.size();
     std::size_t i = 0;
@@ -192,16 +193,12 @@ value_result<message_essentials> extract_essentials(const sip::message_view& msg
     return out;
 }
 
-sipedge::status<parse_error_code> extract_essentials(const sip::message_view& msg,
-                                                     message_essentials& out) {
-    if (auto head = extract_essentials_head(msg, out); !head) {
-        return head;
-    }
-    return extract_essentials_rest(msg, out);
-}
+namespace {
 
-sipedge::status<parse_error_code> extract_essentials_head(const sip::message_view& msg,
-                                                          message_essentials& out) {
+// The two steps, inlined into each entry point: extract_essentials (the usual one)
+// stays one call.
+SIPEDGE_ALWAYS_INLINE sipedge::status<parse_error_code> essentials_head(
+    const sip::message_view& msg, message_essentials& out) {
     // Fields that are set only when present: reset, so that a reused struct (one per
     // lcore) never keeps the previous message's values.
     out.max_forwards = -1;
@@ -243,8 +240,8 @@ sipedge::status<parse_error_code> extract_essentials_head(const sip::message_vie
     return {};
 }
 
-sipedge::status<parse_error_code> extract_essentials_rest(const sip::message_view& msg,
-                                                          message_essentials& out) {
+SIPEDGE_ALWAYS_INLINE sipedge::status<parse_error_code> essentials_rest(
+    const sip::message_view& msg, message_essentials& out) {
     out.call_id = *msg.first_value(header_id::call_id);
     if (!valid_call_id(out.call_id)) {
         return value_error{parse_error_code::invalid_value, "malformed Call-ID"};
@@ -303,6 +300,26 @@ sipedge::status<parse_error_code> extract_essentials_rest(const sip::message_vie
         }
     }
     return {};
+}
+
+} // namespace
+
+sipedge::status<parse_error_code> extract_essentials(const sip::message_view& msg,
+                                                     message_essentials& out) {
+    if (auto head = essentials_head(msg, out); !head) {
+        return head;
+    }
+    return essentials_rest(msg, out);
+}
+
+sipedge::status<parse_error_code> extract_essentials_head(const sip::message_view& msg,
+                                                          message_essentials& out) {
+    return essentials_head(msg, out);
+}
+
+sipedge::status<parse_error_code> extract_essentials_rest(const sip::message_view& msg,
+                                                          message_essentials& out) {
+    return essentials_rest(msg, out);
 }
 
 } // namespace sipedge::parser
