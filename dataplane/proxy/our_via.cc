@@ -13,13 +13,6 @@ our_via::our_via(std::string_view via_prefix)
               _parsed.params.data() + _parsed.params.size() == _text.data() + _text.size();
 }
 
-std::string_view our_via::moved(std::string_view v, std::string_view to) const {
-    if (v.data() < _text.data() || v.data() > _text.data() + _text.size()) {
-        return v; // a constant or empty view, not into the text
-    }
-    return {to.data() + (v.data() - _text.data()), v.size()};
-}
-
 bool our_via::match(std::string_view value, parser::via& out, branch_fields& f) const {
     if (!_usable || value.size() != _text.size() ||
         std::memcmp(value.data(), _text.data(), _fixed) != 0 ||

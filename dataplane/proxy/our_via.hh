@@ -28,7 +28,14 @@ public:
     bool match(std::string_view value, parser::via& out, branch_fields& f) const;
 
 private:
-    std::string_view moved(std::string_view v, std::string_view to) const;
+    // v (a view into _text) at the same place in `to`; other views (constants,
+    // empty ones) as they are. Inline: match() moves eight views per response.
+    std::string_view moved(std::string_view v, std::string_view to) const {
+        if (v.data() < _text.data() || v.data() > _text.data() + _text.size()) {
+            return v;
+        }
+        return {to.data() + (v.data() - _text.data()), v.size()};
+    }
 
     std::string _text;      // the prefix and a branch of ours (zero digits)
     std::size_t _fixed = 0; // bytes that must be equal: the prefix and "z9hG4bKsE"
