@@ -66,22 +66,11 @@ inline std::uint32_t space_or_ctl_bits(byte_vec x) {
     return vec_bits(reinterpret_cast<byte_vec>((x < 0x21) | (x == 0x7f)));
 }
 
-// The bytes a header-list split acts on (sip/value_list.cc): " < > , and backslash.
-inline std::uint32_t list_special_bits(byte_vec x) {
-    return vec_bits(reinterpret_cast<byte_vec>((x == '"') | (x == '<') | (x == '>') | (x == ',') |
-                                               (x == '\\')));
-}
-
-// Neither an RFC 3261 word character nor '@' (Call-ID): CTL, SP, DEL, bytes >= 0x80,
-// # $ & , ; = ^ |
-inline std::uint32_t call_id_stop_bits(byte_vec x) {
-    return vec_bits(vec::ctl_space_or_high(x) | (x == '#') | (x == '$') | (x == '&') | (x == ',') |
-                    (x == ';') | (x == '=') | (x == '^') | (x == '|'));
-}
-
-// A superset of call_id_stop_bits with fewer compares: 0x23..0x26 (# $ % &) and
-// 0x3b..0x3d (; < =) as ranges, which adds '%' and '<' (word characters, rare in a
-// Call-ID); a caller confirms a candidate with the exact class.
+// A superset of the bytes that are neither an RFC 3261 word character nor '@'
+// (Call-ID: CTL, SP, DEL, bytes >= 0x80, # $ & , ; = ^ |; is_call_id_stop below),
+// with fewer compares: 0x23..0x26 (# $ % &) and 0x3b..0x3d (; < =) as ranges, which
+// adds '%' and '<' (word characters, rare in a Call-ID); a caller confirms a
+// candidate with the exact class.
 inline std::uint32_t call_id_candidate_bits(byte_vec x) {
     return vec_bits(vec::ctl_space_or_high(x) | vec::in_range(x, 0x23, 4) | (x == ',') |
                     vec::in_range(x, 0x3b, 3) | (x == '^') | (x == '|'));
@@ -137,10 +126,6 @@ inline bool is_space_or_ctl(char c) {
     return static_cast<unsigned char>(c) < 0x21 || c == 0x7f;
 }
 
-inline bool is_list_special(char c) {
-    return c == '"' || c == '<' || c == '>' || c == ',' || c == '\\';
-}
-
 inline bool is_call_id_stop(char c) {
     return !has_class(c, cc_word) && c != '@';
 }
@@ -176,11 +161,6 @@ inline std::size_t find_uri_special(const char* p, std::size_t i, std::size_t n)
 // The first '>' or byte below 0x21 from i.
 inline std::size_t find_rangle_or_ctl(const char* p, std::size_t i, std::size_t n) {
     return find_stop<rangle_or_ctl_bits, is_rangle_or_ctl>(p, i, n);
-}
-
-// The first byte from i that a header-list split acts on.
-inline std::size_t find_list_special(const char* p, std::size_t i, std::size_t n) {
-    return find_stop<list_special_bits, is_list_special>(p, i, n);
 }
 
 // The first SP, other control byte or DEL from i.

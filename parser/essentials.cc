@@ -8,6 +8,7 @@
 #include "parser/char_class.hh"
 #include "parser/name_addr.hh"
 #include "parser/scalar_values.hh"
+#include "sip/value_list.hh"
 
 namespace sipedge::parser {
 
@@ -167,7 +168,7 @@ bool first_bracketed_element(std::string_view value, std::string_view& element) 
     if (n == 0 || p[0] != '<') {
         return false;
     }
-    const std::size_t close = find_list_special(p, 1, n);
+    const std::size_t close = sip::find_list_special(p, 1, n);
     if (close == n || p[close] != '>') {
         return false;
     }

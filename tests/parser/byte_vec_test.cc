@@ -30,9 +30,7 @@ const vec_class classes[] = {
     {"uri", uri_special_bits, is_uri_special, find_uri_special},
     {"rangle", rangle_or_ctl_bits, is_rangle_or_ctl, find_rangle_or_ctl},
     {"space", space_or_ctl_bits, is_space_or_ctl, find_space_or_ctl},
-    {"call_id", call_id_stop_bits, is_call_id_stop, find_stop<call_id_stop_bits, is_call_id_stop>},
     {"at", at_bits, is_at, find_stop<at_bits, is_at>},
-    {"list", list_special_bits, is_list_special, find_list_special},
     {"call_id_candidate", call_id_candidate_bits, is_call_id_candidate,
      find_stop<call_id_candidate_bits, is_call_id_candidate>},
 };
