@@ -1,5 +1,6 @@
 #include "dataplane/proxy/branch.hh"
 
+#include "common/byte_vec.hh"
 #include "dataplane/transaction/hash.hh"
 #include "parser/via.hh"
 
@@ -14,35 +15,40 @@ constexpr char hex_digits[] = "0123456789abcdef";
 // Fixed (not per-lcore) so that every lcore computes the same owner.
 constexpr std::uint64_t dispatch_seed = 0x243f6a8885a308d3ull;
 
-constexpr std::uint64_t bytes_of(std::uint8_t b) {
-    return 0x0101010101010101ull * b;
-}
+using vec::byte_vec;
+using word_vec = std::uint16_t __attribute__((vector_size(16)));
+using byte_half = std::uint8_t __attribute__((vector_size(8)));
+using u64_vec = std::uint64_t __attribute__((vector_size(16)));
 
-// Eight lower-case hex digits at p (the first most significant) as a number; false
-// when any of the bytes is not one. Word-at-a-time (SWAR): on bytes below 0x80,
-// b + (0x80 - lo) has its top bit set exactly when b >= lo, with no carry into
-// the next byte, which gives the ranges '0'-'9' and 'a'-'f' for all eight at once.
-bool get_hex8(const char* p, std::uint32_t& v) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    const std::uint64_t high = bytes_of(0x80);
-    const std::uint64_t ge_0 = w + bytes_of(0x80 - '0');
-    const std::uint64_t gt_9 = w + bytes_of(0x80 - '9' - 1);
-    const std::uint64_t ge_a = w + bytes_of(0x80 - 'a');
-    const std::uint64_t gt_f = w + bytes_of(0x80 - 'f' - 1);
-    const std::uint64_t digit = ge_0 & ~gt_9 & high;
-    const std::uint64_t letter = ge_a & ~gt_f & high;
-    if ((w & high) != 0 || (digit | letter) != high) {
+// Sixteen lower-case hex digits at p (the first most significant) as a number;
+// false when any of the bytes is not one. One vector: the digit and letter ranges
+// tested for all sixteen bytes at once, the nibble values, the pairs into bytes.
+bool get_hex16(const char* p, std::uint64_t& v) {
+    const byte_vec x = vec::load_vec(p);
+    const byte_vec letter = vec::in_range(x, 'a', 6);
+    if (vec::vec_bits(vec::in_range(x, '0', 10) | letter) != 0xffffu) {
         return false;
     }
-    // Nibble values ('a' & 0xf is 1: letters add 9), then pairs into bytes and the
-    // four bytes (first digit pair lowest) into a big-endian number.
-    std::uint64_t n = (w & bytes_of(0x0f)) + (letter >> 7) * 9;
-    n = ((n << 4) | (n >> 8)) & 0x00ff00ff00ff00ffull;
-    n = (n | (n >> 8)) & 0x0000ffff0000ffffull;
-    n = (n | (n >> 16)) & 0xffffffffull;
-    v = __builtin_bswap32(static_cast<std::uint32_t>(n));
+    // '0'-'9' & 0xf is the value; 'a'-'f' & 0xf is 1-6: letters add 9.
+    const byte_vec n = (x & 0x0f) + (letter & 9);
+    // Each 16-bit lane holds a pair, first digit (high nibble) in its low byte.
+    const word_vec w = reinterpret_cast<word_vec>(n);
+    const byte_half bytes = __builtin_convertvector(((w & 0xff) << 4) | (w >> 8), byte_half);
+    std::uint64_t be;
+    std::memcpy(&be, &bytes, sizeof be);
+    v = __builtin_bswap64(be); // the first pair is the most significant byte
     return true;
+}
+
+// v as sixteen lower-case hex digits at out, most significant first.
+void put_hex16(char* out, std::uint64_t v) {
+    const byte_vec b = reinterpret_cast<byte_vec>(u64_vec{__builtin_bswap64(v), 0});
+    // High and low nibble of each of the eight bytes, interleaved: one per digit.
+    const byte_vec n = __builtin_shufflevector(b >> 4, b & 0x0f, 0, 16, 1, 17, 2, 18, 3, 19, 4,
+                                               20, 5, 21, 6, 22, 7, 23);
+    const byte_vec letter = reinterpret_cast<byte_vec>(reinterpret_cast<vec::sbyte_vec>(n) > 9);
+    const byte_vec digits = n + '0' + (letter & ('a' - '0' - 10));
+    std::memcpy(out, &digits, sizeof digits);
 }
 
 } // namespace
@@ -58,6 +64,10 @@ constexpr std::array<std::array<char, 2>, 256> build_hex_pairs() {
 constexpr std::array<std::array<char, 2>, 256> hex_pairs = build_hex_pairs();
 
 void put_hex(char* out, std::uint64_t v, int digits) {
+    if (digits == 16) {
+        put_hex16(out, v);
+        return;
+    }
     int i = digits;
     for (; i >= 2; i -= 2) {
         std::memcpy(out + i - 2, hex_pairs[v & 0xff].data(), 2);
@@ -72,9 +82,8 @@ std::size_t format_branch(const branch_fields& f, char* out) {
     std::memcpy(out, our_branch_prefix.data(), our_branch_prefix.size());
     char* p = out + our_branch_prefix.size();
     put_hex(p, f.lcore, 4);
-    put_hex(p + 4, f.loop_hash, 16);
-    put_hex(p + 20, f.id, 8);
-    put_hex(p + 28, f.generation, 8);
+    put_hex16(p + 4, f.loop_hash);
+    put_hex16(p + 20, (std::uint64_t{f.id} << 32) | f.generation);
     return branch_length;
 }
 
@@ -82,17 +91,16 @@ bool parse_branch(std::string_view branch, branch_fields& out) {
     if (branch.size() != branch_length || !branch.starts_with(our_branch_prefix)) {
         return false;
     }
-    // 36 digits: lcore (4), loop hash (16), id (8), generation (8), read as five
-    // groups of eight; the first group's last four digits (the loop hash's first
-    // four) are read again by the second.
+    // 36 digits: lcore (4), loop hash (16), id (8), generation (8), read as three
+    // overlapping groups of sixteen: [0, 16) lcore and the loop hash's first twelve,
+    // [16, 32) for its last four, [20, 36) id and generation.
     const char* p = branch.data() + our_branch_prefix.size();
-    std::uint32_t lcore_and, loop_hi, loop_lo, id, gen;
-    if (!get_hex8(p, lcore_and) || !get_hex8(p + 4, loop_hi) || !get_hex8(p + 12, loop_lo) ||
-        !get_hex8(p + 20, id) || !get_hex8(p + 28, gen)) {
+    std::uint64_t head, middle, tail;
+    if (!get_hex16(p, head) || !get_hex16(p + 16, middle) || !get_hex16(p + 20, tail)) {
         return false;
     }
-    out = {static_cast<std::uint16_t>(lcore_and >> 16), (std::uint64_t{loop_hi} << 32) | loop_lo,
-           id, gen};
+    out = {static_cast<std::uint16_t>(head >> 48), (head << 16) | (middle >> 48),
+           static_cast<std::uint32_t>(tail >> 32), static_cast<std::uint32_t>(tail)};
     return true;
 }
 

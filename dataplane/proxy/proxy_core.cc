@@ -763,17 +763,16 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
         return false;
     }
     // The branch names the client transaction about to be created (slot and
-    // generation), so that its responses find it without a hash-index probe.
+    // generation): its responses find it by that handle (handle_response), so it is
+    // kept out of the hash index. A CANCEL's client transaction shares the INVITE's
+    // branch and is the one that is indexed.
     const txn_id next = _txns.next_id();
     char branch[branch_length];
     format_branch(
         {_config.lcore_id, plan.loop, next, next != txn::no_txn ? _txns.get(next).generation : 0},
         branch);
     const std::string_view branch_view(branch, branch_length);
-    // The client transaction's index line is requested now and written after the
-    // request is built (create_client), so that its cache miss overlaps the build.
     const txn::txn_key client_key = _txns.keys().client_key(branch_view, e.cseq_value.method);
-    _txns.prefetch(client_key);
     const bool rr = _config.record_route && dialog_creating(msg.method_id()) && !e.to_has_tag;
     const std::string_view request = build_forwarded(msg, e, plan, target_uri, *hop, branch_view,
                                                      rr, _txns.get(c.server).peer, out);
@@ -782,8 +781,8 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
         return false;
     }
     const bool invite = msg.method_id() == sip_method::invite;
-    const txn_id client =
-        _txns.create_client(client_key, invite, hop->tp, hop->destination, request, ctx, slot, out);
+    const txn_id client = _txns.create_client(client_key, invite, hop->tp, hop->destination,
+                                              request, ctx, slot, out, txn::txn_lookup::by_handle);
     if (client == txn::no_txn) {
         _counters.add(counter_id::drop_txn_table_full);
         b.status = sip::status::service_unavailable;

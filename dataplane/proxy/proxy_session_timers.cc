@@ -403,7 +403,8 @@ void proxy_core::st_send_bye(const dialog& d, bool to_caller, txn::outbox& out) 
     }
     const txn_id id =
         _txns.create_client(_txns.keys().client_key(std::string_view(branch, branch_length), "BYE"),
-                            false, tp, dst, std::string_view(_tx.get(), n), no_context, 0, out);
+                            false, tp, dst, std::string_view(_tx.get(), n), no_context, 0, out,
+                            txn::txn_lookup::by_handle);
     if (id != txn::no_txn) {
         _counters.add(counter_id::st_byes_sent);
     }

@@ -38,6 +38,14 @@ enum class txn_state : std::uint8_t {
     terminated, // transient, while being destroyed
 };
 
+// How a transaction is found. A client transaction whose Via branch names its slot
+// and generation (the proxy's) is found by that handle alone: keeping it out of the
+// hash index saves a random index line on creation and again on release.
+enum class txn_lookup : std::uint8_t {
+    by_key,    // in the index: find() sees it
+    by_handle, // only through its id (transaction_layer::is)
+};
+
 // 128-bit match key: two independent hashes of the §17.1.3 / §17.2.3 fields.
 struct txn_key {
     std::uint64_t hi = 0;
@@ -54,6 +62,7 @@ struct transaction {
     timer::timer_handle timer;
     timer::timer_handle tu_timer; // owned by the TU (the proxy's timer C)
     endpoint peer;                // client: where the request goes; server: where responses go
+    txn_lookup lookup = txn_lookup::by_key; // (in what was padding after peer)
     stored_message message;       // client: the request; server: the last response sent
     stored_message ack;           // ICT: the ACK for a non-2xx final response
     // Ticks; 0 when the state does not retransmit.

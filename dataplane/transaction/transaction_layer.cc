@@ -244,8 +244,9 @@ void transaction_layer::send_response(txn_id id, std::uint16_t status, std::stri
 
 txn_id transaction_layer::create_client(const txn_key& key, bool invite, transport tp,
                                         const endpoint& dst, std::string_view request,
-                                        std::uint32_t owner, std::uint16_t slot, outbox& out) {
-    const txn_id id = _table.allocate(key);
+                                        std::uint32_t owner, std::uint16_t slot, outbox& out,
+                                        txn_lookup lookup) {
+    const txn_id id = _table.allocate(key, lookup);
     if (id == no_txn) {
         return no_txn;
     }
@@ -465,7 +466,9 @@ void transaction_layer::prefetch_timer(void* context, std::uint64_t data, unsign
     if (t.generation != static_cast<std::uint32_t>(data) || t.state == txn_state::idle) {
         return;
     }
-    self->_table.prefetch(t.key);
+    if (t.lookup == txn_lookup::by_key) {
+        self->_table.prefetch(t.key);
+    }
     self->_store.prefetch_release(t.message);
     self->_store.prefetch_release(t.ack);
     if (self->_hooks.prefetch_terminated != nullptr) {

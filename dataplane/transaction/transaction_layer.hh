@@ -124,9 +124,12 @@ public:
     // Sends request to dst and starts the client state machine (timers A/B or
     // E/F). The request is stored (retransmission, ACK and CANCEL building).
     // no_txn when the table or the message store is full.
+    // lookup by_handle: the caller names the transaction by the id and generation
+    // that next_id() gave (in its Via branch) and finds it with is(); find() does not
+    // see it.
     txn_id create_client(const txn_key& key, bool invite, transport tp, const endpoint& dst,
                          std::string_view request, std::uint32_t owner, std::uint16_t slot,
-                         outbox& out);
+                         outbox& out, txn_lookup lookup = txn_lookup::by_key);
     // A response that matched client transaction id.
     client_disposition on_response(txn_id id, const sip::message_view& response, outbox& out);
     // Copies the stored request of a client transaction into buf (>= its length).

@@ -25,7 +25,7 @@ transaction_table::transaction_table(std::uint32_t capacity)
     _free_head = 0;
 }
 
-txn_id transaction_table::allocate(const txn_key& key) {
+txn_id transaction_table::allocate(const txn_key& key, txn_lookup lookup) {
     if (_free_head == no_txn) {
         return no_txn;
     }
@@ -46,40 +46,51 @@ txn_id transaction_table::allocate(const txn_key& key) {
     t.generation = generation;
     t.key = key;
     t.state = txn_state::terminated; // the caller sets the real initial state
+    t.lookup = lookup;
+    ++_size;
+    if (lookup == txn_lookup::by_handle) {
+        return id;
+    }
     const std::uint32_t bits = bits_of(key);
     std::uint32_t p = bits & _index_mask;
     while (_index[p].id != no_txn) {
         p = (p + 1) & _index_mask;
     }
     _index[p] = {bits, id};
-    ++_size;
     return id;
 }
 
 void transaction_table::release(txn_id id) {
     transaction& t = _slots[id];
-    std::uint32_t hole = bits_of(t.key) & _index_mask;
-    while (_index[hole].id != no_txn && _index[hole].id != id) {
-        hole = (hole + 1) & _index_mask;
-    }
-    if (_index[hole].id == id) {
-        // Backward shift: each later entry of the run whose home is not between
-        // the hole and itself moves into the hole (Knuth 6.4, algorithm R).
-        for (std::uint32_t q = (hole + 1) & _index_mask; _index[q].id != no_txn;
-             q = (q + 1) & _index_mask) {
-            const std::uint32_t home = _index[q].bits & _index_mask;
-            if (((q - home) & _index_mask) >= ((q - hole) & _index_mask)) {
-                _index[hole] = _index[q];
-                hole = q;
-            }
-        }
-        _index[hole] = {0, no_txn};
+    if (t.lookup == txn_lookup::by_key) {
+        unindex(id, t.key);
     }
     t.state = txn_state::idle;
     ++t.generation;
     t.next_free = _free_head;
     _free_head = id;
     --_size;
+}
+
+void transaction_table::unindex(txn_id id, const txn_key& key) {
+    std::uint32_t hole = bits_of(key) & _index_mask;
+    while (_index[hole].id != no_txn && _index[hole].id != id) {
+        hole = (hole + 1) & _index_mask;
+    }
+    if (_index[hole].id != id) {
+        return;
+    }
+    // Backward shift: each later entry of the run whose home is not between the hole
+    // and itself moves into the hole (Knuth 6.4, algorithm R).
+    for (std::uint32_t q = (hole + 1) & _index_mask; _index[q].id != no_txn;
+         q = (q + 1) & _index_mask) {
+        const std::uint32_t home = _index[q].bits & _index_mask;
+        if (((q - home) & _index_mask) >= ((q - hole) & _index_mask)) {
+            _index[hole] = _index[q];
+            hole = q;
+        }
+    }
+    _index[hole] = {0, no_txn};
 }
 
 txn_id transaction_table::find(const txn_key& key) const {

@@ -26,13 +26,14 @@ public:
     // capacity >= 1.
     explicit transaction_table(std::uint32_t capacity);
 
-    // Takes a free slot, stores key and enters it in the index. no_txn when full.
-    // The slot is value-initialised except for its generation.
-    txn_id allocate(const txn_key& key);
-    // Removes from the index and frees; the generation moves on so stale references
-    // are detected.
+    // Takes a free slot and stores key, entered in the index unless lookup is
+    // by_handle. no_txn when full. The slot is value-initialised except for its
+    // generation.
+    txn_id allocate(const txn_key& key, txn_lookup lookup = txn_lookup::by_key);
+    // Removes from the index (when there) and frees; the generation moves on so
+    // stale references are detected.
     void release(txn_id id);
-    // Live transaction with this key, or no_txn.
+    // Live transaction with this key entered in the index, or no_txn.
     txn_id find(const txn_key& key) const;
     // Starts loading the index line that find/allocate/release of key will touch
     // first (random in a large array: a cache miss), so that work done meanwhile
@@ -60,6 +61,7 @@ private:
         txn_id id;
     };
     static std::uint32_t bits_of(const txn_key& key) { return static_cast<std::uint32_t>(key.lo); }
+    void unindex(txn_id id, const txn_key& key);
 
     huge_array<transaction> _slots; // on huge pages where the kernel gives them
     huge_array<index_entry> _index;
