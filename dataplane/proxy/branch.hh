@@ -6,6 +6,7 @@
 //  - a request that comes back with the same loop hash is a loop (§16.3 step 4),
 //  - every client transaction's branch is unique.
 
+#include "dataplane/transaction/transaction_key.hh"
 #include "parser/essentials.hh"
 #include "sip/message_view.hh"
 
@@ -37,6 +38,15 @@ void put_hex(char* out, std::uint64_t v, int digits);
 std::size_t format_branch(const branch_fields& f, char* out);
 // False when the value is not one of ours.
 bool parse_branch(std::string_view branch, branch_fields& out);
+
+// The match key of the client transaction our branch f names, for requests of
+// cseq_method (key_maker's field form: a branch parse_branch accepts has exactly
+// one text per value, so equal fields are equal branches).
+inline txn::txn_key client_key(const txn::key_maker& keys, const branch_fields& f,
+                               std::string_view cseq_method) {
+    return keys.client_key(f.loop_hash, (std::uint64_t{f.id} << 32) | f.generation, f.lcore,
+                           cseq_method);
+}
 
 // §16.6 step 8 loop-detection hash: Request-URI as received, From and To tags,
 // Call-ID, CSeq number, Proxy-Require and Proxy-Authorization. The RFC also names

@@ -767,12 +767,11 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     // kept out of the hash index. A CANCEL's client transaction shares the INVITE's
     // branch and is the one that is indexed.
     const txn_id next = _txns.next_id();
+    const branch_fields names{_config.lcore_id, plan.loop, next,
+                              next != txn::no_txn ? _txns.get(next).generation : 0};
     char branch[branch_length];
-    format_branch(
-        {_config.lcore_id, plan.loop, next, next != txn::no_txn ? _txns.get(next).generation : 0},
-        branch);
+    format_branch(names, branch);
     const std::string_view branch_view(branch, branch_length);
-    const txn::txn_key client_key = _txns.keys().client_key(branch_view, e.cseq_value.method);
     const bool rr = _config.record_route && dialog_creating(msg.method_id()) && !e.to_has_tag;
     const std::string_view request = build_forwarded(msg, e, plan, target_uri, *hop, branch_view,
                                                      rr, _txns.get(c.server).peer, out);
@@ -781,8 +780,9 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
         return false;
     }
     const bool invite = msg.method_id() == sip_method::invite;
-    const txn_id client = _txns.create_client(client_key, invite, hop->tp, hop->destination,
-                                              request, ctx, slot, out, txn::txn_lookup::by_handle);
+    const txn_id client = _txns.create_client(
+        client_key(_txns.keys(), names, e.cseq_value.method), invite, hop->tp, hop->destination,
+        request, ctx, slot, out, txn::txn_lookup::by_handle);
     if (client == txn::no_txn) {
         _counters.add(counter_id::drop_txn_table_full);
         b.status = sip::status::service_unavailable;
@@ -916,10 +916,12 @@ void proxy_core::handle_response(txn::outbox& out) {
         _counters.add(counter_id::drop_stray_response); // not for one of our branches
         return;
     }
-    const txn::txn_key key = _txns.keys().client_key(_ess.top_via.branch, _ess.cseq_value.method);
     // The branch names its transaction; a CANCEL's shares its INVITE's branch and is
-    // found through the index.
-    const txn_id id = _txns.is(f.id, f.generation, key) ? f.id : _txns.find(key);
+    // found through the index, by the branch text.
+    const std::string_view method = _ess.cseq_value.method;
+    const txn_id id = _txns.is(f.id, f.generation, client_key(_txns.keys(), f, method))
+                          ? f.id
+                          : _txns.find(_txns.keys().client_key(_ess.top_via.branch, method));
     if (id == txn::no_txn) {
         _counters.add(counter_id::drop_stray_response); // RFC 6026 §6.2: never forwarded
         return;

@@ -387,8 +387,9 @@ void proxy_core::st_send_bye(const dialog& d, bool to_caller, txn::outbox& out) 
         return;
     }
     // A branch naming the client transaction, so its 200 finds it (and ends there).
+    const branch_fields names{_config.lcore_id, 0, next, _txns.get(next).generation};
     char branch[branch_length];
-    format_branch({_config.lcore_id, 0, next, _txns.get(next).generation}, branch);
+    format_branch(names, branch);
     const std::string& prefix = _via_prefix[static_cast<std::size_t>(tp)];
     char via[via_room];
     if (prefix.size() + branch_length > sizeof(via)) {
@@ -402,8 +403,8 @@ void proxy_core::st_send_bye(const dialog& d, bool to_caller, txn::outbox& out) 
         return;
     }
     const txn_id id =
-        _txns.create_client(_txns.keys().client_key(std::string_view(branch, branch_length), "BYE"),
-                            false, tp, dst, std::string_view(_tx.get(), n), no_context, 0, out,
+        _txns.create_client(client_key(_txns.keys(), names, "BYE"), false, tp, dst,
+                            std::string_view(_tx.get(), n), no_context, 0, out,
                             txn::txn_lookup::by_handle);
     if (id != txn::no_txn) {
         _counters.add(counter_id::st_byes_sent);

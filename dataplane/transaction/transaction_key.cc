@@ -57,4 +57,10 @@ txn_key key_maker::client_key(std::string_view branch, std::string_view cseq_met
     return key_of(h.add(std::string_view("client")).add(branch).add(cseq_method));
 }
 
+txn_key key_maker::client_key(std::uint64_t w0, std::uint64_t w1, std::uint64_t w2,
+                              std::string_view cseq_method) const {
+    hasher128 h(_seed, _seed ^ second_seed);
+    return key_of(h.add(w0).add(w1).add(w2).add(cseq_method));
+}
+
 } // namespace sipedge::txn

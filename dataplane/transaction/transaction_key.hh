@@ -29,6 +29,12 @@ public:
     // Key of the client transaction: our own branch (which always has the cookie)
     // and the CSeq method (a CANCEL shares its INVITE's branch, §9.1).
     txn_key client_key(std::string_view branch, std::string_view cseq_method) const;
+    // The same for a branch the TU reads back into fields exactly (one text per
+    // value, as the proxy's branches are): the key of those fields, three words,
+    // and the method -- a third of the hashing of the 45-byte text. A TU uses one
+    // form or the other for a transaction, never both.
+    txn_key client_key(std::uint64_t w0, std::uint64_t w1, std::uint64_t w2,
+                       std::string_view cseq_method) const;
 
 private:
     std::uint64_t _seed;

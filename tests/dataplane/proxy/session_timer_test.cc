@@ -271,8 +271,11 @@ TEST_F(session_timer_test, expiry_sends_bye_with_reason_to_both_ends_at_se_minus
     EXPECT_EQ(p.core.dialogs().size(), 0u);
     EXPECT_EQ(p.count(counter_id::st_dialogs_expired), 1u);
     EXPECT_EQ(p.count(counter_id::st_byes_sent), 2u);
-    // Their 200s end at the proxy (our client transactions), nothing goes on.
+    // Their 200s end at the proxy (our client transactions, found by the branch),
+    // nothing goes on, and the BYE is not sent again (Timer E would at 60.5 s).
     EXPECT_TRUE(p.deliver(uas_response(to_bob->bytes, 200, "b1"), uas1).empty());
+    EXPECT_EQ(p.count(counter_id::drop_stray_response), 0u);
+    EXPECT_FALSE(find_sent(p.advance_to(64'000), uas1, "BYE"));
 }
 
 TEST_F(session_timer_test, update_with_session_expires_postpones_expiry) {

@@ -83,5 +83,18 @@ TEST(transaction_key, client_key_separates_cancel_from_invite) {
     EXPECT_NE(k.client_key("z9hG4bKx", "INVITE"), k.client_key("z9hG4bKy", "INVITE"));
 }
 
+// The field form: every word and the method count, and the per-lcore seed too.
+TEST(transaction_key, client_key_of_fields_depends_on_each_word_the_method_and_the_seed) {
+    key_maker k(1);
+    const txn_key base = k.client_key(1, 2, 3, "INVITE");
+    EXPECT_EQ(k.client_key(1, 2, 3, "INVITE"), base);
+    EXPECT_NE(k.client_key(9, 2, 3, "INVITE"), base);
+    EXPECT_NE(k.client_key(1, 9, 3, "INVITE"), base);
+    EXPECT_NE(k.client_key(1, 2, 9, "INVITE"), base);
+    EXPECT_NE(k.client_key(1, 2, 3, "CANCEL"), base);
+    EXPECT_NE(k.client_key(2, 1, 3, "INVITE"), base); // order matters
+    EXPECT_NE(key_maker(2).client_key(1, 2, 3, "INVITE"), base);
+}
+
 } // namespace
 } // namespace sipedge::txn
