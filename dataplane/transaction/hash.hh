@@ -108,18 +108,14 @@ public:
         mix(detail::load_tail(s, n) ^ (static_cast<std::uint64_t>(s.size()) << 56) ^ 0xa5);
         return *this;
     }
-    // ASCII letters folded to lower case first (host names, §19.1.4).
+    // ASCII letters folded to lower case first (host names, §19.1.4): the value of
+    // add() of the lowered text in 64-byte pieces, folded a word at a time.
     hasher128& add_lowercase(std::string_view s) {
-        char buf[64];
-        while (!s.empty()) {
-            const std::size_t n = s.size() < sizeof(buf) ? s.size() : sizeof(buf);
-            for (std::size_t i = 0; i < n; ++i) {
-                const char c = s[i];
-                buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-            }
-            add(std::string_view(buf, n));
+        do {
+            const std::size_t n = s.size() < 64 ? s.size() : 64;
+            add_lowered(s.substr(0, n));
             s.remove_prefix(n);
-        }
+        } while (!s.empty());
         return *this;
     }
     hasher128& add(std::uint64_t v) {
@@ -130,6 +126,28 @@ public:
     std::uint64_t low() const { return hasher::finalize(_b); }
 
 private:
+    // ASCII 'A'-'Z' in the eight bytes of w get the case bit; other bytes stay. The
+    // range test runs on the low seven bits of each byte (no carry between bytes)
+    // and leaves out bytes from 0x80.
+    static std::uint64_t lowered(std::uint64_t w) {
+        constexpr std::uint64_t ones = 0x0101010101010101ull;
+        constexpr std::uint64_t high = ones * 0x80;
+        const std::uint64_t low7 = w & ~high;
+        const std::uint64_t ge_a = low7 + ones * (0x80 - 'A');
+        const std::uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1);
+        return w | ((ge_a & ~gt_z & ~w & high) >> 2);
+    }
+    // add() of s with its letters lowered.
+    void add_lowered(std::string_view s) {
+        const char* p = s.data();
+        std::size_t n = s.size();
+        while (n >= 8) {
+            mix(lowered(detail::load64(p)));
+            p += 8;
+            n -= 8;
+        }
+        mix(lowered(detail::load_tail(s, n)) ^ (static_cast<std::uint64_t>(s.size()) << 56) ^ 0xa5);
+    }
     static std::uint64_t lane(std::uint64_t w, std::uint64_t h, std::uint64_t k) {
         const hash_u128 m = static_cast<hash_u128>(w ^ h) * k;
         return (static_cast<std::uint64_t>(m) ^ static_cast<std::uint64_t>(m >> 64) ^ (h >> 7)) +

@@ -65,6 +65,44 @@ TEST(hash, tail_loads_equal_the_bytewise_tail_for_every_length_and_offset) {
     }
 }
 
+// add_lowercase folds words, not bytes: it must give add() of the byte-wise lowered
+// text in 64-byte pieces (as it was defined), for every byte value at every
+// position, across the piece boundary, so that server keys and local tags of the
+// same host in any case stay what they were.
+TEST(hash, add_lowercase_equals_add_of_the_bytewise_lowered_pieces) {
+    const auto reference = [](std::string_view s) {
+        hasher128 h(3, 4);
+        do {
+            std::string piece(s.substr(0, 64));
+            for (char& c : piece) {
+                c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+            }
+            h.add(std::string_view(piece));
+            s.remove_prefix(s.size() < 64 ? s.size() : 64);
+        } while (!s.empty());
+        return std::pair{h.high(), h.low()};
+    };
+    const auto fast = [](std::string_view s) {
+        hasher128 h(3, 4);
+        h.add_lowercase(s);
+        return std::pair{h.high(), h.low()};
+    };
+    EXPECT_EQ(fast(""), reference(""));
+    std::string base;
+    for (int i = 0; i < 140; ++i) {
+        base += "aZ.9-Q@\x7f[`"[i % 10]; // letters, their neighbours '@' '[' '`', DEL
+    }
+    for (const std::size_t len : {1u, 5u, 8u, 13u, 16u, 63u, 64u, 65u, 71u, 140u}) {
+        for (std::size_t pos = 0; pos < len; ++pos) {
+            for (int c = 0; c < 256; ++c) {
+                std::string s = base.substr(0, len);
+                s[pos] = static_cast<char>(c);
+                ASSERT_EQ(fast(s), reference(s)) << len << " " << pos << " " << c;
+            }
+        }
+    }
+}
+
 TEST(hash, known_values_do_not_move) {
     // Local To tags (sE + key) and branches must not change between builds that
     // share a cluster: pinned values of the 64-bit hasher.
