@@ -276,6 +276,59 @@ TEST(fast_paths, tag_agrees_or_declines) {
                 tag_agrees, 11);
 }
 
+// The mask path (values of 16 to 64 bytes) against the byte path: where it
+// answers, the byte path answers the same tag and has_tag (the same view into the
+// value). Usual forms of every length the masks cover, their random edits, and
+// each byte of the shape flipped in the bits a case-blind or range test could
+// miss.
+bool masks_agree(const std::string& value) {
+    std::string_view tag;
+    bool has_tag = false;
+    if (!detail::tag_by_masks(value, tag, has_tag)) {
+        return false;
+    }
+    std::string_view want;
+    bool want_has = false;
+    EXPECT_TRUE(detail::parse_name_addr_tag_general(value, want, want_has)) << value;
+    EXPECT_TRUE(same_view(tag, want)) << value;
+    EXPECT_EQ(has_tag, want_has) << value;
+    return true;
+}
+
+TEST(fast_paths, tag_masks_agree_with_the_byte_path) {
+    std::size_t answered = 0;
+    std::size_t total = 0;
+    for (const char* name : {"", "Al ", "Bob ", " \tAlice ", "Alice Liddell  ", "x"}) {
+        for (const char* scheme : {"sip:", "SIPS:", "sIp:", "sips:"}) {
+            for (std::size_t user = 1; user <= 40; user += 3) {
+                for (const char* tail : {"", ";tag=abc", ";TAG=9fxced76sl", ";tag=ab",
+                                         ";tag=a;b", " ;tag=abc", ";tag=abc "}) {
+                    const std::string value = std::string(name) + "<" + scheme +
+                                              std::string(user, 'u') + "@h.example.com>" + tail;
+                    ++total;
+                    answered += masks_agree(value) ? 1 : 0;
+                    for (std::size_t k = 0; k < value.size(); ++k) {
+                        for (const int bit : {0x01, 0x02, 0x10, 0x20, 0x40, 0x80}) {
+                            std::string other = value;
+                            other[k] = static_cast<char>(other[k] ^ bit);
+                            masks_agree(other);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    EXPECT_GT(answered, total / 4);
+    for (const char* text : {"Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl",
+                             "Bob <sips:bob@biloxi.example.com>", "<sip:a@b.example.com>;tag=1x3",
+                             "Bob <sip:bob@biloxi.example.com>;tag=314159"}) {
+        EXPECT_TRUE(masks_agree(text)) << text;
+        for (const std::string& m : mutations(text, 4000, 21)) {
+            masks_agree(m);
+        }
+    }
+}
+
 // ";tag=" read as one word: every byte of it changed in each bit that a case-blind
 // compare could miss (0x20) and others, values of every length up to 20, and what
 // may follow a value (more parameters, LWS, quotes, commas).
