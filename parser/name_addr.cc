@@ -98,17 +98,12 @@ SIPEDGE_ALWAYS_INLINE bool tag_by_masks_inline(const char* p, std::size_t n, std
     if (n < vec_bytes || n > 64) {
         return false;
     }
-    const byte_vec first = load_vec(p);
-    std::uint64_t stops = tag_path_stop_bits(first);
-    std::size_t at = vec_bytes;
-    for (; at + vec_bytes < n; at += vec_bytes) {
-        stops |= static_cast<std::uint64_t>(tag_path_stop_bits(load_vec(p + at))) << at;
-    }
-    // The last 16 bytes, overlapping what was seen (the same bytes, the same bits).
-    stops |= static_cast<std::uint64_t>(tag_path_stop_bits(load_vec(p + n - vec_bytes)))
-             << (n - vec_bytes);
+    std::uint64_t stops = 0;
+    for_each_block(p, n, [&](byte_vec x, std::size_t at) {
+        stops |= static_cast<std::uint64_t>(tag_path_stop_bits(x)) << at;
+    });
     // The '<': the first byte that is not a letter or a blank, in the first 16.
-    const std::uint32_t other = ~letter_or_blank_bits(first) & 0xffffu;
+    const std::uint32_t other = ~letter_or_blank_bits(load_vec(p)) & 0xffffu;
     if (other == 0) {
         return false;
     }
