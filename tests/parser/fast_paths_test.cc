@@ -518,6 +518,67 @@ TEST(fast_paths, uri_scheme_from_one_word) {
     EXPECT_GT(ok, 20u);
 }
 
+// The mask step of parse_uri against the general parse: where it answers, the
+// general parse succeeds with every field the same (the same views). Schemes in
+// several cases, opaque parts of every length around the masks' 16 to 64 bytes
+// with and without a user, every byte flipped in six bits, and random edits.
+bool uri_masks_agree(const std::string& text) {
+    uri fast;
+    if (!detail::uri_by_masks(text, fast)) {
+        return false;
+    }
+    uri want;
+    EXPECT_TRUE(detail::parse_uri_general(text, want).ok()) << text;
+    EXPECT_EQ(fast.scheme, want.scheme) << text;
+    EXPECT_TRUE(same_view(fast.scheme_text, want.scheme_text)) << text;
+    EXPECT_TRUE(same_view(fast.user, want.user)) << text;
+    EXPECT_TRUE(same_view(fast.password, want.password)) << text;
+    EXPECT_EQ(fast.has_user, want.has_user) << text;
+    EXPECT_EQ(fast.has_password, want.has_password) << text;
+    EXPECT_TRUE(same_view(fast.host, want.host)) << text;
+    EXPECT_EQ(fast.host_is_ipv6, want.host_is_ipv6) << text;
+    EXPECT_TRUE(same_view(fast.port_text, want.port_text)) << text;
+    EXPECT_EQ(fast.port, want.port) << text;
+    EXPECT_TRUE(same_view(fast.params, want.params)) << text;
+    EXPECT_TRUE(same_view(fast.headers, want.headers)) << text;
+    EXPECT_TRUE(same_view(fast.opaque, want.opaque)) << text;
+    return true;
+}
+
+TEST(fast_paths, uri_masks_agree_with_the_general_parse) {
+    std::size_t answered = 0;
+    std::size_t total = 0;
+    for (const char* scheme : {"sip:", "SIPS:", "sIp:", "sips:", "tel:", "sipx:"}) {
+        for (const char* user : {"", "bob@", "a@", "alice.x_y-z@"}) {
+            for (std::size_t host = 1; host <= 66; host += 5) {
+                std::string h(host, 'h');
+                if (host > 4) {
+                    h[host / 2] = '.';
+                    h[1] = '-';
+                }
+                const std::string text = std::string(scheme) + user + h;
+                ++total;
+                answered += uri_masks_agree(text) ? 1 : 0;
+                for (std::size_t k = 0; k < text.size(); ++k) {
+                    for (const int bit : {0x01, 0x02, 0x10, 0x20, 0x40, 0x80}) {
+                        std::string other = text;
+                        other[k] = static_cast<char>(other[k] ^ bit);
+                        uri_masks_agree(other);
+                    }
+                }
+            }
+        }
+    }
+    EXPECT_GT(answered, total / 4);
+    for (const char* text : {"sip:bob@biloxi.example.com", "sips:ss2.biloxi.example.com",
+                             "sip:alice@client.atlanta.example.com"}) {
+        EXPECT_TRUE(uri_masks_agree(text)) << text;
+        for (const std::string& m : mutations(text, 4000, 31)) {
+            uri_masks_agree(m);
+        }
+    }
+}
+
 // The URI character check takes the special bytes of each 16-byte block from one
 // mask: against a byte loop over random texts of 0 to 40 bytes (so every block
 // edge and the short form), with escapes good and bad, several '@', '?' before and
