@@ -211,6 +211,12 @@ bool parse_via_head_usual(std::string_view value, via& out) {
             if (end != value) {
                 out.branch = std::string_view(p + value, end - value);
                 out.has_branch = true;
+                if (end == n) {
+                    // The branch was the last parameter (the usual Via): what the
+                    // cursor below would find from the end, without it.
+                    out.params = std::string_view(p + params_begin, n - params_begin);
+                    return true;
+                }
                 i = end;
                 while (i < n && is_lws(p[i])) {
                     ++i;
