@@ -172,23 +172,6 @@ bool detail::uri_by_masks(std::string_view text, uri& u) {
     return parser::uri_by_masks(text.data(), text.size(), u);
 }
 
-// Field by field: `u = uri{}` becomes a `rep stos`, whose start-up costs more than a
-// short URI's whole parse.
-void reset(uri& u) {
-    u.scheme = uri_scheme::other;
-    u.scheme_text = {};
-    u.user = {};
-    u.password = {};
-    u.has_user = false;
-    u.has_password = false;
-    u.host = {};
-    u.host_is_ipv6 = false;
-    u.port_text = {};
-    u.port = 0;
-    u.params = {};
-    u.headers = {};
-    u.opaque = {};
-}
 
 value_result<uri> parse_uri(std::string_view text) {
     uri u;

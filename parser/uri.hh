@@ -33,8 +33,26 @@ struct uri {
 
 value_result<uri> parse_uri(std::string_view text);
 
-// Back to the default state (what parse_uri starts from).
-void reset(uri& u);
+// Back to the default state (what parse_uri starts from). Inline: a response's
+// essentials reset their Request-URI, and the call cost as much as the stores.
+// Field by field: `u = uri{}` becomes a `rep stos`, whose start-up costs more than a
+// short URI's whole parse.
+inline void reset(uri& u) {
+    u.scheme = uri_scheme::other;
+    u.scheme_text = {};
+    u.user = {};
+    u.password = {};
+    u.has_user = false;
+    u.has_password = false;
+    u.host = {};
+    u.host_is_ipv6 = false;
+    u.port_text = {};
+    u.port = 0;
+    u.params = {};
+    u.headers = {};
+    u.opaque = {};
+}
+
 // Same, into a caller-owned struct (no copy of the result on the fast path).
 sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& out);
 
