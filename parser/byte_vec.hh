@@ -105,6 +105,21 @@ inline std::size_t find_stop(const char* p, std::size_t i, std::size_t n) {
     return m != 0 ? i + static_cast<std::size_t>(__builtin_ctz(m)) : n;
 }
 
+// Each 16-byte block of a text [p, p + n) of 16 to 64 bytes with its offset, the
+// last one at n - 16, overlapping what was seen: the same bytes give the same
+// class bits, so OR-ing each block's bits shifted by its offset builds one 64-bit
+// mask of the class over the whole text (bit i = byte i). Loads stay inside the
+// text. (A text of 16 bytes is taken twice, as its first and last block.)
+template <typename Take>
+SIPEDGE_ALWAYS_INLINE void for_each_block(const char* p, std::size_t n, Take&& take) {
+    take(load_vec(p), 0);
+    std::size_t at = vec_bytes;
+    for (; at + vec_bytes < n; at += vec_bytes) {
+        take(load_vec(p + at), at);
+    }
+    take(load_vec(p + n - vec_bytes), n - vec_bytes);
+}
+
 // The scalar twins (char_class.hh's classes) and the scans the value parsers use.
 inline bool is_host_stop(char c) {
     return !has_class(c, cc_host);

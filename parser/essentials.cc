@@ -129,12 +129,17 @@ SIPEDGE_ALWAYS_INLINE bool cseq_usual(std::string_view value, const sip::message
         }
         out.method_id = msg.method_id();
     } else {
-        for (const char c : method) {
-            if (!is_token_char(c)) {
-                return false;
+        // A known method is its exact name, a token: only another one is checked
+        // byte by byte.
+        const sip::sip_method id = sip::lookup_method(method);
+        if (id == sip::sip_method::extension) {
+            for (const char c : method) {
+                if (!is_token_char(c)) {
+                    return false;
+                }
             }
         }
-        out.method_id = sip::lookup_method(method);
+        out.method_id = id;
     }
     out.number = number;
     out.method = method;

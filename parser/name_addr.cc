@@ -72,9 +72,105 @@ bool take_tag(Cursor& c, std::string_view& tag, bool& has_tag) {
     return true;
 }
 
+// Bytes that end the mask path's URI or tag value, 16 at a time: below 0x23 or
+// from 0x80 (one signed compare: controls, SP, HT, CR, LF, '!', '"' and the high
+// bytes), ',' and 0x3b..0x3e (; < = >). That holds '>' and every byte below 0x21,
+// the stops of the URI scan, and every parameter-value stop.
+inline std::uint32_t tag_path_stop_bits(byte_vec x) {
+    using sbyte_vec = vec::sbyte_vec;
+    return vec_bits(reinterpret_cast<byte_vec>(reinterpret_cast<sbyte_vec>(x) < 0x23) |
+                    (x == ',') | vec::in_range(x, 0x3b, 4));
+}
+
+// A display name of letters, SP and HT (each 0xff), 16 bytes at a time.
+inline std::uint32_t letter_or_blank_bits(byte_vec x) {
+    return vec_bits(vec::in_range(x | 0x20, 'a', 26) | (x == ' ') | (x == '\t'));
+}
+
+// The usual From/To value of 16 to 64 bytes, from masks: [letters and blanks] '<'
+// "sip:" or "sips:" (either case) up to the first '>' with no byte below 0x21 before
+// it, then the end or ";tag=" and a value of three or more bytes to the end with no
+// parameter-value stop in it. False, deciding nothing, for anything else (the
+// general path then answers): a stricter form than that path's, so where this
+// answers, it answers as that path would.
+SIPEDGE_ALWAYS_INLINE bool tag_by_masks_inline(const char* p, std::size_t n, std::string_view& tag,
+                                               bool& has_tag) {
+    if (n < vec_bytes || n > 64) {
+        return false;
+    }
+    std::uint64_t stops = 0;
+    for_each_block(p, n, [&](byte_vec x, std::size_t at) {
+        stops |= static_cast<std::uint64_t>(tag_path_stop_bits(x)) << at;
+    });
+    // The '<': the first byte that is not a letter or a blank, in the first 16.
+    const std::uint32_t other = ~letter_or_blank_bits(load_vec(p)) & 0xffffu;
+    if (other == 0) {
+        return false;
+    }
+    const std::size_t lt = static_cast<std::size_t>(__builtin_ctz(other));
+    if (p[lt] != '<' || n - lt < 10) {
+        return false;
+    }
+    // The scheme: "sip:" or "sips:", the letters in either case.
+    const auto word = load_word<std::uint64_t>(p + lt + 1);
+    std::size_t colon;
+    if (((word | 0x202020u) & 0xffffffffu) == literal_word<std::uint32_t>("sip:", 0)) {
+        colon = lt + 4;
+    } else if (((word | 0x20202020u) & 0xffffffffffull) ==
+               literal_word<std::uint64_t>("sips:\0\0\0", 0)) {
+        colon = lt + 5;
+    } else {
+        return false;
+    }
+    // The first stop after the ':' must be the '>' (then there is no byte below 0x21
+    // or '>' before it: the general path's URI scan ends at the same place).
+    const std::uint64_t after_colon = stops >> (colon + 1);
+    if (after_colon == 0) {
+        return false;
+    }
+    const std::size_t close = colon + 1 + static_cast<std::size_t>(__builtin_ctzll(after_colon));
+    if (p[close] != '>') {
+        return false;
+    }
+    if (close + 1 == n) {
+        tag = {};
+        has_tag = false;
+        return true;
+    }
+    // ";tag=" (the name in either case) right after the '>' and a value to the end.
+    const std::size_t semi = close + 1;
+    if (n - semi < 8) {
+        return false;
+    }
+    constexpr auto care = literal_word<std::uint64_t>("\xff\xdf\xdf\xdf\xff\0\0\0", 0);
+    if (((load_word<std::uint64_t>(p + semi) ^ literal_word<std::uint64_t>(";tag=\0\0\0", 0)) &
+         care) != 0) {
+        return false;
+    }
+    const std::size_t value = semi + 5;
+    if ((stops >> value) != 0) {
+        return false;
+    }
+    tag = std::string_view(p + value, n - value);
+    has_tag = true;
+    return true;
+}
+
 } // namespace
 
+bool detail::tag_by_masks(std::string_view value, std::string_view& tag, bool& has_tag) {
+    return tag_by_masks_inline(value.data(), value.size(), tag, has_tag);
+}
+
 bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& has_tag) {
+    if (tag_by_masks_inline(value.data(), value.size(), tag, has_tag)) {
+        return true;
+    }
+    return detail::parse_name_addr_tag_general(value, tag, has_tag);
+}
+
+bool detail::parse_name_addr_tag_general(std::string_view value, std::string_view& tag,
+                                         bool& has_tag) {
     const char* p = value.data();
     const std::size_t n = value.size();
     std::size_t i = 0;

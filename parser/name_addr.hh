@@ -36,4 +36,13 @@ sipedge::status<parse_error_code> parse_name_addr(std::string_view value, name_a
 // any other form or any error -- then call parse_name_addr.
 bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& has_tag);
 
+namespace detail {
+// The two halves of parse_name_addr_tag, for the tests that pin the first to the
+// second: the usual form from vector masks (values of 16 to 64 bytes), and the
+// byte-by-byte path for every form the general parser is not needed for. Each
+// returns false, deciding nothing, where it does not answer.
+bool tag_by_masks(std::string_view value, std::string_view& tag, bool& has_tag);
+bool parse_name_addr_tag_general(std::string_view value, std::string_view& tag, bool& has_tag);
+} // namespace detail
+
 } // namespace sipedge::parser

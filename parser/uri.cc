@@ -104,25 +104,74 @@ bool valid_ipv6_reference(std::string_view h) {
     return true;
 }
 
-} // namespace
-
-// Field by field: `u = uri{}` becomes a `rep stos`, whose start-up costs more than a
-// short URI's whole parse.
-void reset(uri& u) {
-    u.scheme = uri_scheme::other;
-    u.scheme_text = {};
-    u.user = {};
+// The usual sip: or sips: URI of a request line, from masks: "sip:" or "sips:" (the
+// letters in either case), then 16 to 64 bytes of host characters, or of host
+// characters, one '@' and host characters (user and host, both not empty), to the
+// end. No password, port, parameters or headers. Sets every field as the general
+// parse does and returns true; false, deciding nothing (u untouched), for anything
+// else.
+SIPEDGE_ALWAYS_INLINE bool uri_by_masks(const char* p, std::size_t n, uri& u) {
+    if (n < 4 + vec_bytes) {
+        return false;
+    }
+    const auto word = load_word<std::uint32_t>(p);
+    std::size_t colon;
+    uri_scheme scheme;
+    if ((word | 0x202020u) == literal_word<std::uint32_t>("sip:", 0)) {
+        colon = 3;
+        scheme = uri_scheme::sip;
+    } else if ((word | 0x20202020u) == literal_word<std::uint32_t>("sips", 0) && p[4] == ':') {
+        colon = 4;
+        scheme = uri_scheme::sips;
+    } else {
+        return false;
+    }
+    const char* o = p + colon + 1;
+    const std::size_t m = n - colon - 1;
+    if (m < vec_bytes || m > 64) {
+        return false;
+    }
+    std::uint64_t special = 0;
+    std::uint64_t host_stop = 0;
+    for_each_block(o, m, [&](byte_vec x, std::size_t at) {
+        special |= static_cast<std::uint64_t>(uri_special_bits(x)) << at;
+        host_stop |= static_cast<std::uint64_t>(host_stop_bits(x)) << at;
+    });
+    // No special byte (then no user), or only one, an '@' inside, with host
+    // characters only on both sides (so no ':' in the user part).
+    std::size_t host = 0;
+    if (special != 0) {
+        const std::size_t at = static_cast<std::size_t>(__builtin_ctzll(special));
+        if ((special & (special - 1)) != 0 || o[at] != '@' || at == 0 || at + 1 == m ||
+            (host_stop & ~special) != 0) {
+            return false;
+        }
+        host = at + 1;
+    } else if (host_stop != 0) {
+        return false;
+    }
+    u.scheme = scheme;
+    u.scheme_text = std::string_view(p, colon);
+    u.user = host == 0 ? std::string_view{} : std::string_view(o, host - 1);
     u.password = {};
-    u.has_user = false;
+    u.has_user = host != 0;
     u.has_password = false;
-    u.host = {};
+    u.host = std::string_view(o + host, m - host);
     u.host_is_ipv6 = false;
     u.port_text = {};
     u.port = 0;
     u.params = {};
     u.headers = {};
-    u.opaque = {};
+    u.opaque = std::string_view(o, m);
+    return true;
 }
+
+} // namespace
+
+bool detail::uri_by_masks(std::string_view text, uri& u) {
+    return parser::uri_by_masks(text.data(), text.size(), u);
+}
+
 
 value_result<uri> parse_uri(std::string_view text) {
     uri u;
@@ -134,6 +183,13 @@ value_result<uri> parse_uri(std::string_view text) {
 }
 
 sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& u) {
+    if (uri_by_masks(text.data(), text.size(), u)) {
+        return {};
+    }
+    return detail::parse_uri_general(text, u);
+}
+
+sipedge::status<parse_error_code> detail::parse_uri_general(std::string_view text, uri& u) {
     reset(u);
     std::size_t i = 0;
     if (text.empty() || !has_class(text[0], cc_alpha)) {

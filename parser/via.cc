@@ -182,12 +182,15 @@ bool parse_via_head_usual(std::string_view value, via& out) {
             port = 5060;
             i += 4;
         }
-        while (i < n && is_digit(p[i]) && i - pb < 5) {
-            port = port * 10 + static_cast<std::uint32_t>(p[i] - '0');
-            ++i;
-        }
-        if (i == pb || port == 0 || port > 65535 || (i < n && is_digit(p[i]))) {
-            return false;
+        // 5060 and no digit after it: nothing more to check.
+        if (port != 5060 || (i < n && is_digit(p[i]))) {
+            while (i < n && is_digit(p[i]) && i - pb < 5) {
+                port = port * 10 + static_cast<std::uint32_t>(p[i] - '0');
+                ++i;
+            }
+            if (i == pb || port == 0 || port > 65535 || (i < n && is_digit(p[i]))) {
+                return false;
+            }
         }
         out.port = static_cast<std::uint16_t>(port);
     }
@@ -211,6 +214,12 @@ bool parse_via_head_usual(std::string_view value, via& out) {
             if (end != value) {
                 out.branch = std::string_view(p + value, end - value);
                 out.has_branch = true;
+                if (end == n) {
+                    // The branch was the last parameter (the usual Via): what the
+                    // cursor below would find from the end, without it.
+                    out.params = std::string_view(p + params_begin, n - params_begin);
+                    return true;
+                }
                 i = end;
                 while (i < n && is_lws(p[i])) {
                     ++i;

@@ -155,6 +155,22 @@ void with_each_bit_flipped(const std::string& head, const std::string& tail, std
     }
 }
 
+// check(text), then check on text with each of its bytes flipped in six bits (the
+// case bit, the bits a range test turns on, the high bit); whether text itself
+// was answered.
+template <typename Check>
+bool check_with_each_byte_flipped(const std::string& text, Check check) {
+    const bool answered = check(text);
+    for (std::size_t k = 0; k < text.size(); ++k) {
+        for (const int bit : {0x01, 0x02, 0x10, 0x20, 0x40, 0x80}) {
+            std::string other = text;
+            other[k] = static_cast<char>(other[k] ^ bit);
+            check(other);
+        }
+    }
+    return answered;
+}
+
 // ---- the top Via ----
 
 bool same_via(const via& a, const via& b) {
@@ -274,6 +290,48 @@ TEST(fast_paths, tag_agrees_or_declines) {
                  "Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl;x=y\r\n ;z",
                  "<SIP:a@b>;TAG=1", "x <Sip+x:a@b>", "<sipx:a@b>;tag=2", "<si:a>"},
                 tag_agrees, 11);
+}
+
+// The mask path (values of 16 to 64 bytes) against the byte path: where it
+// answers, the byte path answers the same tag and has_tag (the same view into the
+// value). Usual forms of every length the masks cover, their random edits, and
+// each byte of the shape flipped in the bits a case-blind or range test could
+// miss.
+bool masks_agree(const std::string& value) {
+    std::string_view tag;
+    bool has_tag = false;
+    if (!detail::tag_by_masks(value, tag, has_tag)) {
+        return false;
+    }
+    std::string_view want;
+    bool want_has = false;
+    EXPECT_TRUE(detail::parse_name_addr_tag_general(value, want, want_has)) << value;
+    EXPECT_TRUE(same_view(tag, want)) << value;
+    EXPECT_EQ(has_tag, want_has) << value;
+    return true;
+}
+
+TEST(fast_paths, tag_masks_agree_with_the_byte_path) {
+    std::size_t answered = 0;
+    std::size_t total = 0;
+    for (const char* name : {"", "Al ", "Bob ", " \tAlice ", "Alice Liddell  ", "x"}) {
+        for (const char* scheme : {"sip:", "SIPS:", "sIp:", "sips:"}) {
+            for (std::size_t user = 1; user <= 40; user += 3) {
+                for (const char* tail : {"", ";tag=abc", ";TAG=9fxced76sl", ";tag=ab",
+                                         ";tag=a;b", " ;tag=abc", ";tag=abc "}) {
+                    const std::string value = std::string(name) + "<" + scheme +
+                                              std::string(user, 'u') + "@h.example.com>" + tail;
+                    ++total;
+                    answered += check_with_each_byte_flipped(value, masks_agree) ? 1 : 0;
+                }
+            }
+        }
+    }
+    EXPECT_GT(answered, total / 4);
+    check_forms({"Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl",
+                 "Bob <sips:bob@biloxi.example.com>", "<sip:a@b.example.com>;tag=1x3",
+                 "Bob <sip:bob@biloxi.example.com>;tag=314159"},
+                masks_agree, 21);
 }
 
 // ";tag=" read as one word: every byte of it changed in each bit that a case-blind
@@ -463,6 +521,56 @@ TEST(fast_paths, uri_scheme_from_one_word) {
         }
     }
     EXPECT_GT(ok, 20u);
+}
+
+// The mask step of parse_uri against the general parse: where it answers, the
+// general parse succeeds with every field the same (the same views). Schemes in
+// several cases, opaque parts of every length around the masks' 16 to 64 bytes
+// with and without a user, every byte flipped in six bits, and random edits.
+bool uri_masks_agree(const std::string& text) {
+    uri fast;
+    if (!detail::uri_by_masks(text, fast)) {
+        return false;
+    }
+    uri want;
+    EXPECT_TRUE(detail::parse_uri_general(text, want).ok()) << text;
+    EXPECT_EQ(fast.scheme, want.scheme) << text;
+    EXPECT_TRUE(same_view(fast.scheme_text, want.scheme_text)) << text;
+    EXPECT_TRUE(same_view(fast.user, want.user)) << text;
+    EXPECT_TRUE(same_view(fast.password, want.password)) << text;
+    EXPECT_EQ(fast.has_user, want.has_user) << text;
+    EXPECT_EQ(fast.has_password, want.has_password) << text;
+    EXPECT_TRUE(same_view(fast.host, want.host)) << text;
+    EXPECT_EQ(fast.host_is_ipv6, want.host_is_ipv6) << text;
+    EXPECT_TRUE(same_view(fast.port_text, want.port_text)) << text;
+    EXPECT_EQ(fast.port, want.port) << text;
+    EXPECT_TRUE(same_view(fast.params, want.params)) << text;
+    EXPECT_TRUE(same_view(fast.headers, want.headers)) << text;
+    EXPECT_TRUE(same_view(fast.opaque, want.opaque)) << text;
+    return true;
+}
+
+TEST(fast_paths, uri_masks_agree_with_the_general_parse) {
+    std::size_t answered = 0;
+    std::size_t total = 0;
+    for (const char* scheme : {"sip:", "SIPS:", "sIp:", "sips:", "tel:", "sipx:"}) {
+        for (const char* user : {"", "bob@", "a@", "alice.x_y-z@"}) {
+            for (std::size_t host = 1; host <= 66; host += 5) {
+                std::string h(host, 'h');
+                if (host > 4) {
+                    h[host / 2] = '.';
+                    h[1] = '-';
+                }
+                const std::string text = std::string(scheme) + user + h;
+                ++total;
+                answered += check_with_each_byte_flipped(text, uri_masks_agree) ? 1 : 0;
+            }
+        }
+    }
+    EXPECT_GT(answered, total / 4);
+    check_forms({"sip:bob@biloxi.example.com", "sips:ss2.biloxi.example.com",
+                 "sip:alice@client.atlanta.example.com"},
+                uri_masks_agree, 31);
 }
 
 // The URI character check takes the special bytes of each 16-byte block from one
