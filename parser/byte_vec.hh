@@ -14,6 +14,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace sipedge::parser::detail {
 
@@ -105,13 +106,47 @@ inline std::size_t find_stop(const char* p, std::size_t i, std::size_t n) {
     return m != 0 ? i + static_cast<std::size_t>(__builtin_ctz(m)) : n;
 }
 
-// Each 16-byte block of a text [p, p + n) of 16 to 64 bytes with its offset, the
+// The bytes of a text of 1 to 15 bytes in one vector, `pad` from byte n on (a byte
+// of no class the caller tests, so that no mask bit is set past the text), loaded
+// inside the text: two overlapping words (8 or 4 bytes), or for under four bytes
+// its first, middle and last byte. (Little-endian: byte i of the text is lane i.)
+inline byte_vec load_short(const char* p, std::size_t n, char pad) {
+    std::uint64_t lo;
+    std::uint64_t hi = 0;
+    if (n >= 8) {
+        std::memcpy(&lo, p, 8);
+        if (n > 8) {
+            std::memcpy(&hi, p + n - 8, 8);
+            hi >>= 8 * (16 - n); // its last n - 8 bytes are bytes 8 .. n-1
+        }
+    } else if (n >= 4) {
+        std::uint32_t a;
+        std::uint32_t b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        lo = a | (std::uint64_t{b} << (8 * (n - 4)));
+    } else {
+        const auto byte = [](const char* q) { return std::uint64_t{static_cast<unsigned char>(*q)}; };
+        lo = byte(p) | (byte(p + n / 2) << (8 * (n / 2))) | (byte(p + n - 1) << (8 * (n - 1)));
+    }
+    using word_pair = std::uint64_t __attribute__((vector_size(16)));
+    constexpr byte_vec lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    const byte_vec past = reinterpret_cast<byte_vec>(lane >= static_cast<std::uint8_t>(n));
+    return reinterpret_cast<byte_vec>(word_pair{lo, hi}) | (past & static_cast<std::uint8_t>(pad));
+}
+
+// Each 16-byte block of a text [p, p + n) of 1 to 64 bytes with its offset, the
 // last one at n - 16, overlapping what was seen: the same bytes give the same
 // class bits, so OR-ing each block's bits shifted by its offset builds one 64-bit
 // mask of the class over the whole text (bit i = byte i). Loads stay inside the
-// text. (A text of 16 bytes is taken twice, as its first and last block.)
+// text. (A text of 16 bytes is taken twice, as its first and last block.) A text
+// under 16 bytes is one block, load_short's with `pad` past its end.
 template <typename Take>
-SIPEDGE_ALWAYS_INLINE void for_each_block(const char* p, std::size_t n, Take&& take) {
+SIPEDGE_ALWAYS_INLINE void for_each_block(const char* p, std::size_t n, char pad, Take&& take) {
+    if (n < vec_bytes) {
+        take(load_short(p, n, pad), 0);
+        return;
+    }
     take(load_vec(p), 0);
     std::size_t at = vec_bytes;
     for (; at + vec_bytes < n; at += vec_bytes) {

@@ -87,23 +87,26 @@ inline std::uint32_t letter_or_blank_bits(byte_vec x) {
     return vec_bits(vec::in_range(x | 0x20, 'a', 26) | (x == ' ') | (x == '\t'));
 }
 
-// The usual From/To value of 16 to 64 bytes, from masks: [letters and blanks] '<'
+// The usual From/To value of up to 64 bytes, from masks: [letters and blanks] '<'
 // "sip:" or "sips:" (either case) up to the first '>' with no byte below 0x21 before
-// it, then the end or ";tag=" and a value of three or more bytes to the end with no
+// it, then the end or ";tag=" and a value of one byte or more to the end with no
 // parameter-value stop in it. False, deciding nothing, for anything else (the
 // general path then answers): a stricter form than that path's, so where this
 // answers, it answers as that path would.
 SIPEDGE_ALWAYS_INLINE bool tag_by_masks_inline(const char* p, std::size_t n, std::string_view& tag,
                                                bool& has_tag) {
-    if (n < vec_bytes || n > 64) {
+    if (n == 0 || n > 64) {
         return false;
     }
+    // A value under 16 bytes is padded with 'a': neither a stop nor anything but a
+    // letter, so no bit is set past its end in either mask.
     std::uint64_t stops = 0;
-    for_each_block(p, n, [&](byte_vec x, std::size_t at) {
+    for_each_block(p, n, 'a', [&](byte_vec x, std::size_t at) {
         stops |= static_cast<std::uint64_t>(tag_path_stop_bits(x)) << at;
     });
     // The '<': the first byte that is not a letter or a blank, in the first 16.
-    const std::uint32_t other = ~letter_or_blank_bits(load_vec(p)) & 0xffffu;
+    const std::uint32_t other =
+        ~letter_or_blank_bits(n < vec_bytes ? load_short(p, n, 'a') : load_vec(p)) & 0xffffu;
     if (other == 0) {
         return false;
     }
@@ -137,14 +140,15 @@ SIPEDGE_ALWAYS_INLINE bool tag_by_masks_inline(const char* p, std::size_t n, std
         has_tag = false;
         return true;
     }
-    // ";tag=" (the name in either case) right after the '>' and a value to the end.
+    // ";tag=" (the name in either case) right after the '>' and a value of one byte
+    // or more to the end.
     const std::size_t semi = close + 1;
-    if (n - semi < 8) {
+    if (n - semi < 6) {
         return false;
     }
-    constexpr auto care = literal_word<std::uint64_t>("\xff\xdf\xdf\xdf\xff\0\0\0", 0);
-    if (((load_word<std::uint64_t>(p + semi) ^ literal_word<std::uint64_t>(";tag=\0\0\0", 0)) &
-         care) != 0) {
+    constexpr auto care = literal_word<std::uint32_t>("\xff\xdf\xdf\xdf", 0);
+    if (((load_word<std::uint32_t>(p + semi) ^ literal_word<std::uint32_t>(";tag", 0)) & care) != 0 ||
+        p[semi + 4] != '=') {
         return false;
     }
     const std::size_t value = semi + 5;

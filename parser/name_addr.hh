@@ -38,7 +38,7 @@ bool parse_name_addr_tag(std::string_view value, std::string_view& tag, bool& ha
 
 namespace detail {
 // The two halves of parse_name_addr_tag, for the tests that pin the first to the
-// second: the usual form from vector masks (values of 16 to 64 bytes), and the
+// second: the usual form from vector masks (values of up to 64 bytes), and the
 // byte-by-byte path for every form the general parser is not needed for. Each
 // returns false, deciding nothing, where it does not answer.
 bool tag_by_masks(std::string_view value, std::string_view& tag, bool& has_tag);

@@ -105,13 +105,13 @@ bool valid_ipv6_reference(std::string_view h) {
 }
 
 // The usual sip: or sips: URI of a request line, from masks: "sip:" or "sips:" (the
-// letters in either case), then 16 to 64 bytes of host characters, or of host
+// letters in either case), then 1 to 64 bytes of host characters, or of host
 // characters, one '@' and host characters (user and host, both not empty), to the
 // end. No password, port, parameters or headers. Sets every field as the general
 // parse does and returns true; false, deciding nothing (u untouched), for anything
 // else.
 SIPEDGE_ALWAYS_INLINE bool uri_by_masks(const char* p, std::size_t n, uri& u) {
-    if (n < 4 + vec_bytes) {
+    if (n < 5) {
         return false;
     }
     const auto word = load_word<std::uint32_t>(p);
@@ -128,12 +128,13 @@ SIPEDGE_ALWAYS_INLINE bool uri_by_masks(const char* p, std::size_t n, uri& u) {
     }
     const char* o = p + colon + 1;
     const std::size_t m = n - colon - 1;
-    if (m < vec_bytes || m > 64) {
+    if (m == 0 || m > 64) {
         return false;
     }
     std::uint64_t special = 0;
     std::uint64_t host_stop = 0;
-    for_each_block(o, m, [&](byte_vec x, std::size_t at) {
+    // A text under 16 bytes is padded with 'a', a host character and not special.
+    for_each_block(o, m, 'a', [&](byte_vec x, std::size_t at) {
         special |= static_cast<std::uint64_t>(uri_special_bits(x)) << at;
         host_stop |= static_cast<std::uint64_t>(host_stop_bits(x)) << at;
     });

@@ -58,7 +58,7 @@ sipedge::status<parse_error_code> parse_uri(std::string_view text, uri& out);
 
 namespace detail {
 // parse_uri's two steps, for the test that pins the first to the second. The first: the usual
-// request-line form ("sip:" or "sips:", then 16 to 64 bytes of host characters, or
+// request-line form ("sip:" or "sips:", then 1 to 64 bytes of host characters, or
 // user '@' host in host characters) from vector masks. true: every field set as
 // the general parse sets it (which then succeeds); false: nothing decided.
 bool uri_by_masks(std::string_view text, uri& u);

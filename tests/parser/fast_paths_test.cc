@@ -292,7 +292,7 @@ TEST(fast_paths, tag_agrees_or_declines) {
                 tag_agrees, 11);
 }
 
-// The mask path (values of 16 to 64 bytes) against the byte path: where it
+// The mask path (values of up to 64 bytes) against the byte path: where it
 // answers, the byte path answers the same tag and has_tag (the same view into the
 // value). Usual forms of every length the masks cover, their random edits, and
 // each byte of the shape flipped in the bits a case-blind or range test could
@@ -330,7 +330,10 @@ TEST(fast_paths, tag_masks_agree_with_the_byte_path) {
     EXPECT_GT(answered, total / 4);
     check_forms({"Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl",
                  "Bob <sips:bob@biloxi.example.com>", "<sip:a@b.example.com>;tag=1x3",
-                 "Bob <sip:bob@biloxi.example.com>;tag=314159"},
+                 "Bob <sip:bob@biloxi.example.com>;tag=314159",
+                 // Under 16 bytes, and one-byte tags.
+                 "<sip:b@h.co>", "B <sip:b@h.io>", "<sip:bb@h>;tag=1", "<sip:b@h>;tag=1",
+                 "Bob <sip:bob@example.com>;tag=b1"},
                 masks_agree, 21);
 }
 
@@ -525,7 +528,7 @@ TEST(fast_paths, uri_scheme_from_one_word) {
 
 // The mask step of parse_uri against the general parse: where it answers, the
 // general parse succeeds with every field the same (the same views). Schemes in
-// several cases, opaque parts of every length around the masks' 16 to 64 bytes
+// several cases, opaque parts of every length around the masks' 1 to 64 bytes
 // with and without a user, every byte flipped in six bits, and random edits.
 bool uri_masks_agree(const std::string& text) {
     uri fast;
@@ -569,7 +572,9 @@ TEST(fast_paths, uri_masks_agree_with_the_general_parse) {
     }
     EXPECT_GT(answered, total / 4);
     check_forms({"sip:bob@biloxi.example.com", "sips:ss2.biloxi.example.com",
-                 "sip:alice@client.atlanta.example.com"},
+                 "sip:alice@client.atlanta.example.com",
+                 // Under 16 bytes after the scheme.
+                 "sip:bob@example.com", "sip:192.0.2.21", "sips:a@b", "sip:h"},
                 uri_masks_agree, 31);
 }
 

@@ -7,6 +7,8 @@
 
 #include "parser/essentials.hh"
 #include "parser/message_parser.hh"
+#include "parser/name_addr.hh"
+#include "parser/uri.hh"
 #include "tests/parser/corpus_loader.hh"
 #include "tests/parser/test_support.hh"
 
@@ -70,6 +72,29 @@ TEST(guard_page, every_prefix_flush_against_the_guard) {
                     testing::guarded g(prefix, parser_padding);
                     (void)p.parse(g.view(), len + parser_padding, v, framing::stream);
                 }
+            }
+        }
+    }
+    SUCCEED();
+}
+
+// The value parsers read only inside the value they are given, whatever follows it:
+// URIs and From/To values (whose vector paths load texts under 16 bytes as
+// overlapping words), every prefix and every suffix flush against the guard.
+TEST(guard_page, uri_and_tag_parsers_read_nothing_past_the_value) {
+    for (const std::string full :
+         {"sip:alice@client.atlanta.example.com", "sips:ss2.biloxi.example.com",
+          "Bob <sip:bob@example.com>;tag=b1", "Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl",
+          "<sip:b@h.co>;tag=1"}) {
+        for (std::size_t len = 0; len <= full.size(); ++len) {
+            for (const std::string_view text : {std::string_view(full).substr(0, len),
+                                                std::string_view(full).substr(full.size() - len)}) {
+                testing::guarded g(text, 0);
+                uri u;
+                (void)parse_uri(g.view(), u);
+                std::string_view tag;
+                bool has_tag = false;
+                (void)parse_name_addr_tag(g.view(), tag, has_tag);
             }
         }
     }
