@@ -11,6 +11,14 @@
 #define SIPEDGE_COLD __attribute__((cold))
 #define SIPEDGE_PREFETCH(p) __builtin_prefetch((p), 0, 3)
 #define SIPEDGE_PREFETCH_WRITE(p) __builtin_prefetch((p), 1, 3)
+// GCC only (clang: nothing): a function built without the basic-block (SLP)
+// vectorizer, where it packs scalar stores into vector moves that cost more
+// (parser/message_parser.cc's walk_usual says by how much).
+#if defined(__GNUC__) && !defined(__clang__)
+#define SIPEDGE_NO_SLP_VECTORIZE __attribute__((optimize("no-tree-slp-vectorize")))
+#else
+#define SIPEDGE_NO_SLP_VECTORIZE
+#endif
 
 namespace sipedge {
 

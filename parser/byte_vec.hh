@@ -9,12 +9,13 @@
 
 #include "common/byte_vec.hh"
 #include "common/compiler.hh"
+#include "common/word_load.hh"
 #include "parser/char_class.hh"
 
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
+#include <string_view>
 
 namespace sipedge::parser::detail {
 
@@ -108,27 +109,12 @@ inline std::size_t find_stop(const char* p, std::size_t i, std::size_t n) {
 
 // The bytes of a text of 1 to 15 bytes in one vector, `pad` from byte n on (a byte
 // of no class the caller tests, so that no mask bit is set past the text), loaded
-// inside the text: two overlapping words (8 or 4 bytes), or for under four bytes
-// its first, middle and last byte. (Little-endian: byte i of the text is lane i.)
+// inside the text (words::load_tail: overlapping word loads). Little-endian: byte i
+// of the text is lane i.
 inline byte_vec load_short(const char* p, std::size_t n, char pad) {
-    std::uint64_t lo;
-    std::uint64_t hi = 0;
-    if (n >= 8) {
-        std::memcpy(&lo, p, 8);
-        if (n > 8) {
-            std::memcpy(&hi, p + n - 8, 8);
-            hi >>= 8 * (16 - n); // its last n - 8 bytes are bytes 8 .. n-1
-        }
-    } else if (n >= 4) {
-        std::uint32_t a;
-        std::uint32_t b;
-        std::memcpy(&a, p, 4);
-        std::memcpy(&b, p + n - 4, 4);
-        lo = a | (std::uint64_t{b} << (8 * (n - 4)));
-    } else {
-        const auto byte = [](const char* q) { return std::uint64_t{static_cast<unsigned char>(*q)}; };
-        lo = byte(p) | (byte(p + n / 2) << (8 * (n / 2))) | (byte(p + n - 1) << (8 * (n - 1)));
-    }
+    const std::string_view text(p, n);
+    const std::uint64_t lo = n >= 8 ? words::load64(p) : words::load_tail(text, n);
+    const std::uint64_t hi = n > 8 ? words::load_tail(text, n - 8) : 0; // bytes 8 .. n-1
     using word_pair = std::uint64_t __attribute__((vector_size(16)));
     constexpr byte_vec lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     const byte_vec past = reinterpret_cast<byte_vec>(lane >= static_cast<std::uint8_t>(n));

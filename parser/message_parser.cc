@@ -597,12 +597,7 @@ thread_local std::uint64_t general_walk_count = 0;
 // three unpacks and a store where four stores do), among other packings in the
 // walk: callgrind, (b) AVX2 over the RFC 3665 corpus 580,274 -> 568,244
 // instructions per pass without it in this one function (in the value parsers it
-// made no difference worth having). Other compilers: nothing.
-#if defined(__GNUC__) && !defined(__clang__)
-#define SIPEDGE_NO_SLP_VECTORIZE __attribute__((optimize("no-tree-slp-vectorize")))
-#else
-#define SIPEDGE_NO_SLP_VECTORIZE
-#endif
+// made no difference worth having).
 
 SIPEDGE_NOINLINE SIPEDGE_NO_SLP_VECTORIZE bool walk_usual(walker& w, line_scan_fn scan,
                                                            std::uint32_t size, failure& deferred,

@@ -4,8 +4,9 @@
 // them together. Not cryptographic; the per-lcore seed of the transaction table
 // keeps remote peers from steering keys into one bucket.
 
+#include "common/word_load.hh"
+
 #include <cstdint>
-#include <cstring>
 #include <string_view>
 
 namespace sipedge::txn {
@@ -15,36 +16,23 @@ __extension__ typedef unsigned __int128 hash_u128;
 
 namespace detail {
 
-inline std::uint64_t load64(const char* p) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    return w;
+// The words a string is hashed as, each through fold and then mix: every full
+// 8-byte word, then the tail with the length and a separator (so ("ab","c") and
+// ("a","bc") differ).
+template <typename Fold, typename Mix>
+inline void for_each_hash_word(std::string_view s, Fold fold, Mix mix) {
+    const char* p = s.data();
+    std::size_t n = s.size();
+    while (n >= 8) {
+        mix(fold(words::load64(p)));
+        p += 8;
+        n -= 8;
+    }
+    mix(fold(words::load_tail(s, n)) ^ (static_cast<std::uint64_t>(s.size()) << 56) ^ 0xa5);
 }
 
-// The last n (< 8) bytes of s as a little-endian word: the value that
-// memcpy(&tail, s.data() + s.size() - n, n) into a zeroed word gives (the hashes
-// are defined by it), without a variable-length copy, which compiles to a chain of
-// branches and byte moves. A string of 8 bytes or more gives its last word shifted
-// down (the bytes before the tail fall off); a shorter one (n == size) is put
-// together from two overlapping 4-, 2- or 1-byte loads, all inside the string.
-inline std::uint64_t load_tail(std::string_view s, std::size_t n) {
-    if (n == 0) {
-        return 0; // an empty view may have a null data()
-    }
-    const char* end = s.data() + s.size();
-    if (s.size() >= 8) {
-        return load64(end - 8) >> (64 - 8 * n);
-    }
-    const char* p = end - n;
-    if (n >= 4) {
-        std::uint32_t lo;
-        std::uint32_t hi;
-        std::memcpy(&lo, p, 4);
-        std::memcpy(&hi, end - 4, 4);
-        return std::uint64_t{lo} | (std::uint64_t{hi} << (8 * (n - 4)));
-    }
-    const auto byte = [](const char* q) { return std::uint64_t{static_cast<unsigned char>(*q)}; };
-    return byte(p) | (byte(p + n / 2) << (8 * (n / 2))) | (byte(end - 1) << (8 * (n - 1)));
+inline std::uint64_t unchanged(std::uint64_t w) {
+    return w;
 }
 
 } // namespace detail
@@ -54,15 +42,7 @@ public:
     explicit hasher(std::uint64_t seed = 0x9e3779b97f4a7c15ull) : _h(seed) {}
 
     hasher& add(std::string_view s) {
-        const char* p = s.data();
-        std::size_t n = s.size();
-        while (n >= 8) {
-            mix(detail::load64(p));
-            p += 8;
-            n -= 8;
-        }
-        // Length and a separator, so ("ab","c") and ("a","bc") differ.
-        mix(detail::load_tail(s, n) ^ (static_cast<std::uint64_t>(s.size()) << 56) ^ 0xa5);
+        detail::for_each_hash_word(s, detail::unchanged, [this](std::uint64_t w) { mix(w); });
         return *this;
     }
     hasher& add(std::uint64_t v) {
@@ -98,14 +78,7 @@ public:
     hasher128(std::uint64_t seed_a, std::uint64_t seed_b) : _a(seed_a), _b(seed_b) {}
 
     hasher128& add(std::string_view s) {
-        const char* p = s.data();
-        std::size_t n = s.size();
-        while (n >= 8) {
-            mix(detail::load64(p));
-            p += 8;
-            n -= 8;
-        }
-        mix(detail::load_tail(s, n) ^ (static_cast<std::uint64_t>(s.size()) << 56) ^ 0xa5);
+        detail::for_each_hash_word(s, detail::unchanged, [this](std::uint64_t w) { mix(w); });
         return *this;
     }
     // ASCII letters folded to lower case first (host names, §19.1.4): the value of
@@ -139,14 +112,7 @@ private:
     }
     // add() of s with its letters lowered.
     void add_lowered(std::string_view s) {
-        const char* p = s.data();
-        std::size_t n = s.size();
-        while (n >= 8) {
-            mix(lowered(detail::load64(p)));
-            p += 8;
-            n -= 8;
-        }
-        mix(lowered(detail::load_tail(s, n)) ^ (static_cast<std::uint64_t>(s.size()) << 56) ^ 0xa5);
+        detail::for_each_hash_word(s, lowered, [this](std::uint64_t w) { mix(w); });
     }
     static std::uint64_t lane(std::uint64_t w, std::uint64_t h, std::uint64_t k) {
         const hash_u128 m = static_cast<hash_u128>(w ^ h) * k;

@@ -55,7 +55,7 @@ TEST(hash, tail_loads_equal_the_bytewise_tail_for_every_length_and_offset) {
     for (std::size_t off = 0; off < 8; ++off) {
         for (std::size_t len = 0; len <= 40; ++len) {
             const std::string_view s(buf.data() + off, len);
-            EXPECT_EQ(detail::load_tail(s, len % 8), reference_tail(s)) << off << " " << len;
+            EXPECT_EQ(words::load_tail(s, len % 8), reference_tail(s)) << off << " " << len;
             hasher128 h(1, 2);
             h.add(s).add(std::string_view("x")).add(s.substr(0, len / 3));
             const auto want = reference128(1, 2, {s, "x", s.substr(0, len / 3)});
