@@ -148,6 +148,16 @@ struct proxy_core::route_plan {
     std::uint64_t loop = 0;     // §16.6 step 8 loop hash of the request, set by the caller
 };
 
+// Where an ACK for a 2xx goes (§16.11), worked out from the message alone: before
+// the lookup that tells it from an ACK for our own non-2xx.
+struct proxy_core::ack_route {
+    route_plan plan;
+    std::string_view target; // Request-URI of the forwarded ACK
+    next_hop hop;
+    std::array<char, branch_length> branch{};
+    bool routable = false; // false: dropped as a stray ACK unless a transaction takes it
+};
+
 // What a request that starts a transaction is checked against first, worked out from
 // the message alone (check_request), so before the transaction lookup that decides
 // whether it is new.
@@ -172,8 +182,8 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
             wheel, counters,
             txn::tu_hooks{this, &proxy_core::hook_client_failed, &proxy_core::hook_terminated,
                           &proxy_core::hook_prefetch_terminated}),
-      _contexts(
-          new response_context[config.transaction_capacity == 0 ? 1 : config.transaction_capacity]),
+      _contexts(txn::make_huge_array<response_context>(
+          config.transaction_capacity == 0 ? 1 : config.transaction_capacity)),
       _context_capacity(config.transaction_capacity == 0 ? 1 : config.transaction_capacity),
       _dialogs(config.session_timers.enabled ? config.session_timers.dialog_capacity : 1),
       _replay_view(new sip::message_view()),
@@ -293,13 +303,17 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
     }
 
     if (method == sip_method::ack) {
+        // The route is worked out (from the message alone) while the index line
+        // comes; an ACK the lookup finds hop-by-hop throws it away.
+        ack_route route;
+        plan_ack(route);
         const txn_id id = _txns.find(key);
         if (id != txn::no_txn && _txns.get(id).kind == txn::txn_kind::invite_server) {
             if (_txns.on_request(id, true, out) != txn::server_disposition::ack_to_tu) {
                 return; // ACK for our non-2xx: hop-by-hop, ends here (§17.2.1)
             }
         }
-        forward_ack(in, out); // ACK for a 2xx: end-to-end, forwarded statelessly (§16.11)
+        forward_ack(in, route, out); // ACK for a 2xx: end-to-end, stateless (§16.11)
         return;
     }
 
@@ -807,54 +821,57 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     return true;
 }
 
-void proxy_core::forward_ack(const incoming_message& in, txn::outbox& out) {
+bool proxy_core::plan_ack(ack_route& r) const {
     // §16.11-style stateless forwarding: same routing as a stateful request, a
     // branch derived from the incoming one so retransmitted ACKs get the same.
     if (_ess.max_forwards == 0 || (_ess.request_uri.scheme != parser::uri_scheme::sip &&
                                    _ess.request_uri.scheme != parser::uri_scheme::sips)) {
-        _counters.add(counter_id::drop_stray_ack);
-        return;
+        return false;
     }
-    route_plan plan;
-    if (!plan_route(_view, _ess, plan)) {
-        _counters.add(counter_id::drop_stray_ack);
-        return;
+    if (!plan_route(_view, _ess, r.plan)) {
+        return false;
     }
-    std::string_view target = plan.request_uri;
-    parser::uri hop_uri = plan.ruri;
-    bool ok = true;
-    if (plan.lo < plan.hi) {
-        hop_uri = plan.next;
-    } else if (_router.owns_domain(plan.ruri.host) && plan.ruri.has_user) {
+    r.target = r.plan.request_uri;
+    parser::uri hop_uri = r.plan.ruri;
+    if (r.plan.lo < r.plan.hi) {
+        hop_uri = r.plan.next;
+    } else if (_router.owns_domain(r.plan.ruri.host) && r.plan.ruri.has_user) {
         char aor_buf[512];
         const auto contacts =
-            _location(make_aor(plan.ruri.user, plan.ruri.host, aor_buf, sizeof(aor_buf)));
+            _location(make_aor(r.plan.ruri.user, r.plan.ruri.host, aor_buf, sizeof(aor_buf)));
         if (contacts.empty()) {
-            _counters.add(counter_id::drop_stray_ack);
-            return;
+            return false;
         }
-        target = contacts[0].uri;
-        auto u = parser::parse_uri(target);
-        ok = u.ok();
-        if (ok) {
-            hop_uri = u.value();
+        r.target = contacts[0].uri;
+        auto u = parser::parse_uri(r.target);
+        if (!u.ok()) {
+            return false;
         }
+        hop_uri = u.value();
     }
-    const std::optional<next_hop> hop = ok ? _router.resolve(hop_uri) : std::nullopt;
+    const std::optional<next_hop> hop = _router.resolve(hop_uri);
     if (!hop) {
-        _counters.add(counter_id::drop_stray_ack);
-        return;
+        return false;
     }
-    char branch[branch_length];
+    r.hop = *hop;
     const std::uint64_t h =
         txn::hasher(0x41434b).add(_ess.top_via.branch).add(_ess.call_id).value();
     format_branch({_config.lcore_id, loop_hash(_view, _ess), static_cast<std::uint32_t>(h),
                    static_cast<std::uint32_t>(h >> 32)},
-                  branch);
+                  r.branch.data());
+    r.routable = true;
+    return true;
+}
+
+void proxy_core::forward_ack(const incoming_message& in, const ack_route& r, txn::outbox& out) {
+    if (!r.routable) {
+        _counters.add(counter_id::drop_stray_ack);
+        return;
+    }
     const std::string_view ack =
-        build_forwarded(_view, _ess, plan, target, *hop, std::string_view(branch, branch_length),
-                        false, in.source, out);
-    if (ack.empty() || !out.push(hop->destination, hop->tp, ack)) {
+        build_forwarded(_view, _ess, r.plan, r.target, r.hop,
+                        std::string_view(r.branch.data(), branch_length), false, in.source, out);
+    if (ack.empty() || !out.push(r.hop.destination, r.hop.tp, ack)) {
         _counters.add(ack.empty() ? counter_id::drop_stray_ack : counter_id::drop_outbox_full);
         return;
     }

@@ -112,6 +112,7 @@ public:
 private:
     struct route_plan;
     struct request_checks;
+    struct ack_route;
     struct target;
 
     // requests
@@ -121,7 +122,9 @@ private:
                             const request_checks& checks, txn::outbox& out);
     void check_request(request_checks& checks) const;
     void handle_cancel(const incoming_message& in, txn::txn_id invite_server, txn::outbox& out);
-    void forward_ack(const incoming_message& in, txn::outbox& out);
+    // An ACK's route (false: it has none); forward_ack() sends it.
+    bool plan_ack(ack_route& r) const;
+    void forward_ack(const incoming_message& in, const ack_route& r, txn::outbox& out);
     std::uint16_t validate(const sip::message_view& msg, const parser::message_essentials& e,
                            std::uint64_t loop, std::string_view& unsupported) const;
     bool plan_route(const sip::message_view& msg, const parser::message_essentials& e,
@@ -204,7 +207,7 @@ private:
     timer::tick_t _timer_c_ticks;
     txn::transaction_layer _txns;
     parser::message_parser _parser;
-    std::unique_ptr<response_context[]> _contexts;
+    txn::huge_array<response_context> _contexts;
     std::uint32_t _context_capacity;
     std::uint32_t _free_context = no_context;
     std::uint32_t _contexts_used = 0;

@@ -146,6 +146,32 @@ TEST_F(in_dialog_test, re_invite_from_the_callee_rejected_with_491) {
     EXPECT_TRUE(p.deliver(in_dialog("ACK", 1, "z9hG4bKbre", false), uas1).empty());
 }
 
+// An ACK's route is worked out before the lookup that tells an ACK for a 2xx
+// (forwarded) from one for our own non-2xx (absorbed): one that cannot be routed
+// (Max-Forwards 0) is a stray only when no transaction takes it.
+TEST_F(in_dialog_test, unroutable_ack_is_a_stray_unless_its_transaction_takes_it) {
+    const std::string reinv = in_dialog("INVITE", 1, "z9hG4bKbre", false);
+    auto f = forwarded(p.deliver(reinv, uas1), uac, "INVITE", reinv);
+    ASSERT_TRUE(f.ok);
+    ASSERT_TRUE(find_sent(p.deliver(uas_response(f.bytes, 491, "a1"), uac), uas1, "SIP/2.0 491"));
+    const auto strays = p.count(counter_id::drop_stray_ack);
+    const auto forwarded_acks = p.count(counter_id::proxy_acks_forwarded);
+    auto no_hops = [](std::string m) {
+        m.replace(m.find("Max-Forwards: 70"), 16, "Max-Forwards: 0");
+        return m;
+    };
+    // The ACK for the 491, with no hops left: its transaction absorbs it.
+    EXPECT_TRUE(p.deliver(no_hops(in_dialog("ACK", 1, "z9hG4bKbre", false)), uas1).empty());
+    EXPECT_EQ(p.count(counter_id::drop_stray_ack), strays);
+    // An ACK for a 2xx with no hops left: no transaction, dropped and counted.
+    EXPECT_TRUE(p.deliver(no_hops(in_dialog("ACK", 1, "z9hG4bKack9", true)), uac).empty());
+    EXPECT_EQ(p.count(counter_id::drop_stray_ack), strays + 1);
+    EXPECT_EQ(p.count(counter_id::proxy_acks_forwarded), forwarded_acks);
+    // The same ACK with hops left goes on.
+    EXPECT_TRUE(find_sent(p.deliver(in_dialog("ACK", 1, "z9hG4bKack9", true), uac), uas1, "ACK"));
+    EXPECT_EQ(p.count(counter_id::proxy_acks_forwarded), forwarded_acks + 1);
+}
+
 TEST_F(in_dialog_test, update_from_the_callee_and_info_from_the_caller) {
     const std::string update = in_dialog("UPDATE", 2, "z9hG4bKupd", false);
     auto out = p.deliver(update, uas1);
