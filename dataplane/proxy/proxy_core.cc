@@ -182,8 +182,8 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
             wheel, counters,
             txn::tu_hooks{this, &proxy_core::hook_client_failed, &proxy_core::hook_terminated,
                           &proxy_core::hook_prefetch_terminated}),
-      _contexts(txn::make_huge_array<response_context>(
-          config.transaction_capacity == 0 ? 1 : config.transaction_capacity)),
+      _contexts(
+          new response_context[config.transaction_capacity == 0 ? 1 : config.transaction_capacity]),
       _context_capacity(config.transaction_capacity == 0 ? 1 : config.transaction_capacity),
       _dialogs(config.session_timers.enabled ? config.session_timers.dialog_capacity : 1),
       _replay_view(new sip::message_view()),

@@ -207,7 +207,7 @@ private:
     timer::tick_t _timer_c_ticks;
     txn::transaction_layer _txns;
     parser::message_parser _parser;
-    txn::huge_array<response_context> _contexts;
+    std::unique_ptr<response_context[]> _contexts;
     std::uint32_t _context_capacity;
     std::uint32_t _free_context = no_context;
     std::uint32_t _contexts_used = 0;

@@ -7,7 +7,6 @@
 // free (the chunks go back to the free list as a whole chain).
 
 #include "common/compiler.hh"
-#include "dataplane/transaction/huge_array.hh"
 
 #include <cstddef>
 #include <cstdint>
@@ -62,7 +61,7 @@ private:
     };
     static_assert(sizeof(chunk) == chunk_size);
 
-    huge_array<chunk> _chunks; // read at random: on huge pages where the kernel allows
+    std::unique_ptr<chunk[]> _chunks;
     std::uint32_t _count;
     std::uint32_t _free_head;
     std::uint32_t _free_count;
