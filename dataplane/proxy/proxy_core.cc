@@ -168,6 +168,13 @@ struct proxy_core::request_checks {
     bool routed = false;          // plan_route succeeded (only tried when validated)
 };
 
+struct proxy_core::request_scratch {
+    request_checks checks;
+    ack_route ack;
+};
+
+proxy_core::~proxy_core() = default;
+
 void proxy_core::timers_changed() {
     _timer_c_ticks = timer::tick_scale(_config.tick).ticks_ceil(_config.timers.timer_c);
     _txns.set_timers(_config.timers, _config.tick);
@@ -186,7 +193,7 @@ proxy_core::proxy_core(const proxy_config& config, location_lookup location,
           new response_context[config.transaction_capacity == 0 ? 1 : config.transaction_capacity]),
       _context_capacity(config.transaction_capacity == 0 ? 1 : config.transaction_capacity),
       _dialogs(config.session_timers.enabled ? config.session_timers.dialog_capacity : 1),
-      _replay_view(new sip::message_view()),
+      _scratch(new request_scratch()), _replay_view(new sip::message_view()),
       _replay(new char[buffer_size + parser::parser_padding]), _tx(new char[buffer_size]),
       _aux(new char[buffer_size]) {
     for (std::uint32_t i = 0; i < _context_capacity; ++i) {
@@ -305,7 +312,7 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
     if (method == sip_method::ack) {
         // The route is worked out (from the message alone) while the index line
         // comes; an ACK the lookup finds hop-by-hop throws it away.
-        ack_route route;
+        ack_route& route = _scratch->ack;
         plan_ack(route);
         const txn_id id = _txns.find(key);
         if (id != txn::no_txn && _txns.get(id).kind == txn::txn_kind::invite_server) {
@@ -320,7 +327,7 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
     // What a new request needs (loop hash, validation, route plan: all read only
     // the message) is worked out while the index line comes. A retransmission,
     // found below, throws that away.
-    request_checks checks;
+    request_checks& checks = _scratch->checks;
     check_request(checks);
     const txn_id existing = _txns.find(key);
     if (existing != txn::no_txn) {
@@ -339,6 +346,10 @@ void proxy_core::handle_request(const incoming_message& in, txn::outbox& out) {
 }
 
 void proxy_core::check_request(request_checks& checks) const {
+    // Every field that is read is set here or by plan_route (which starts from
+    // count 0; its arrays are read below count, next only when lo < hi).
+    checks.plan.count = 0;
+    checks.unsupported = {};
     checks.plan.loop = loop_hash(_view, _ess);
     checks.status = validate(_view, _ess, checks.plan.loop, checks.unsupported);
     checks.routed = checks.status == 0 && plan_route(_view, _ess, checks.plan);
@@ -751,22 +762,20 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     b.used = true;
 
     // Next hop: the first remaining Route value, else the target (§16.6 step 7).
-    parser::uri hop_uri;
-    bool ok = false;
+    std::optional<next_hop> hop;
     if (plan.lo < plan.hi) {
-        hop_uri = plan.next;
-        ok = true;
+        hop = _router.resolve(plan.next);
     } else if (target_uri.data() == plan.request_uri.data() &&
                target_uri.size() == plan.request_uri.size()) {
         // The target is the Request-URI itself (not our domain, or an in-dialog
         // request): plan_route has it parsed already.
-        hop_uri = plan.ruri;
-        ok = true;
-    } else if (auto u = parser::parse_uri(target_uri)) {
-        hop_uri = u.value();
-        ok = true;
+        hop = _router.resolve(plan.ruri);
+    } else {
+        parser::uri target;
+        if (parser::parse_uri(target_uri, target)) {
+            hop = _router.resolve(target);
+        }
     }
-    const std::optional<next_hop> hop = ok ? _router.resolve(hop_uri) : std::nullopt;
     if (!hop) {
         _counters.add(counter_id::drop_no_route);
         b.status = sip::status::service_unavailable; // RFC 3263 §4.3: no server reachable
@@ -824,6 +833,9 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
 bool proxy_core::plan_ack(ack_route& r) const {
     // §16.11-style stateless forwarding: same routing as a stateful request, a
     // branch derived from the incoming one so retransmitted ACKs get the same.
+    // r is reused from the last ACK: routable and the plan's count start afresh.
+    r.routable = false;
+    r.plan.count = 0;
     if (_ess.max_forwards == 0 || (_ess.request_uri.scheme != parser::uri_scheme::sip &&
                                    _ess.request_uri.scheme != parser::uri_scheme::sips)) {
         return false;
@@ -1360,7 +1372,10 @@ std::uint32_t proxy_core::alloc_context() {
     const std::uint32_t ctx = _free_context;
     response_context& c = _contexts[ctx];
     _free_context = c.next_free;
-    c = response_context{};
+    // Copied from an empty one: `c = response_context{}` is a rep stos (as in
+    // transaction_table::allocate).
+    static const response_context empty{};
+    std::memcpy(static_cast<void*>(&c), &empty, sizeof c);
     c.in_use = true;
     ++_contexts_used;
     return ctx;

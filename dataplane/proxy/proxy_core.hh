@@ -71,6 +71,7 @@ public:
     // `location` must stay valid (and read-only while in use).
     proxy_core(const proxy_config& config, location_lookup location, timer::timer_wheel& wheel,
                counter_block& counters);
+    ~proxy_core();
     proxy_core(const proxy_core&) = delete;
     proxy_core& operator=(const proxy_core&) = delete;
 
@@ -113,6 +114,7 @@ private:
     struct route_plan;
     struct request_checks;
     struct ack_route;
+    struct request_scratch;
     struct target;
 
     // requests
@@ -224,6 +226,9 @@ private:
     parser::message_essentials _ess;
     bool _ess_valid = false; // _ess describes _view (a request whose essentials parsed)
     txn::txn_id _current_server = txn::no_txn; // server transaction of the request in _view
+    // A request's checks and an ACK's route, kept here rather than built per
+    // message: their route plans are ~600 bytes that only need a few fields reset.
+    std::unique_ptr<request_scratch> _scratch;
     std::unique_ptr<sip::message_view> _replay_view;
     std::unique_ptr<char[]> _replay;
     std::unique_ptr<char[]> _tx;
