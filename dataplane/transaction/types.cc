@@ -51,8 +51,13 @@ bool parse_ipv4(std::string_view text, endpoint& out) {
     if (p != end) {
         return false;
     }
-    const std::uint16_t port = out.port;
-    out = endpoint::ipv4(parts[0], parts[1], parts[2], parts[3], port);
+    // One 16-byte store (ipv4_wire): the copies of `out` that follow (the next hop
+    // goes into an optional, then an outgoing message) read it whole, which byte
+    // stores cannot forward to.
+    const std::uint32_t network_order =
+        static_cast<std::uint32_t>(parts[0]) | static_cast<std::uint32_t>(parts[1]) << 8 |
+        static_cast<std::uint32_t>(parts[2]) << 16 | static_cast<std::uint32_t>(parts[3]) << 24;
+    out = endpoint::ipv4_wire(network_order, out.port);
     return true;
 }
 
