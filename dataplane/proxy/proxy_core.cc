@@ -749,6 +749,25 @@ std::string_view proxy_core::build_forwarded(const sip::message_view& msg,
     return materialise(w, out, _tx.get(), buffer_size);
 }
 
+std::optional<next_hop> proxy_core::next_hop_for(const route_plan& plan,
+                                                 std::string_view target_uri) const {
+    // §16.6 step 7: the first remaining Route value, else the target.
+    if (plan.lo < plan.hi) {
+        return _router.resolve(plan.next);
+    }
+    if (target_uri.data() == plan.request_uri.data() &&
+        target_uri.size() == plan.request_uri.size()) {
+        // The target is the Request-URI itself (not our domain, or an in-dialog
+        // request): plan_route has it parsed already.
+        return _router.resolve(plan.ruri);
+    }
+    parser::uri target;
+    if (!parser::parse_uri(target_uri, target)) {
+        return std::nullopt;
+    }
+    return _router.resolve(target);
+}
+
 bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
                                 const parser::message_essentials& e, const route_plan& plan,
                                 std::string_view target_uri, txn::outbox& out) {
@@ -761,21 +780,7 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     b = branch_state{};
     b.used = true;
 
-    // Next hop: the first remaining Route value, else the target (§16.6 step 7).
-    std::optional<next_hop> hop;
-    if (plan.lo < plan.hi) {
-        hop = _router.resolve(plan.next);
-    } else if (target_uri.data() == plan.request_uri.data() &&
-               target_uri.size() == plan.request_uri.size()) {
-        // The target is the Request-URI itself (not our domain, or an in-dialog
-        // request): plan_route has it parsed already.
-        hop = _router.resolve(plan.ruri);
-    } else {
-        parser::uri target;
-        if (parser::parse_uri(target_uri, target)) {
-            hop = _router.resolve(target);
-        }
-    }
+    const std::optional<next_hop> hop = next_hop_for(plan, target_uri);
     if (!hop) {
         _counters.add(counter_id::drop_no_route);
         b.status = sip::status::service_unavailable; // RFC 3263 §4.3: no server reachable
@@ -830,7 +835,7 @@ bool proxy_core::forward_branch(std::uint32_t ctx, const sip::message_view& msg,
     return true;
 }
 
-bool proxy_core::plan_ack(ack_route& r) const {
+void proxy_core::plan_ack(ack_route& r) const {
     // §16.11-style stateless forwarding: same routing as a stateful request, a
     // branch derived from the incoming one so retransmitted ACKs get the same.
     // r is reused from the last ACK: routable and the plan's count start afresh.
@@ -838,32 +843,24 @@ bool proxy_core::plan_ack(ack_route& r) const {
     r.plan.count = 0;
     if (_ess.max_forwards == 0 || (_ess.request_uri.scheme != parser::uri_scheme::sip &&
                                    _ess.request_uri.scheme != parser::uri_scheme::sips)) {
-        return false;
+        return;
     }
     if (!plan_route(_view, _ess, r.plan)) {
-        return false;
+        return;
     }
     r.target = r.plan.request_uri;
-    parser::uri hop_uri = r.plan.ruri;
-    if (r.plan.lo < r.plan.hi) {
-        hop_uri = r.plan.next;
-    } else if (_router.owns_domain(r.plan.ruri.host) && r.plan.ruri.has_user) {
+    if (r.plan.lo == r.plan.hi && _router.owns_domain(r.plan.ruri.host) && r.plan.ruri.has_user) {
         char aor_buf[512];
         const auto contacts =
             _location(make_aor(r.plan.ruri.user, r.plan.ruri.host, aor_buf, sizeof(aor_buf)));
         if (contacts.empty()) {
-            return false;
+            return;
         }
         r.target = contacts[0].uri;
-        auto u = parser::parse_uri(r.target);
-        if (!u.ok()) {
-            return false;
-        }
-        hop_uri = u.value();
     }
-    const std::optional<next_hop> hop = _router.resolve(hop_uri);
+    const std::optional<next_hop> hop = next_hop_for(r.plan, r.target);
     if (!hop) {
-        return false;
+        return;
     }
     r.hop = *hop;
     const std::uint64_t h =
@@ -872,7 +869,6 @@ bool proxy_core::plan_ack(ack_route& r) const {
                    static_cast<std::uint32_t>(h >> 32)},
                   r.branch.data());
     r.routable = true;
-    return true;
 }
 
 void proxy_core::forward_ack(const incoming_message& in, const ack_route& r, txn::outbox& out) {

@@ -38,6 +38,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -124,8 +125,8 @@ private:
                             const request_checks& checks, txn::outbox& out);
     void check_request(request_checks& checks) const;
     void handle_cancel(const incoming_message& in, txn::txn_id invite_server, txn::outbox& out);
-    // An ACK's route (false: it has none); forward_ack() sends it.
-    bool plan_ack(ack_route& r) const;
+    // An ACK's route (r.routable false: it has none); forward_ack() sends it.
+    void plan_ack(ack_route& r) const;
     void forward_ack(const incoming_message& in, const ack_route& r, txn::outbox& out);
     std::uint16_t validate(const sip::message_view& msg, const parser::message_essentials& e,
                            std::uint64_t loop, std::string_view& unsupported) const;
@@ -134,6 +135,9 @@ private:
     // A Route element that is, byte for byte, one of the Record-Route values we
     // insert (so it names us: is_us() of its URI holds).
     bool is_our_record_route(std::string_view element) const;
+    // §16.6 step 7: where a request with this plan goes when its target is
+    // target_uri (the plan's Request-URI text, or a contact).
+    std::optional<next_hop> next_hop_for(const route_plan& plan, std::string_view target_uri) const;
     bool forward_branch(std::uint32_t ctx, const sip::message_view& msg,
                         const parser::message_essentials& e, const route_plan& plan,
                         std::string_view target_uri, txn::outbox& out);

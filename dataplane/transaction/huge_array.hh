@@ -1,7 +1,7 @@
 #pragma once
 // A preallocated array of T for the per-lcore tables that are read at random (the
-// transaction slots and index), placed on 2 MiB boundaries and offered to the kernel for transparent huge pages
-// (madvise MADV_HUGEPAGE). Random reads across megabytes otherwise miss the TLB as
+// transaction slots and index), placed on 2 MiB boundaries and offered to the
+// kernel for transparent huge pages (madvise MADV_HUGEPAGE). Random reads across megabytes otherwise miss the TLB as
 // well as the cache: with 4 KiB pages each such read also walks the page table.
 // Where huge pages are not available the array works the same, on small pages.
 // (The message store's chunks and the proxy's response contexts stay on small
