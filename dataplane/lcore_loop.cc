@@ -1,6 +1,7 @@
 #include "dataplane/lcore_loop.hh"
 
 #include "dataplane/io/port.hh"
+#include "dataplane/io/prefault.hh"
 #include "dataplane/io/tx_stage.hh"
 #include "dataplane/net/arp_cache.hh"
 #include "dataplane/net/ether_input.hh"
@@ -75,6 +76,7 @@ int lcore_loop(void* arg) {
     // overflow; these gaps are counted so that such losses can be explained.
     const std::uint64_t stall_1ms_tsc = rte_get_tsc_hz() / 1000;
     std::uint64_t previous_start = rte_rdtsc();
+    std::array<bool, max_local_ports> link_was_up{};
 
     while (!ctx.stop->load(std::memory_order_relaxed)) {
         const std::uint64_t pass_start = rte_rdtsc();
@@ -108,8 +110,18 @@ int lcore_loop(void* arg) {
         unsigned received = 0;
         for (unsigned p = 0; p < ports; ++p) {
             packet_context& packet = ctx.packets[p];
-            if (ctx.ports[p].guard_link && !link_up(ctx.ports[p].port_id)) [[unlikely]] {
-                continue;
+            if (ctx.ports[p].guard_link) {
+                if (!link_up(ctx.ports[p].port_id)) [[unlikely]] {
+                    link_was_up[p] = false;
+                    continue;
+                }
+                if (!link_was_up[p]) [[unlikely]] {
+                    // A peer (re)connected: its shared rings are mapped now.
+                    link_was_up[p] = true;
+                    (void)prefault_shared_mappings(memif_region_name);
+                    counters.add(counter_id::link_up_prefaults);
+                    previous_start = rte_rdtsc(); // not a stall of the traffic
+                }
             }
             const std::uint16_t n = rte_eth_rx_burst(ctx.ports[p].port_id, ctx.ports[p].rx_queue,
                                                      pkts.data(), burst_size);

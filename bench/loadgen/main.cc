@@ -11,6 +11,7 @@
 #include "common/counters.hh"
 #include "dataplane/eal_setup.hh"
 #include "dataplane/io/port.hh"
+#include "dataplane/io/prefault.hh"
 #include "dataplane/io/tx_stage.hh"
 #include "dataplane/net/arp.hh"
 #include "dataplane/net/arp_cache.hh"
@@ -437,6 +438,7 @@ int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
     stats_snapshot previous{};
     std::uint64_t previous_tsc = 0;
     std::uint64_t next_report = 0;
+    const std::uint64_t report_tsc = hz * opts.report_interval_ms / 1000;
     // One interval line: from the previous report to `until`.
     auto report_until = [&](std::uint64_t until) {
         if (!header_printed && !opts.json) {
@@ -461,23 +463,23 @@ int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
         if (st == worker_state::done || st == worker_state::no_neighbour) {
             break;
         }
-        if (st != worker_state::running || opts.report_interval_s == 0) {
+        if (st != worker_state::running || opts.report_interval_ms == 0) {
             continue;
         }
         const std::uint64_t now = rte_rdtsc();
         if (previous_tsc == 0) {
             previous_tsc = w.started_tsc.load();
-            next_report = previous_tsc + hz * opts.report_interval_s;
+            next_report = previous_tsc + report_tsc;
         }
         if (now < next_report) {
             continue;
         }
         report_until(now);
-        next_report += hz * opts.report_interval_s;
+        next_report += report_tsc;
     }
     rte_eal_wait_lcore(opts.lcore);
     // The last, partial interval.
-    if (opts.report_interval_s != 0 && w.state.load() == worker_state::done && previous_tsc != 0) {
+    if (opts.report_interval_ms != 0 && w.state.load() == worker_state::done && previous_tsc != 0) {
         const std::uint64_t end = w.ended_tsc.load();
         if (end > previous_tsc + hz / 20) {
             report_until(end);
@@ -600,6 +602,8 @@ int run(int argc, char** argv) {
         close_all();
         return 3;
     }
+    // Before the first packet, not during the first pass round the rings.
+    (void)dataplane::prefault_shared_mappings(dataplane::memif_region_name);
     if (opts.engine.seed == 0) {
         opts.engine.seed = rte_rdtsc() ^ (static_cast<std::uint64_t>(getpid()) << 32);
     }

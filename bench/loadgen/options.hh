@@ -23,7 +23,7 @@ struct options {
     unsigned memory_mb = 256;
     std::string log_level = "*:warning";
     std::vector<std::string> extra_eal_args;
-    unsigned report_interval_s = 1; // 0: final report only
+    std::uint64_t report_interval_ms = 1000; // 0: final report only
     bool json = false;
     std::uint64_t max_failed = 0;     // more failed calls than this: exit 1
     std::uint64_t max_unexpected = 0; // more unexpected messages than this: exit 1

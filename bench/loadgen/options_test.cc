@@ -34,7 +34,8 @@ void expect_refused(std::vector<std::string> args, const std::string& says) {
 TEST(LoadgenOptions, GoodArgumentsLandInTheSettings) {
     std::vector<std::string> a = good();
     a.insert(a.end(), {"--duration", "0.5", "--hold", "20", "--json", "--max-failed", "3",
-                       "--lcore", "4", "--main-lcore", "2", "--linger", "30", "--eal", "--foo"});
+                       "--lcore", "4", "--main-lcore", "2", "--linger", "30", "--report-interval",
+                       "0.1", "--eal", "--foo"});
     const parse_outcome r = parse(a);
     ASSERT_TRUE(r.opts.has_value()) << r.message;
     const options& o = *r.opts;
@@ -51,6 +52,7 @@ TEST(LoadgenOptions, GoodArgumentsLandInTheSettings) {
     EXPECT_EQ(o.max_failed, 3u);
     EXPECT_FALSE(o.direct);
     EXPECT_EQ(o.linger_s, 30u);
+    EXPECT_EQ(o.report_interval_ms, 100u);
     const dataplane::options eal = eal_options(o);
     EXPECT_EQ(eal.main_lcore, 2u);
     ASSERT_EQ(eal.worker_lcores.size(), 1u);
@@ -83,6 +85,7 @@ TEST(LoadgenOptions, BadArgumentsAreRefusedWithTheReason) {
     expect_refused(with({"--bogus"}), "unknown argument '--bogus'");
     expect_refused(with({"--rate"}), "--rate needs a value");
     expect_refused(with({"--linger", "x"}), "--linger takes seconds");
+    expect_refused(with({"--report-interval", "0.01"}), "--report-interval takes seconds");
     expect_refused(with({"--rate", "0"}), "--rate takes calls per second");
     expect_refused(with({"--rate", "12x"}), "got '12x'");
     expect_refused(with({"--calls", "-5"}), "--calls takes a positive count");
