@@ -169,11 +169,6 @@ std::uint64_t call_engine::random() {
     return z ^ (z >> 31);
 }
 
-std::uint64_t call_engine::clock_to_ns(std::uint64_t clock) const {
-    return static_cast<std::uint64_t>(static_cast<timer::uint128_t>(clock) * 1'000'000'000u /
-                                      _cfg.hz);
-}
-
 void call_engine::start(std::uint64_t now) {
     _t0 = now;
     _now = now;

@@ -117,7 +117,6 @@ private:
     void arm(timer::timer_handle& h, kind k, std::uint32_t index, std::uint64_t delay_ms);
     void disarm(timer::timer_handle& h);
     std::uint64_t ms_to_clock(std::uint64_t ms) const { return ms * _cfg.hz / 1000; }
-    std::uint64_t clock_to_ns(std::uint64_t clock) const;
     std::uint64_t random();
 
     engine_config _cfg;

@@ -3,8 +3,13 @@
 // until `count` items or `duration_ms` has passed, whichever bounds the run.
 // Tracks how far behind its schedule the last item went out, which is how a
 // report tells "the rate was kept" from "the generator was the limit".
+// Asked every pass of a polling loop, nearly always with nothing due: the next
+// item's due time is kept (advanced exactly, without division, as items are
+// placed) so that such a pass costs one comparison, not a 128-bit division
+// (5.5 % of the loadgen's CPU at 140,000 calls/s through sipedge, in __udivti3).
 
 #include "bench/loadgen/engine.hh"
+#include "dataplane/timer/clock.hh"
 #include "dataplane/timer/timer_wheel.hh"
 
 #include <algorithm>
@@ -15,19 +20,26 @@ namespace sipedge::loadgen {
 class pacer {
 public:
     pacer(std::uint64_t rate, std::uint64_t count, std::uint64_t duration_ms, std::uint64_t hz)
-        : _rate(rate), _count(count), _duration_ms(duration_ms), _hz(hz) {}
+        : _rate(rate), _count(count), _duration_ms(duration_ms), _hz(hz),
+          _period_whole(rate != 0 ? hz / rate : 0), _period_rest(rate != 0 ? hz % rate : 0) {}
 
     void start(std::uint64_t now) {
         _t0 = now;
         _placed = 0;
         _placing = true;
         _stop_at = _duration_ms != 0 ? now + _duration_ms * _hz / 1000 : 0;
+        _next_due = now;
+        _whole = 0;
+        _rest = 0;
     }
     bool placing() const { return _placing; }
     // The duration bound has passed (the caller then stops).
     bool expired(std::uint64_t now) const { return _stop_at != 0 && now >= _stop_at; }
     // Items due by `now` and not placed yet.
     std::uint64_t due(std::uint64_t now) const {
+        if (now < _next_due) {
+            return 0;
+        }
         const auto elapsed = static_cast<timer::uint128_t>(now - _t0);
         std::uint64_t by_now = static_cast<std::uint64_t>(elapsed * _rate / _hz) + 1;
         if (_count != 0) {
@@ -35,7 +47,18 @@ public:
         }
         return by_now > _placed ? by_now - _placed : 0;
     }
-    void placed_one() { ++_placed; }
+    void placed_one() {
+        ++_placed;
+        // Item k is due at t0 + ceil(k * hz / rate): the whole clocks of k * hz /
+        // rate, plus one while a fraction (_rest / rate) is left over.
+        _whole += _period_whole;
+        _rest += _period_rest;
+        if (_rest >= _rate) {
+            _rest -= _rate;
+            ++_whole;
+        }
+        _next_due = _t0 + _whole + (_rest != 0 ? 1 : 0);
+    }
     // The count bound is reached.
     bool done() const { return _count != 0 && _placed >= _count; }
     void stop(std::uint64_t now) {
@@ -59,7 +82,11 @@ public:
 
 private:
     std::uint64_t _rate, _count, _duration_ms, _hz;
+    std::uint64_t _period_whole, _period_rest; // hz / rate as whole clocks and remainder
     std::uint64_t _t0 = 0, _placed = 0, _stop_at = 0, _ended = 0, _lag = 0;
+    std::uint64_t _next_due = 0; // t0 + ceil(_placed * hz / rate)
+    std::uint64_t _whole = 0;    // floor(_placed * hz / rate)
+    std::uint64_t _rest = 0;     // (_placed * hz) mod rate
     bool _placing = false;
 };
 
@@ -84,9 +111,13 @@ public:
 
 protected:
     explicit paced_run(const engine_config& cfg)
-        : _pacer(cfg.rate, cfg.calls, cfg.duration_ms, cfg.hz) {}
+        : _pacer(cfg.rate, cfg.calls, cfg.duration_ms, cfg.hz), _ns(cfg.hz) {}
+
+    // Clock units to nanoseconds for the latency samples: a multiply, no division.
+    std::uint64_t clock_to_ns(std::uint64_t clock) const { return _ns.cycles_to_ns(clock); }
 
     pacer _pacer;
+    timer::tsc_clock _ns;
     std::uint64_t _drain_deadline = 0;
     std::uint32_t _active = 0;
 };

@@ -176,9 +176,7 @@ void transaction_engine::finish(std::uint32_t index, stat_id outcome, std::uint6
     const bool reg = _cfg.kind == scenario::register_;
     if (outcome == stat_id::reg_succeeded || outcome == stat_id::options_succeeded) {
         _stats.add(outcome);
-        const auto ns = static_cast<std::uint64_t>(
-            static_cast<timer::uint128_t>(now - u.started) * 1'000'000'000u / _cfg.hz);
-        _stats.setup_latency.record(ns);
+        _stats.setup_latency.record(clock_to_ns(now - u.started));
         return;
     }
     _stats.add(reg ? stat_id::reg_failed : stat_id::options_failed);
