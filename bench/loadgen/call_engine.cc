@@ -25,18 +25,33 @@ constexpr std::uint32_t no_slot = 0xffffffffu;
 // Call-ID: "lg" index(8 hex) "." generation(8 hex) "." random(16 hex) "@" uac-ip
 constexpr std::size_t call_id_token = 2 + 8 + 1 + 8 + 1 + 16;
 
+// Each byte's value as a lowercase hex digit (what write_call_id writes), or
+// not_hex. A table and no branch per digit: range tests mispredicted on random
+// digits, and every incoming message parses 32 of them (find_slot was 5.9 % of
+// the loadgen's CPU at 140,000 calls/s).
+constexpr std::uint8_t not_hex = 0x10;
+constexpr std::array<std::uint8_t, 256> hex_values = [] {
+    std::array<std::uint8_t, 256> t{};
+    t.fill(not_hex);
+    for (unsigned c = '0'; c <= '9'; ++c) {
+        t[c] = static_cast<std::uint8_t>(c - '0');
+    }
+    for (unsigned c = 'a'; c <= 'f'; ++c) {
+        t[c] = static_cast<std::uint8_t>(c - 'a' + 10);
+    }
+    return t;
+}();
+
 bool parse_hex(std::string_view s, std::uint64_t& out) {
     std::uint64_t v = 0;
+    unsigned seen = 0;
     for (char c : s) {
-        unsigned d;
-        if (c >= '0' && c <= '9') {
-            d = static_cast<unsigned>(c - '0');
-        } else if (c >= 'a' && c <= 'f') {
-            d = static_cast<unsigned>(c - 'a' + 10);
-        } else {
-            return false;
-        }
-        v = v << 4 | d;
+        const unsigned d = hex_values[static_cast<unsigned char>(c)];
+        seen |= d;
+        v = v << 4 | (d & 0xf);
+    }
+    if ((seen & not_hex) != 0) {
+        return false;
     }
     out = v;
     return true;

@@ -188,6 +188,38 @@ TEST(LoadgenEngine, StrangersAreCountedNotTrusted) {
     EXPECT_EQ(h.net.sent, 0u); // nothing answered
 }
 
+// A Call-ID of our form is matched only when every digit is a hex digit: one
+// that is not must not be read as some other digit of a live call.
+TEST(LoadgenEngine, CallIdWithANonHexDigitIsNotALiveCall) {
+    engine_config cfg = direct_config();
+    cfg.rate = 10;
+    cfg.calls = 1;
+    harness h(cfg);
+    h.net.keep_log = true;
+    h.net.now = 5 * ms;
+    h.engine->start(h.net.now);
+    h.engine->on_pass(h.net.now); // places call 0: its INVITE is on the wire
+    ASSERT_EQ(h.net.log.size(), 1u);
+    const std::string& invite = h.net.log[0];
+    auto line_of = [&](std::string_view name) {
+        const std::size_t at = invite.find(name);
+        return invite.substr(at, invite.find("\r\n", at) + 2 - at);
+    };
+    const std::string call_id = line_of("Call-ID: ");
+    ASSERT_NE(call_id.find("lg00000000."), std::string::npos) << call_id;
+    auto trying = [&](const std::string& call_id_line) {
+        return "SIP/2.0 100 Trying\r\n" + line_of("Via: ") + line_of("From: ") + line_of("To: ") +
+               call_id_line + "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    };
+    // 'g' is not a hex digit; its low four bits are those of the '0' it replaces.
+    std::string not_hex = call_id;
+    not_hex.replace(not_hex.find("lg0") + 2, 1, "g");
+    h.deliver(trying(not_hex), side::uac, uas_ip, 5060);
+    EXPECT_EQ(h[stat_id::unexpected], 1u);
+    h.deliver(trying(call_id), side::uac, uas_ip, 5060);
+    EXPECT_EQ(h[stat_id::unexpected], 1u); // the real one is the call's
+}
+
 TEST(LoadgenHistogram, BucketsBoundValuesWithinThreePercent) {
     for (std::uint64_t v : {0ull, 1ull, 63ull, 64ull, 65ull, 127ull, 128ull, 1000ull, 123456ull,
                             999'999'999ull, (1ull << 40) - 1}) {
