@@ -154,6 +154,9 @@ memif)
     [ "$forwarded" -ge $((2 * calls)) ] || fail "sipedge forwarded $forwarded requests for $calls calls"
     [ "$acks" -ge "$calls" ] || fail "sipedge forwarded $acks ACKs for $calls calls"
     [ "$responses" -ge $((3 * calls)) ] || fail "sipedge forwarded $responses responses for $calls calls"
+    # The memif region is faulted in when a peer's link comes up, before traffic.
+    prefaults=$(sipedge_counter link_up_prefaults)
+    [ "$prefaults" -ge 1 ] || fail "sipedge did not fault in the memif region at link-up"
     ;;
 *)
     fail "unknown mode '$mode'"
