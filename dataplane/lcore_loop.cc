@@ -7,6 +7,7 @@
 #include "dataplane/net/ether_input.hh"
 #include "dataplane/net/ipv4_reassembly.hh"
 #include "dataplane/sip_stage.hh"
+#include "dataplane/stall_meter.hh"
 
 #include <array>
 #include <memory>
@@ -74,19 +75,12 @@ int lcore_loop(void* arg) {
     std::array<rte_mbuf*, burst_size> pkts;
     // A polling lcore that does not come round for milliseconds lets its RX ring
     // overflow; these gaps are counted so that such losses can be explained.
-    const std::uint64_t stall_1ms_tsc = rte_get_tsc_hz() / 1000;
-    std::uint64_t previous_start = rte_rdtsc();
+    stall_meter stalls(rte_get_tsc_hz(), rte_rdtsc());
     std::array<bool, max_local_ports> link_was_up{};
 
     while (!ctx.stop->load(std::memory_order_relaxed)) {
         const std::uint64_t pass_start = rte_rdtsc();
-        if (pass_start - previous_start > stall_1ms_tsc) [[unlikely]] {
-            counters.add(counter_id::loop_stalls_1ms);
-            if (pass_start - previous_start > 10 * stall_1ms_tsc) {
-                counters.add(counter_id::loop_stalls_10ms);
-            }
-        }
-        previous_start = pass_start;
+        stalls.pass(pass_start, counters);
         for (unsigned p = 0; p < ports; ++p) {
             ctx.packets[p].now_tsc = pass_start;
         }
@@ -120,7 +114,7 @@ int lcore_loop(void* arg) {
                     link_was_up[p] = true;
                     (void)prefault_shared_mappings(memif_region_name);
                     counters.add(counter_id::link_up_prefaults);
-                    previous_start = rte_rdtsc(); // not a stall of the traffic
+                    stalls.restart(rte_rdtsc()); // not a stall of the traffic
                 }
             }
             const std::uint16_t n = rte_eth_rx_burst(ctx.ports[p].port_id, ctx.ports[p].rx_queue,
@@ -176,7 +170,7 @@ int lcore_loop(void* arg) {
             if (ctx.idle_sleep_us != 0) {
                 // Yields the core; the gap is not counted as a stall.
                 rte_delay_us_sleep(ctx.idle_sleep_us);
-                previous_start = rte_rdtsc();
+                stalls.restart(rte_rdtsc());
             }
             counters.add(counter_id::loop_idle_cycles, rte_rdtsc() - pass_start);
             continue;

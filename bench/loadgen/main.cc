@@ -17,6 +17,7 @@
 #include "dataplane/net/arp_cache.hh"
 #include "dataplane/net/ether_input.hh"
 #include "dataplane/net/udp_output.hh"
+#include "dataplane/stall_meter.hh"
 #include "parser/stage1.hh"
 
 #include <algorithm>
@@ -255,9 +256,12 @@ int worker_loop(void* arg) {
     w.state.store(worker_state::running);
     int signals_seen = 0;
     std::uint64_t refused_before = w.counters->get(counter_id::tx_full);
+    // The generator's own gaps: they delay what it measures, like the proxy's.
+    dataplane::stall_meter stalls(hz, now);
     for (;;) {
         now = rte_rdtsc();
         set_now(now);
+        stalls.pass(now, *w.counters);
         // Everything waiting first (a few bursts at most): what comes in makes
         // answers go out, and new calls must not crowd them out of the queue.
         unsigned received = 0;
@@ -281,6 +285,7 @@ int worker_loop(void* arg) {
             // it, e.g. sipedge-control, gets its turn; items due meanwhile go
             // out in the next pass, a little late).
             rte_delay_us_sleep(o.idle_sleep_us);
+            stalls.restart(rte_rdtsc());
         }
         if (now - last_housekeeping > housekeeping_tsc) [[unlikely]] {
             last_housekeeping = now;

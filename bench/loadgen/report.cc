@@ -28,6 +28,8 @@ constexpr counter_id packet_path_shown[] = {
     counter_id::drop_ipv4_fragment,
     counter_id::arp_requests,
     counter_id::arp_replies,
+    counter_id::loop_stalls_1ms,
+    counter_id::loop_stalls_10ms,
 };
 
 // A counter is shown in JSON when it belongs to the run's scenario.
