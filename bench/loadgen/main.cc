@@ -361,11 +361,19 @@ void linger(const options& opts, std::uint16_t port_id) {
     }
 }
 
-// The run with the scenario's engine: set-up of the worker, the loop on its
-// lcore, reports from the main lcore, the final verdict.
+// What one run at one rate came to.
+struct step_result {
+    int exit_status = 3;      // 0 met its tolerances, 1 did not or interrupted, 3 could not run
+    bool clean = false;       // passed with no retransmission (--search's rule)
+    bool interrupted = false; // a signal stopped it
+};
+
+// One run with the scenario's engine at opts.engine.rate: set-up of the worker,
+// the loop on its lcore, reports from the main lcore, the verdict. The port
+// stays open for the caller.
 template <load_engine E>
-int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
-               const std::function<void()>& close_all) {
+step_result run_step(options& opts, const dataplane::port_handle& ph, std::FILE* info,
+                     const char* report_type) {
     counter_block counters;
     stats_block stats;
     worker<E> w;
@@ -389,8 +397,7 @@ int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
     auto engine = E::create(opts.engine, stats, send_datagram<worker<E>>, &w);
     if (!engine) {
         std::fprintf(stderr, "sipedge-loadgen: engine: %s\n", engine.message());
-        close_all();
-        return 3;
+        return {};
     }
     w.engine = engine.value().get();
 
@@ -433,8 +440,7 @@ int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
 
     if (rte_eal_remote_launch(worker_loop<E>, &w, opts.lcore) != 0) {
         std::fprintf(stderr, "sipedge-loadgen: cannot launch the loop on lcore %u\n", opts.lcore);
-        close_all();
-        return 3;
+        return {};
     }
 
     // Reports, from snapshots, while the worker runs.
@@ -496,14 +502,12 @@ int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
                      "sipedge-loadgen: the proxy %s did not answer ARP from %s or %s within %u s\n",
                      target.c_str(), format_ipv4(opts.engine.uac_ip).c_str(),
                      format_ipv4(opts.engine.uas_ip).c_str(), opts.link_timeout_s);
-        linger(opts, ph.port_id);
-        engine.value().reset();
-        close_all();
-        return 3;
+        return {};
     }
 
     stats_snapshot total = take_snapshot(stats);
     final_report f;
+    f.type = report_type;
     f.kind = opts.engine.kind;
     f.mode = mode;
     f.target = target;
@@ -540,11 +544,69 @@ int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
         f.verdict += ", tolerated";
     }
     print_final(stdout, f, opts.json);
-    linger(opts, ph.port_id);
+    return {f.exit_status, f.verdict == "pass" && total[stat_id::retrans_sent] == 0,
+            f.interrupted};
+}
 
-    engine.value().reset();
+// Between --search steps: what the device under test still sends for the step
+// before (a late answer, a retransmission) is received and dropped here, so
+// that the next step's engine does not count it as unexpected. Returns how many.
+std::uint64_t discard_for(std::uint16_t port_id, std::uint64_t ms) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    std::array<rte_mbuf*, burst_size> pkts;
+    std::uint64_t dropped = 0;
+    while (std::chrono::steady_clock::now() < until && signals_received.load() == 0) {
+        const std::uint16_t n = rte_eth_rx_burst(port_id, 0, pkts.data(), burst_size);
+        rte_pktmbuf_free_bulk(pkts.data(), n);
+        dropped += n;
+        if (n == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+    return dropped;
+}
+
+// --search: steps at rising rates (rate_search.hh), each a run of its own with
+// its own Call-IDs; the outcome after the steps' reports.
+template <load_engine E>
+int run_search(options& opts, const dataplane::port_handle& ph, std::FILE* info) {
+    const std::uint64_t start_rate = opts.engine.rate;
+    const std::uint64_t seed = opts.engine.seed;
+    std::uint64_t steps = 0, discarded = 0;
+    bool could_not_run = false, interrupted = false;
+    const search_result result = search_rates(
+        {start_rate, opts.max_rate, opts.bisection_steps}, [&](std::uint64_t rate) {
+            if (steps != 0) {
+                discarded += discard_for(ph.port_id, opts.search_pause_ms);
+            }
+            // Each step draws other Call-IDs, tags and branches: a straggler of the
+            // step before can never pass for one of this step's calls.
+            opts.engine.seed = seed ^ (++steps * 0x9e3779b97f4a7c15ull);
+            opts.engine.rate = rate;
+            const step_result r = run_step<E>(opts, ph, info, "step");
+            could_not_run = r.exit_status == 3;
+            interrupted = r.interrupted || signals_received.load() != 0;
+            if (could_not_run || interrupted) {
+                return step_outcome::stop;
+            }
+            return r.clean ? step_outcome::clean : step_outcome::unclean;
+        });
+    print_search(stdout, {opts.engine.kind, start_rate, opts.max_rate, &result, discarded},
+                 opts.json);
+    if (could_not_run) {
+        return 3;
+    }
+    return interrupted || result.best_rate == 0 ? 1 : 0;
+}
+
+template <load_engine E>
+int run_engine(options& opts, const dataplane::port_handle& ph, std::FILE* info,
+               const std::function<void()>& close_all) {
+    const int status = opts.search ? run_search<E>(opts, ph, info)
+                                   : run_step<E>(opts, ph, info, "final").exit_status;
+    linger(opts, ph.port_id);
     close_all();
-    return f.exit_status;
+    return status;
 }
 
 } // namespace

@@ -145,6 +145,15 @@ std::string usage_text(const char* program) {
            "                         at least one of --calls and --duration bounds the run;\n"
            "                         those in progress then finish (a call at most hold +\n"
            "                         64*T1*2 + 1 s, a registration 3 * 64*T1 + 1 s)\n"
+           "  --search               find the highest clean rate: steps of --duration (or\n"
+           "                         --calls) from --rate, doubling until a step has a failure,\n"
+           "                         an unexpected message, a retransmission or a missed rate,\n"
+           "                         then bisecting; reports each step and the last clean rate\n"
+           "  --max-rate N           --search: the highest rate tried (required with --search)\n"
+           "  --bisection-steps N    --search: bisection steps after the first unclean one\n"
+           "                         (default 3)\n"
+           "  --search-pause S       --search: seconds between steps, receiving and discarding\n"
+           "                         what is still in flight (default 2)\n"
            "  --hold MS              call: time between ACK and BYE (default 0)\n"
            "  --t1 MS, --t2 MS       RFC 3261 T1 and T2 (default 500 and 4000)\n"
            "  --max-concurrent N     call slots, i.e. calls in progress at once (default 65536)\n"
@@ -177,9 +186,10 @@ std::string usage_text(const char* program) {
            "  --eal ARGS...          everything after this goes to rte_eal_init\n"
            "  --help                 this text\n"
            "\n"
-           "Exit status: 0 the run met its tolerances; 1 more failed calls or unexpected\n"
-           "messages than tolerated, or interrupted; 2 bad arguments; 3 could not run\n"
-           "(EAL, port, link, address resolution).\n";
+           "Exit status: 0 the run met its tolerances (--search: a clean rate was found);\n"
+           "1 more failed calls or unexpected messages than tolerated, or interrupted\n"
+           "(--search: not even the first step was clean); 2 bad arguments; 3 could not\n"
+           "run (EAL, port, link, address resolution).\n";
 }
 
 parse_outcome parse_options(int argc, char** argv) {
@@ -209,6 +219,10 @@ parse_outcome parse_options(int argc, char** argv) {
         }
         if (arg == "--tolerate-failures") {
             o.tolerate = true;
+            continue;
+        }
+        if (arg == "--search") {
+            o.search = true;
             continue;
         }
         if (arg == "--reuse-nonce" || arg == "--no-reuse-nonce") {
@@ -249,7 +263,10 @@ parse_outcome parse_options(int argc, char** argv) {
                                                           "--registrar-algorithm",
                                                           "--registrar-password",
                                                           "--nonce-lifetime",
-                                                          "--idle-sleep-us"};
+                                                          "--idle-sleep-us",
+                                                          "--max-rate",
+                                                          "--bisection-steps",
+                                                          "--search-pause"};
         bool known = false;
         for (std::string_view name : with_value) {
             known = known || arg == name;
@@ -368,6 +385,19 @@ parse_outcome parse_options(int argc, char** argv) {
                 return fail(program, "--linger takes seconds (0-600), got " + shown);
             }
             o.linger_s = static_cast<unsigned>(v);
+        } else if (arg == "--max-rate") {
+            if (!parse_u64(value, 100'000'000, o.max_rate) || o.max_rate == 0) {
+                return fail(program, "--max-rate takes a rate (1-100000000), got " + shown);
+            }
+        } else if (arg == "--bisection-steps") {
+            if (!parse_u64(value, 20, v)) {
+                return fail(program, "--bisection-steps takes a count (0-20), got " + shown);
+            }
+            o.bisection_steps = static_cast<unsigned>(v);
+        } else if (arg == "--search-pause") {
+            if (!parse_seconds(value, 600, o.search_pause_ms)) {
+                return fail(program, "--search-pause takes seconds (0-600), got " + shown);
+            }
         } else if (arg == "--log-level") {
             o.log_level = value;
         } else if (arg == "--scenario") {
@@ -462,6 +492,23 @@ parse_outcome parse_options(int argc, char** argv) {
     }
     if (std::string why = check_scenario(o, seen); !why.empty()) {
         return fail(program, why);
+    }
+    const bool search_options = given(seen, "--max-rate") || given(seen, "--bisection-steps") ||
+                                given(seen, "--search-pause");
+    if (search_options && !o.search) {
+        return fail(program, "--max-rate, --bisection-steps and --search-pause belong to --search");
+    }
+    if (o.search) {
+        if (o.max_rate == 0) {
+            return fail(program, "--search needs --max-rate N, the highest rate it may try");
+        }
+        if (o.max_rate < o.engine.rate) {
+            return fail(program, "--max-rate must not be below --rate (the first step)");
+        }
+        if (o.tolerate) {
+            return fail(program, "--search and --tolerate-failures exclude each other: a step "
+                                 "with failures is what ends the search");
+        }
     }
     return {std::move(o), 0, {}};
 }

@@ -37,6 +37,13 @@ struct options {
     // A pass that received nothing sleeps this long (0: busy polling), so the
     // generator leaves CPU to a process sharing its core (sipedge-control).
     unsigned idle_sleep_us = 0;
+    // --search: steps from --rate (doubling, then bisecting) up to max_rate, each
+    // bounded like a single run; between steps, search_pause_ms of receiving and
+    // discarding what is still in flight from the step before.
+    bool search = false;
+    std::uint64_t max_rate = 0;            // 0 until given; --search needs it
+    unsigned bisection_steps = 3;
+    std::uint64_t search_pause_ms = 2000;
 };
 
 struct parse_outcome {

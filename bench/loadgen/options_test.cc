@@ -31,6 +31,21 @@ void expect_refused(std::vector<std::string> args, const std::string& says) {
     EXPECT_NE(r.message.find(says), std::string::npos) << "message was: " << r.message;
 }
 
+TEST(LoadgenOptions, SearchSettings) {
+    std::vector<std::string> a = good();
+    a.insert(a.end(), {"--search", "--max-rate", "400000", "--bisection-steps", "2",
+                       "--search-pause", "0.5"});
+    const parse_outcome r = parse(a);
+    ASSERT_TRUE(r.opts.has_value()) << r.message;
+    EXPECT_TRUE(r.opts->search);
+    EXPECT_EQ(r.opts->max_rate, 400000u);
+    EXPECT_EQ(r.opts->bisection_steps, 2u);
+    EXPECT_EQ(r.opts->search_pause_ms, 500u);
+    const parse_outcome plain = parse(good());
+    ASSERT_TRUE(plain.opts.has_value()) << plain.message;
+    EXPECT_FALSE(plain.opts->search);
+}
+
 TEST(LoadgenOptions, GoodArgumentsLandInTheSettings) {
     std::vector<std::string> a = good();
     a.insert(a.end(), {"--duration", "0.5", "--hold", "20", "--json", "--max-failed", "3",
@@ -86,6 +101,14 @@ TEST(LoadgenOptions, BadArgumentsAreRefusedWithTheReason) {
     expect_refused(with({"--rate"}), "--rate needs a value");
     expect_refused(with({"--linger", "x"}), "--linger takes seconds");
     expect_refused(with({"--report-interval", "0.01"}), "--report-interval takes seconds");
+    expect_refused(with({"--search"}), "--search needs --max-rate");
+    expect_refused(with({"--max-rate", "5000"}), "belong to --search");
+    expect_refused(with({"--search", "--max-rate", "10"}), "--max-rate must not be below --rate");
+    expect_refused(with({"--search", "--max-rate", "5000", "--tolerate-failures"}),
+                   "exclude each other");
+    expect_refused(with({"--search", "--max-rate", "0"}), "--max-rate takes a rate");
+    expect_refused(with({"--search", "--max-rate", "5000", "--bisection-steps", "21"}),
+                   "--bisection-steps takes a count");
     expect_refused(with({"--rate", "0"}), "--rate takes calls per second");
     expect_refused(with({"--rate", "12x"}), "got '12x'");
     expect_refused(with({"--calls", "-5"}), "--calls takes a positive count");

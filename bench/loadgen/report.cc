@@ -104,7 +104,7 @@ void print_final(std::FILE* out, const final_report& r, bool json) {
     const scenario_words sw = words_for(r.kind);
     const double placed_rate = per_s(t[sw.attempted], r.placing_s);
     if (json) {
-        std::fprintf(out, "{\"type\":\"final\",\"scenario\":\"%.*s\",\"%s\":%.1f,",
+        std::fprintf(out, "{\"type\":\"%s\",\"scenario\":\"%.*s\",\"%s\":%.1f,", r.type,
                      static_cast<int>(scenario_name(r.kind).size()), scenario_name(r.kind).data(),
                      sw.rate_key, per_s(t[sw.succeeded], r.placing_s));
         std::fprintf(out,
@@ -134,7 +134,7 @@ void print_final(std::FILE* out, const final_report& r, bool json) {
         std::fflush(out);
         return;
     }
-    std::fprintf(out, "sipedge-loadgen: final report, scenario %.*s (%s to %s)%s\n",
+    std::fprintf(out, "sipedge-loadgen: %s report, scenario %.*s (%s to %s)%s\n", r.type,
                  static_cast<int>(scenario_name(r.kind).size()), scenario_name(r.kind).data(),
                  r.mode.c_str(), r.target.c_str(), r.interrupted ? " -- interrupted" : "");
     std::fprintf(out,
@@ -201,6 +201,45 @@ void print_final(std::FILE* out, const final_report& r, bool json) {
     }
     std::fputs("\n", out);
     std::fprintf(out, "  verdict         %s (exit status %d)\n", r.verdict.c_str(), r.exit_status);
+    std::fflush(out);
+}
+
+void print_search(std::FILE* out, const search_report& r, bool json) {
+    const search_result& s = *r.result;
+    const scenario_words sw = words_for(r.kind);
+    if (json) {
+        std::fprintf(out,
+                     "{\"type\":\"search\",\"scenario\":\"%.*s\",\"start_rate\":%" PRIu64
+                     ",\"max_rate\":%" PRIu64 ",\"best_rate\":%" PRIu64
+                     ",\"capped\":%s,\"stopped\":%s,\"discarded_between_steps\":%" PRIu64
+                     ",\"steps\":[",
+                     static_cast<int>(scenario_name(r.kind).size()), scenario_name(r.kind).data(),
+                     r.start_rate, r.max_rate, s.best_rate, s.capped ? "true" : "false",
+                     s.stopped ? "true" : "false", r.discarded_between_steps);
+        for (std::size_t i = 0; i < s.steps.size(); ++i) {
+            std::fprintf(out, "%s{\"rate\":%" PRIu64 ",\"clean\":%s}", i == 0 ? "" : ",",
+                         s.steps[i].rate,
+                         s.steps[i].outcome == step_outcome::clean ? "true" : "false");
+        }
+        std::fputs("]}\n", out);
+        std::fflush(out);
+        return;
+    }
+    std::fprintf(out, "sipedge-loadgen: search from %" PRIu64 " to %" PRIu64 " %s/s:", r.start_rate,
+                 r.max_rate, sw.noun);
+    for (const search_step& step : s.steps) {
+        std::fprintf(out, " %" PRIu64 " %s;", step.rate,
+                     step.outcome == step_outcome::clean     ? "clean"
+                     : step.outcome == step_outcome::unclean ? "not clean"
+                                                             : "stopped");
+    }
+    std::fprintf(out, "\n  highest clean rate: %" PRIu64 " %s/s%s%s\n", s.best_rate, sw.noun,
+                 s.capped ? " (every step was clean: the limit is above --max-rate)" : "",
+                 s.stopped ? " (the search was stopped)" : "");
+    if (r.discarded_between_steps != 0) {
+        std::fprintf(out, "  %" PRIu64 " packets arrived between steps and were dropped\n",
+                     r.discarded_between_steps);
+    }
     std::fflush(out);
 }
 

@@ -4,6 +4,7 @@
 // snapshots; the worker never formats anything.
 
 #include "bench/loadgen/engine.hh"
+#include "bench/loadgen/rate_search.hh"
 #include "bench/loadgen/stats.hh"
 #include "common/counters.hh"
 
@@ -32,6 +33,7 @@ struct interval_report {
 };
 
 struct final_report {
+    const char* type = "final"; // "step" for each step of --search
     scenario kind = scenario::call;
     std::string mode;          // "proxy" or "direct"
     std::string target;        // where requests went, "IP:PORT"
@@ -50,5 +52,14 @@ struct final_report {
 void print_interval_header(std::FILE* out, scenario kind);
 void print_interval(std::FILE* out, const interval_report& r, bool json);
 void print_final(std::FILE* out, const final_report& r, bool json);
+
+// --search's outcome, after its steps' reports.
+struct search_report {
+    scenario kind = scenario::call;
+    std::uint64_t start_rate = 0, max_rate = 0;
+    const search_result* result = nullptr;
+    std::uint64_t discarded_between_steps = 0; // packets of a step that came after it ended
+};
+void print_search(std::FILE* out, const search_report& r, bool json);
 
 } // namespace sipedge::loadgen

@@ -8,7 +8,8 @@
 #           sipedge's own counters must show it proxied every call. Then a
 #           loadgen aimed at an address nobody holds must fail with status 3.
 #   direct: the loadgen alone on net_ring0 (a port that loops back), UAC
-#           straight to UAS: every call succeeds and the message count adds up.
+#           straight to UAS: every call succeeds and the message count adds up;
+#           then --search steps up from 200 to 800 calls/s, every step clean.
 #
 # Correctness, not speed: nothing here depends on how fast the machine is.
 # Lcores: sipedge main 0 / worker 1; the loadgen main 2 / worker 4, which on a
@@ -86,6 +87,22 @@ direct)
     # Direct: 180, 200 to INVITE and 200 to BYE per call.
     check_calls 3
     [ "$(field mode)" = "direct" ] || fail "mode $(field mode), expected direct"
+    # --search: steps of 0.5 s from 200 calls/s, doubling up to 800; every one is
+    # clean at these rates, so the search ends capped at 800.
+    run_loadgen --port net_ring0 --uac 198.51.100.2 --uas 198.51.100.3 --direct \
+        --search --rate 200 --max-rate 800 --duration 0.5 --search-pause 0.1 \
+        --report-interval 0 --main-lcore 0 --lcore 1
+    [ "$lg_rc" -eq 0 ] || fail "loadgen --search exited with $lg_rc"
+    python3 - "$dir/loadgen.json" <<'PY' || fail "loadgen --search: wrong steps or outcome"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+steps = [(r["rate"], r["verdict"], r["calls_succeeded"]) for r in lines if r["type"] == "step"]
+search = [r for r in lines if r["type"] == "search"]
+print("loadgen_direct: search steps", steps, "outcome", search)
+assert steps == [(200, "pass", 100), (400, "pass", 200), (800, "pass", 400)], steps
+assert len(search) == 1 and search[0]["best_rate"] == 800 and search[0]["capped"], search
+assert [s["clean"] for s in search[0]["steps"]] == [True, True, True], search
+PY
     ;;
 memif)
     socket="$dir/memif.sock"
