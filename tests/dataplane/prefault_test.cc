@@ -66,7 +66,7 @@ TEST(Prefault, FaultsInEveryPageOfTheNamedSharedMappingAndKeepsItsBytes) {
     EXPECT_EQ(other.resident_pages(), 0u);
 }
 
-TEST(Prefault, NoSuchMappingIsNothingToDo) {
+TEST(Prefault, NoSuchMappingFaultsNothingIn) {
     EXPECT_EQ(prefault_shared_mappings("no mapping has this name"), 0u);
 }
 
