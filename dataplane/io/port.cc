@@ -1,5 +1,8 @@
 #include "dataplane/io/port.hh"
 
+#include "dataplane/io/interrupt_thread.hh"
+
+#include <chrono>
 #include <cinttypes>
 #include <rte_errno.h>
 
@@ -112,6 +115,9 @@ result<port_handle, port_error> open_port(const std::string& device, unsigned ra
 }
 
 void close_port(const port_handle& port) {
+    // A peer that has just left may still be being torn down on the interrupt
+    // thread (net_memif unmaps its regions there): let that finish first.
+    (void)wait_for_interrupt_thread(std::chrono::seconds(1));
     // Stop before close: the TAP interface disappears with the close.
     if (rte_eth_dev_stop(port.port_id) != 0) {
         // Nothing more to do at shutdown; close anyway.
