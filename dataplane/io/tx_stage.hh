@@ -14,7 +14,8 @@ namespace sipedge::dataplane {
 class tx_stage {
 public:
     // buffer: initialised by rte_eth_tx_buffer_init, owned by the caller.
-    // guard_link: touch the device only while its link is up (port_queues).
+    // guard_link: touch the device only while its link is up (port_queues):
+    // asked when the buffer is about to burst and on a flush.
     tx_stage(std::uint16_t port, std::uint16_t queue, rte_eth_dev_tx_buffer* buffer,
              counter_block& counters, bool guard_link = false)
         : _port(port), _queue(queue), _buffer(buffer), _counters(&counters),
@@ -23,7 +24,12 @@ public:
     }
 
     void send(rte_mbuf* m) {
-        if (_guard_link && !link_up(_port)) [[unlikely]] {
+        // Only the packet that fills the buffer makes it touch the device, so
+        // only then is the link asked about: asked per packet, that driver call
+        // was ~3% of a worker's time at 160,000 calls/s.
+        if (_guard_link && _buffer->length + 1u >= _buffer->size && !link_up(_port))
+            [[unlikely]] {
+            // The staged packets wait for a flush on link up; this one has no room.
             _counters->add(counter_id::tx_link_down);
             rte_pktmbuf_free(m);
             return;

@@ -6,6 +6,7 @@
 #include "dataplane/net/ether_input.hh"
 #include "dataplane/net/udp_output.hh"
 #include "tests/dataplane/eal_environment.hh"
+#include "tests/dataplane/ring_port.hh"
 #include "tests/dataplane/test_addresses.hh"
 
 #include <algorithm>
@@ -13,7 +14,6 @@
 #include <gtest/gtest.h>
 #include <optional>
 #include <rte_arp.h>
-#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_ring.h>
@@ -36,19 +36,12 @@ class wire : public ::testing::Test {
 protected:
     void SetUp() override {
         static int n = 0;
-        const std::string name = "wire" + std::to_string(n++);
-        _ring = rte_ring_create(name.c_str(), 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        ASSERT_NE(_ring, nullptr);
-        const int port = rte_eth_from_ring(_ring);
-        ASSERT_GE(port, 0);
-        _port = static_cast<std::uint16_t>(port);
-        // Fast-path ops are installed at start (DPDK >= 21.11), and start wants a
-        // configured port; the ring PMD's queue set-up just maps its rings.
-        rte_eth_conf conf{};
-        ASSERT_EQ(rte_eth_dev_configure(_port, 1, 1, &conf), 0);
-        ASSERT_EQ(rte_eth_rx_queue_setup(_port, 0, 256, 0, nullptr, test_pool), 0);
-        ASSERT_EQ(rte_eth_tx_queue_setup(_port, 0, 256, 0, nullptr), 0);
-        ASSERT_EQ(rte_eth_dev_start(_port), 0);
+        testing::open_ring_port("wire" + std::to_string(n++), _wire);
+        if (HasFatalFailure()) {
+            return;
+        }
+        _ring = _wire.ring;
+        _port = _wire.port;
         rte_eth_tx_buffer_init(buffer(), 32);
         _tx.emplace(_port, 0, buffer(), _counters);
         _ctx.ifc = local_interface{our_mac, our_ip, RTE_BE16(5060), 1500};
@@ -63,9 +56,7 @@ protected:
             rte_pktmbuf_free(m);
         }
         _tx.reset();
-        rte_eth_dev_stop(_port);
-        rte_eth_dev_close(_port);
-        rte_ring_free(_ring);
+        testing::close_ring_port(_wire);
     }
     rte_eth_dev_tx_buffer* buffer() {
         return reinterpret_cast<rte_eth_dev_tx_buffer*>(_tx_storage.data());
@@ -89,6 +80,7 @@ protected:
         return out;
     }
 
+    testing::ring_port _wire;
     rte_ring* _ring = nullptr;
     std::uint16_t _port = 0;
     alignas(64) std::array<std::uint8_t, RTE_ETH_TX_BUFFER_SIZE(32)> _tx_storage{};
