@@ -42,6 +42,9 @@ struct lcore_context {
     sip_stage* sip = nullptr;                // null: SIP datagrams are dropped, counted
     const std::atomic<bool>* stop = nullptr; // set by the signal handler
     unsigned idle_sleep_us = 0; // options::idle_sleep_us
+    // Staged TX goes out at the latest this long after the last flush (when
+    // a pass does not drain every port's queue, so no early flush happens).
+    std::uint64_t tx_drain_us = 100;
 };
 
 // Runs until *ctx.stop is set. Signature fits rte_eal_remote_launch.
