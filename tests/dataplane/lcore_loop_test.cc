@@ -11,13 +11,12 @@
 #include <cstring>
 #include <gtest/gtest.h>
 #include <rte_arp.h>
-#include <rte_eth_ring.h>
-#include <rte_ethdev.h>
 #include <rte_ring.h>
 #include <string>
 #include <thread>
 
 #include "tests/dataplane/eal_environment.hh"
+#include "tests/dataplane/ring_port.hh"
 #include "tests/dataplane/test_addresses.hh"
 
 namespace sipedge::dataplane {
@@ -57,19 +56,13 @@ protected:
         static int n = 0;
         _ctx.port_count = 2;
         for (unsigned p = 0; p < 2; ++p) {
-            const std::string name = "loop" + std::to_string(n++);
-            _rx[p] = rte_ring_create((name + "rx").c_str(), 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-            _tx[p] = rte_ring_create((name + "tx").c_str(), 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-            ASSERT_NE(_rx[p], nullptr);
-            ASSERT_NE(_tx[p], nullptr);
-            const int port = rte_eth_from_rings(name.c_str(), &_rx[p], 1, &_tx[p], 1, 0);
-            ASSERT_GE(port, 0);
-            _port[p] = static_cast<std::uint16_t>(port);
-            rte_eth_conf conf{};
-            ASSERT_EQ(rte_eth_dev_configure(_port[p], 1, 1, &conf), 0);
-            ASSERT_EQ(rte_eth_rx_queue_setup(_port[p], 0, 256, 0, nullptr, test_pool), 0);
-            ASSERT_EQ(rte_eth_tx_queue_setup(_port[p], 0, 256, 0, nullptr), 0);
-            ASSERT_EQ(rte_eth_dev_start(_port[p]), 0);
+            testing::open_ring_port("loop" + std::to_string(n++), _wire[p], /*own_tx_ring=*/true);
+            if (HasFatalFailure()) {
+                return;
+            }
+            _rx[p] = _wire[p].ring;
+            _tx[p] = _wire[p].tx;
+            _port[p] = _wire[p].port;
             _ctx.ports[p] = port_queues{_port[p], 0, 0, false};
             _ctx.packets[p].ifc = local_interface{our_mac, our_ip, RTE_BE16(5060), 1500,
                                                   false, false, static_cast<std::uint8_t>(p)};
@@ -88,10 +81,9 @@ protected:
                     rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
                 }
             }
-            rte_eth_dev_stop(_port[p]);
-            rte_eth_dev_close(_port[p]);
-            rte_ring_free(_rx[p]);
-            rte_ring_free(_tx[p]);
+            if (_wire[p].ring != nullptr) {
+                testing::close_ring_port(_wire[p]);
+            }
         }
     }
     void put_requests(unsigned p, unsigned count) {
@@ -120,6 +112,7 @@ protected:
         return false;
     }
 
+    std::array<testing::ring_port, 2> _wire{};
     std::array<rte_ring*, 2> _rx{};
     std::array<rte_ring*, 2> _tx{};
     std::array<std::uint16_t, 2> _port{};
