@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <rte_errno.h>
+#include <thread>
 
 namespace sipedge::dataplane {
 
@@ -108,8 +109,17 @@ result<port_handle, port_error> open_port(const std::string& device, unsigned ra
     if (rte_eth_macaddr_get(port.port_id, &port.mac) != 0) {
         return error{port_error::configure, "cannot read the port's MAC address"};
     }
-    if (rte_eth_dev_start(port.port_id) != 0) {
-        return error{port_error::start, "rte_eth_dev_start failed"};
+    const auto give_up = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(cfg.start_retry_ms);
+    while (rte_eth_dev_start(port.port_id) != 0) {
+        if (std::chrono::steady_clock::now() >= give_up) {
+            return error{port_error::start,
+                         cfg.start_retry_ms == 0
+                             ? "rte_eth_dev_start failed"
+                             : "rte_eth_dev_start kept failing (a memif client's server not "
+                               "listening on the socket?)"};
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return port;
 }

@@ -21,6 +21,10 @@ struct port_config {
     std::uint16_t rx_descriptors = 1024;
     std::uint16_t tx_descriptors = 1024;
     std::uint16_t queues = 1; // RX and TX queues: one each per worker lcore
+    // How long a failed start is retried (every 100 ms). A memif client fails to
+    // start while its server is not listening yet; peers started in either
+    // order then still meet. 0: one attempt.
+    unsigned start_retry_ms = 0;
 };
 
 struct port_handle {

@@ -7,6 +7,8 @@
 #           answered every INVITE (it gets them only through the proxy), and
 #           sipedge's own counters must show it proxied every call. Then a
 #           loadgen aimed at an address nobody holds must fail with status 3.
+#           Last, the loadgen is started first and sipedge after it: the
+#           client's start is retried until the server listens.
 #   direct: the loadgen alone on net_ring0 (a port that loops back), UAC
 #           straight to UAS: every call succeeds and the message count adds up;
 #           then --search steps up from 200 to 800 calls/s, every step clean.
@@ -111,15 +113,23 @@ memif)
     run_loadgen_then_stop_sipedge() {
         local pattern=$1 file=$2
         shift 2
-        lg_rc=0
+        start_loadgen "$@"
+        stop_sipedge_then_loadgen "$pattern" "$file"
+    }
+    # start_loadgen ARGS...: the loadgen in the background (lg_pid), lingering.
+    start_loadgen() {
         timeout 240 "$loadgen" --hugepages no --json --instance "lg-gen-$$" --linger 60 "$@" \
             >"$dir/loadgen.json" 2>"$dir/loadgen.err" &
-        local lg_pid=$!
-        wait_for_output "$pattern" "$file" "$lg_pid"
+        lg_pid=$!
+    }
+    # stop_sipedge_then_loadgen DONE-PATTERN DONE-FILE: sets lg_rc and dp_rc.
+    stop_sipedge_then_loadgen() {
+        wait_for_output "$1" "$2" "$lg_pid"
         dp_rc=0
         kill -TERM "$dp_pid"
         wait "$dp_pid" || dp_rc=$?
         dp_pid=""
+        lg_rc=0
         wait "$lg_pid" || lg_rc=$?
     }
     start_sipedge
@@ -140,6 +150,24 @@ memif)
         --main-lcore 2 --lcore 4 --link-timeout 2
     [ "$lg_rc" -eq 3 ] || fail "loadgen towards an absent proxy exited $lg_rc, expected 3"
     grep -q "did not answer ARP" "$dir/loadgen.err" || fail "no clear error for the absent proxy"
+    [ "$dp_rc" -eq 0 ] || fail "sipedge exited with status $dp_rc on SIGTERM"
+    cp "$dir/sipedge-calls.log" "$dir/sipedge.log"
+
+    # The other order: the loadgen (memif client) first, sipedge two seconds
+    # later. The client's start fails until the server listens and is retried
+    # within --link-timeout; before, the loadgen exited 3 at once.
+    rm -f "$socket"
+    start_loadgen --port "$memif_client" --uac 198.51.100.2 --uas 198.51.100.3 \
+        --proxy 198.51.100.1 --rate 200 --calls 200 --main-lcore 2 --lcore 4 --link-timeout 20
+    sleep 2
+    kill -0 "$lg_pid" 2>/dev/null ||
+        fail "the loadgen gave up before its memif server started: $(tail -n 2 "$dir/loadgen.err")"
+    start_sipedge
+    stop_sipedge_then_loadgen '"type": *"final"' "$dir/loadgen.json"
+    calls_before=$calls
+    calls=200
+    check_calls 4
+    calls=$calls_before
     [ "$dp_rc" -eq 0 ] || fail "sipedge exited with status $dp_rc on SIGTERM"
     cp "$dir/sipedge-calls.log" "$dir/sipedge.log"
 
