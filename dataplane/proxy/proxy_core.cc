@@ -270,7 +270,11 @@ void proxy_core::on_message(const incoming_message& in, txn::outbox& out) {
 void proxy_core::on_tick(timer::tick_t now, txn::outbox& out) {
     _out = &out;
     _txns.set_timer_outbox(&out);
-    _wheel.advance(now);
+    // A budget per call (one per lcore pass): the 64*T1 timers of a second's calls
+    // share a 1,024-tick slot and were all fired in one pass, which stalled the
+    // worker for over 10 ms once a second at 36,000 calls/s; the rest fires on the
+    // next passes.
+    _wheel.advance(now, timers_per_tick_call);
     _txns.set_timer_outbox(nullptr);
 }
 

@@ -74,6 +74,7 @@ result<timer_wheel, timer_errc> timer_wheel::create(const timer_wheel_config& co
     w._capacity = config.capacity;
     w._kinds = config.kinds;
     w._now = config.start_tick;
+    w._clock = config.start_tick;
     w._next = config.start_tick + no_next_distance;
     // The all-ones index (>= capacity) is never a node: the all-ones word is invalid.
     w._index_bits = static_cast<std::uint8_t>(std::bit_width(config.capacity));
@@ -148,7 +149,10 @@ timer_wheel& timer_wheel::operator=(timer_wheel&& other) noexcept {
         _index_bits = std::exchange(other._index_bits, 0);
         _kinds = std::exchange(other._kinds, 0);
         _in_advance = std::exchange(other._in_advance, false);
+        _resuming = std::exchange(other._resuming, false);
+        _resume_level = other._resume_level;
         _now = other._now;
+        _clock = other._clock;
         _next = other._next;
         std::memcpy(_occupied, other._occupied, sizeof(_occupied));
         std::memset(other._occupied, 0, sizeof(other._occupied));
@@ -281,7 +285,7 @@ void timer_wheel::prefetch_ahead(std::uint32_t last, std::uint32_t older, unsign
     }
 }
 
-void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
+void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired, std::size_t budget) {
     std::uint32_t& tail = _slot_tail[slot_id];
     const std::uint32_t empty = slot_id * chunk_entries;
     // With millions of timers the nodes, the chunks and the chunk links are all cache
@@ -301,7 +305,7 @@ void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
     }
     // Pop from the end, re-reading the slot each time: a callback may cancel other
     // timers in this slot. No callback can add to it (new slots are >= 1 granule on).
-    while (tail != empty) {
+    while (tail != empty && fired < budget) {
         const std::uint32_t last = tail - 1;
         const std::uint32_t head = last / chunk_entries;
         const unsigned entry = last & (chunk_entries - 1);
@@ -338,44 +342,74 @@ void timer_wheel::fire_slot(unsigned slot_id, std::size_t& fired) {
     }
 }
 
-std::size_t timer_wheel::advance(tick_t now) {
-    if (_in_advance || tick_diff(now, _now) <= 0) {
+// Fires the slots at `tick` of levels top_level down to 0 (coarser first: their
+// timers were rounded up and are on average the earlier ones). False when the budget
+// ran out with one of them not empty: the next call resumes there.
+bool timer_wheel::fire_tick(tick_t tick, unsigned top_level, std::size_t& fired,
+                            std::size_t budget) {
+    for (unsigned level = top_level + 1; level-- > 0;) {
+        const unsigned shift = level * level_shift;
+        if ((tick & ((tick_t{1} << shift) - 1)) != 0) {
+            continue;
+        }
+        const unsigned index = static_cast<unsigned>((tick >> shift) & (slots_per_level - 1));
+        if ((_occupied[level] >> index & 1) == 0) {
+            continue;
+        }
+        const unsigned slot_id = level * slots_per_level + index;
+        fire_slot(slot_id, fired, budget);
+        if (_slot_tail[slot_id] != slot_id * chunk_entries) {
+            _resuming = true;
+            _resume_level = static_cast<std::uint8_t>(level);
+            return false;
+        }
+        _occupied[level] &= ~(std::uint64_t{1} << index);
+    }
+    return true;
+}
+
+std::size_t timer_wheel::advance(tick_t now, std::size_t budget) {
+    if (_in_advance) {
         return 0;
+    }
+    if (tick_diff(now, _clock) > 0) {
+        _clock = now;
+    }
+    if (!_resuming && tick_diff(_clock, _now) <= 0) {
+        return 0;
+    }
+    if (_clock - _now > max_backlog) {
+        budget = unlimited;
     }
     std::size_t fired = 0;
     _in_advance = true;
-    while (tick_diff(_next, now) <= 0) {
+    if (_resuming) {
+        _resuming = false;
+        if (!fire_tick(_now, _resume_level, fired, budget)) {
+            _in_advance = false;
+            return fired;
+        }
+    }
+    while (tick_diff(_next, _clock) <= 0) {
         tick_t next;
         if (_armed == 0 || !compute_next(next)) {
             break;
         }
         _next = next; // exact now; cancels may have left the cached one early
-        if (tick_diff(next, now) > 0) {
+        if (tick_diff(next, _clock) > 0) {
             break;
         }
         _now = next;
-        // Every level holding a slot at this tick: those whose granule boundary it is
-        // (levels up to its trailing zero bits / level_shift). The coarser levels
-        // first, since their timers were rounded up and are on average the earlier
-        // ones.
-        for (unsigned level = level_count; level-- > 0;) {
-            const unsigned shift = level * level_shift;
-            if ((next & ((tick_t{1} << shift) - 1)) != 0) {
-                continue;
-            }
-            const unsigned index = static_cast<unsigned>((next >> shift) & (slots_per_level - 1));
-            if ((_occupied[level] >> index & 1) == 0) {
-                continue;
-            }
-            fire_slot(level * slots_per_level + index, fired);
-            _occupied[level] &= ~(std::uint64_t{1} << index);
+        if (!fire_tick(next, level_count - 1, fired, budget)) {
+            _in_advance = false;
+            return fired;
         }
         // Timers started by callbacks lowered _next below the cached value if needed;
         // the loop recomputes from the bitmaps anyway.
     }
-    _now = now;
+    _now = _clock;
     if (_armed == 0) {
-        _next = now + no_next_distance;
+        _next = _now + no_next_distance;
     }
     _in_advance = false;
     return fired;

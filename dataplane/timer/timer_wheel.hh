@@ -202,9 +202,24 @@ public:
     // skipped through occupancy bitmaps, so a jump of days costs no more than the
     // slots it passes that hold timers. A `now` behind now() is ignored. Calls from
     // inside a callback do nothing and return 0. Returns the number fired.
-    std::size_t advance(tick_t now);
+    std::size_t advance(tick_t now) { return advance(now, unlimited); }
 
-    tick_t now() const { return _now; }
+    // The same, firing at most `budget` timers. What is due and not fired stays due
+    // and fires first on the next calls, in the same order; now() moves to `now`
+    // anyway, so timers started meanwhile expire relative to it and never early. A
+    // coarse slot fires a granule's worth of timers at once (a 32 s timer's slot is
+    // 1,024 ticks wide): with a budget that work is spread over the caller's passes
+    // instead of stalling one of them. Late by the backlog; a backlog of more than
+    // max_backlog ticks is fired whole, so it cannot grow without bound.
+    static constexpr std::size_t unlimited = ~std::size_t{0};
+    static constexpr tick_t max_backlog = 256;
+    std::size_t advance(tick_t now, std::size_t budget);
+    // Ticks of due timers not fired yet (0 when none are left over from a budget).
+    tick_t backlog() const { return _clock - _now; }
+
+    // Outside a callback, the latest tick given to advance(); inside one, the
+    // tick at which its timer fires.
+    tick_t now() const { return _in_advance ? _now : _clock; }
     // A tick at or before the earliest slot tick of any armed timer (exact after
     // advance(); cancels can leave it early). nullopt when nothing is armed. Lets a
     // loop skip advance() until then.
@@ -240,7 +255,8 @@ private:
     void free_node(std::uint32_t h, node& n);
     node* lookup(timer_handle h);
     const node* lookup(timer_handle h) const;
-    void fire_slot(unsigned slot_id, std::size_t& fired);
+    void fire_slot(unsigned slot_id, std::size_t& fired, std::size_t budget);
+    bool fire_tick(tick_t tick, unsigned top_level, std::size_t& fired, std::size_t budget);
     void prefetch_ahead(std::uint32_t last, std::uint32_t older, unsigned distance,
                         unsigned stage) const;
     bool compute_next(tick_t& next);
@@ -276,7 +292,15 @@ private:
     std::uint8_t _index_bits = 0;
     std::uint16_t _kinds = 0;
     bool _in_advance = false;
+    // A budget ran out at tick _now: the slots there of levels <= _resume_level
+    // (the coarser ones went first) still hold due timers.
+    bool _resuming = false;
+    std::uint8_t _resume_level = 0;
+    // _now is where firing has got to (every slot before it has fired); _clock is
+    // the latest tick given to advance(), ahead of _now only while a budget leaves
+    // due timers behind. Slots are placed relative to _now, expiries to _clock.
     tick_t _now = 0;
+    tick_t _clock = 0;
     // Lower bound of the earliest slot tick of any armed timer; when none is armed,
     // possibly _now + no_next_distance (far ahead, so insert() needs one comparison).
     tick_t _next = 0;
@@ -428,6 +452,7 @@ inline result<timer_handle, timer_errc> timer_wheel::start(tick_t delay, std::ui
     n.handle = h;
     n.kind = kind;
     delay += delay == 0 ? 1 : 0;
+    delay += _in_advance ? 0 : _clock - _now; // relative to now(), placed from _now
     n.expiry_lo = static_cast<std::uint32_t>(_now + delay);
     insert(index, n, delay);
     ++_armed;
@@ -458,6 +483,7 @@ inline status<timer_errc> timer_wheel::restart(timer_handle h, tick_t delay) {
         delay = 1;
     }
     remove(n);
+    delay += _in_advance ? 0 : _clock - _now;
     n.expiry_lo = static_cast<std::uint32_t>(_now + delay);
     insert(h.value & _index_mask, n, delay);
     return {};

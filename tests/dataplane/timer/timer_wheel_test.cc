@@ -625,6 +625,100 @@ TEST(timer_wheel, prefetch_hints_survive_cancels_from_callbacks) {
     EXPECT_EQ(w.size(), 0u);
 }
 
+// A budget spreads a full coarse slot over calls: 3,000 timers of 32,000 ticks (a
+// level-5 slot, 1,024 ticks wide) started over 750 ticks all fall due at one slot
+// tick. Without a budget they fire in one call; with 256 per call, 256 at a time, in
+// the same order, while now() keeps up with the clock.
+TEST(timer_wheel, budget_spreads_a_slot_over_calls) {
+    recorder all_rec, some_rec;
+    timer_wheel all = make(4096, all_rec);
+    timer_wheel some = make(4096, some_rec);
+    for (std::uint64_t i = 0; i < 3000; ++i) {
+        const tick_t t = i / 4;
+        (void)all.advance(t);
+        (void)some.advance(t, 256);
+        must_start(all, 32000, i);
+        must_start(some, 32000, i);
+    }
+    const tick_t due = 32768; // 32,000 + 749 rounded up to the 1,024-tick granule
+    EXPECT_EQ(all.advance(due - 1), 0u);
+    EXPECT_EQ(some.advance(due - 1, 256), 0u);
+    EXPECT_EQ(all.advance(due), 3000u);
+    std::size_t calls = 0;
+    for (tick_t t = due; some.size() != 0; ++t) {
+        const std::size_t fired = some.advance(t, 256);
+        EXPECT_LE(fired, 256u);
+        EXPECT_EQ(some.now(), t) << "now() follows the clock, not the backlog";
+        ++calls;
+        ASSERT_LT(calls, 100u);
+    }
+    EXPECT_EQ(calls, 12u) << "3,000 timers at 256 a call";
+    ASSERT_EQ(some_rec.fires.size(), all_rec.fires.size());
+    for (std::size_t i = 0; i < all_rec.fires.size(); ++i) {
+        EXPECT_EQ(some_rec.fires[i].data, all_rec.fires[i].data) << i;
+        EXPECT_EQ(some_rec.fires[i].now, due) << "fires at its slot tick, only later";
+        EXPECT_LE(some_rec.fires[i].expiry, some_rec.fires[i].now);
+    }
+    EXPECT_EQ(some.backlog(), 0u);
+}
+
+// While a backlog is left, a new timer expires relative to the clock (never early)
+// and does not fire before the backlog; a cancel of a left-over timer holds; and the
+// finer levels' slots at the same tick fire after the coarse one.
+TEST(timer_wheel, budget_backlog_keeps_new_timers_and_cancels_right) {
+    recorder rec;
+    timer_wheel w = make(1024, rec);
+    std::vector<timer_handle> coarse;
+    for (std::uint64_t i = 0; i < 100; ++i) {
+        coarse.push_back(must_start(w, 4096, i)); // level 4 (256-tick granules): due 4096
+    }
+    (void)w.advance(4096 - 10, 8);
+    const timer_handle fine = must_start(w, 10, 1000); // level 0: due at 4096 too
+    EXPECT_EQ(w.advance(4096, 8), 8u);
+    EXPECT_EQ(w.size(), 93u) << "92 coarse and the fine one left";
+    EXPECT_TRUE(w.armed(fine));
+    // Clock on by 5 ticks; a timer started now with delay 3 is due at 4104, never
+    // earlier, whatever the backlog.
+    EXPECT_EQ(w.advance(4101, 8), 8u);
+    EXPECT_EQ(w.now(), 4101u);
+    EXPECT_EQ(w.backlog(), 5u);
+    const timer_handle late = must_start(w, 3, 2000);
+    EXPECT_EQ(w.expiry(late).value(), 4104u);
+    // A left-over timer cancelled before its turn never fires.
+    const timer_handle victim = coarse[50];
+    ASSERT_TRUE(w.armed(victim));
+    EXPECT_TRUE(w.cancel(victim).ok());
+    while (w.armed(fine)) {
+        (void)w.advance(4101, 8);
+    }
+    std::vector<std::uint64_t> order;
+    for (const auto& f : rec.fires) {
+        order.push_back(f.data);
+    }
+    ASSERT_EQ(order.size(), 100u) << "99 coarse and the fine one";
+    EXPECT_EQ(order.back(), 1000u) << "the finer level's slot fires after the coarser one's";
+    EXPECT_EQ(std::count(order.begin(), order.end(), 50u), 0) << "the cancelled one";
+    EXPECT_EQ(std::count(order.begin(), order.end(), 2000u), 0) << "not due yet";
+    EXPECT_EQ(w.advance(4103, 8), 0u);
+    EXPECT_EQ(w.advance(4104, 8), 1u);
+    EXPECT_EQ(rec.fires.back().data, 2000u);
+}
+
+// A backlog of more than max_backlog ticks is fired whole: the budget cannot let
+// the wheel fall further and further behind.
+TEST(timer_wheel, budget_gives_way_to_a_long_backlog) {
+    recorder rec;
+    timer_wheel w = make(1024, rec);
+    for (std::uint64_t i = 0; i < 500; ++i) {
+        must_start(w, 4096, i);
+    }
+    EXPECT_EQ(w.advance(4090, 10), 0u); // a jump of more than max_backlog is one too
+    EXPECT_EQ(w.advance(4096, 10), 10u);
+    EXPECT_EQ(w.advance(4096 + timer_wheel::max_backlog + 1, 10), 490u);
+    EXPECT_EQ(w.size(), 0u);
+    EXPECT_EQ(w.backlog(), 0u);
+}
+
 TEST(timer_wheel, move_keeps_the_timers) {
     recorder rec;
     timer_wheel w = make(4, rec);
