@@ -357,11 +357,12 @@ int worker_loop(void* arg) {
     return 0;
 }
 
-// Waits for the port's link, restarting the port when it stays down for a
-// second: a memif server rejects a client that connects after its socket listens
-// but before its port is set up ("ID 0 not found"), and DPDK 22.11's client does
-// not try again by itself.
-bool wait_for_link(std::uint16_t port_id, unsigned timeout_s) {
+// Waits for the port's link. With `restart`, the port is restarted when its
+// link stays down for a second: a memif server rejects a client that connects
+// after its socket listens but before its port is set up ("ID 0 not found"), and
+// DPDK 22.11's client does not try again by itself. Not for a NIC, whose link
+// may take seconds to negotiate and would start over at every restart.
+bool wait_for_link(std::uint16_t port_id, unsigned timeout_s, bool restart) {
     using clock = std::chrono::steady_clock;
     const auto deadline = clock::now() + std::chrono::seconds(timeout_s);
     auto restart_at = clock::now() + std::chrono::seconds(1);
@@ -375,7 +376,7 @@ bool wait_for_link(std::uint16_t port_id, unsigned timeout_s) {
         if (clock::now() > deadline || signals_received.load() != 0) {
             return false;
         }
-        if (!started || clock::now() >= restart_at) {
+        if (!started || (restart && clock::now() >= restart_at)) {
             if (started) {
                 (void)rte_eth_dev_stop(port_id);
             }
@@ -704,7 +705,7 @@ int run(int argc, char** argv) {
         dataplane::free_mbuf_pool(ph.pool);
         rte_eal_cleanup();
     };
-    if (!wait_for_link(ph.port_id, opts.link_timeout_s)) {
+    if (!wait_for_link(ph.port_id, opts.link_timeout_s, ph.driver == "net_memif")) {
         std::fprintf(stderr,
                      "sipedge-loadgen: the port's link did not come up within %u s (a memif "
                      "client needs its server running on the same socket path)\n",
