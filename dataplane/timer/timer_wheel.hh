@@ -210,7 +210,9 @@ public:
     // coarse slot fires a granule's worth of timers at once (a 32 s timer's slot is
     // 1,024 ticks wide): with a budget that work is spread over the caller's passes
     // instead of stalling one of them. Late by the backlog; a backlog of more than
-    // max_backlog ticks is fired whole, so it cannot grow without bound.
+    // max_backlog ticks is fired whole, so it cannot grow without bound. The bounds
+    // in ticks (max_lateness, latest_delay_within) still hold for a timer's slot
+    // tick (event.now); its callback may run up to max_backlog ticks after that.
     static constexpr std::size_t unlimited = ~std::size_t{0};
     static constexpr tick_t max_backlog = 256;
     std::size_t advance(tick_t now, std::size_t budget);
