@@ -376,12 +376,15 @@ bool wait_for_link(std::uint16_t port_id, unsigned timeout_s, bool restart) {
         if (clock::now() > deadline || signals_received.load() != 0) {
             return false;
         }
-        if (!started || (restart && clock::now() >= restart_at)) {
+        if (restart && clock::now() >= restart_at) {
             if (started) {
                 (void)rte_eth_dev_stop(port_id);
             }
-            started = rte_eth_dev_start(port_id) == 0; // fails while nobody listens
-            restart_at = clock::now() + std::chrono::seconds(1);
+            // Fails while nobody listens: tried again in 100 ms, as open_port does
+            // (each failure logs a line), not on every 10 ms round.
+            started = rte_eth_dev_start(port_id) == 0;
+            restart_at = clock::now() + (started ? std::chrono::milliseconds(1000)
+                                                 : std::chrono::milliseconds(100));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
