@@ -10,6 +10,7 @@
 #include "common/ipc/link.hh"
 #include "dataplane/dispatch.hh"
 #include "dataplane/eal_setup.hh"
+#include "dataplane/io/interrupt_thread.hh"
 #include "dataplane/io/port.hh"
 #include "dataplane/lcore_loop.hh"
 #include "dataplane/net/ipv4_reassembly.hh"
@@ -183,7 +184,7 @@ int main(int argc, char** argv) {
     auto pool = create_mbuf_pool(mbufs, rte_socket_id());
     if (!pool) {
         std::fprintf(stderr, "sipedge: %s\n", pool.message());
-        rte_eal_cleanup();
+        shut_down_eal();
         return 1;
     }
     std::vector<port_handle> ports;
@@ -200,7 +201,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "sipedge: port %u (%s) set-up failed: %s\n", i,
                          opts.ports[i].device.c_str(), port.message());
             close_ports();
-            rte_eal_cleanup();
+            shut_down_eal();
             return 1;
         }
         ports.push_back(std::move(port).value());
@@ -235,7 +236,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "sipedge: control link %s: %s\n", opts.control_link.c_str(),
                          created.message());
             close_ports();
-            rte_eal_cleanup();
+            shut_down_eal();
             return 1;
         }
         link = std::move(created).value();
@@ -382,6 +383,6 @@ int main(int argc, char** argv) {
     reassembly.clear();
     print_port_totals(stdout, ports);
     close_ports();
-    rte_eal_cleanup();
+    shut_down_eal();
     return exit_code;
 }

@@ -10,6 +10,7 @@
 #include "bench/loadgen/transaction_engine.hh"
 #include "common/counters.hh"
 #include "dataplane/eal_setup.hh"
+#include "dataplane/io/interrupt_thread.hh"
 #include "dataplane/io/port.hh"
 #include "dataplane/io/prefault.hh"
 #include "dataplane/io/tx_stage.hh"
@@ -692,21 +693,21 @@ int run(int argc, char** argv) {
     auto pool = dataplane::create_mbuf_pool(16383, rte_socket_id());
     if (!pool) {
         std::fprintf(stderr, "sipedge-loadgen: %s\n", pool.message());
-        rte_eal_cleanup();
+        dataplane::shut_down_eal();
         return 3;
     }
     auto port = dataplane::open_port(opts.port_device, 0, pcfg, pool.value());
     if (!port) {
         std::fprintf(stderr, "sipedge-loadgen: port set-up failed: %s\n", port.message());
         dataplane::free_mbuf_pool(pool.value());
-        rte_eal_cleanup();
+        dataplane::shut_down_eal();
         return 3;
     }
     const dataplane::port_handle& ph = port.value();
     auto close_all = [&] {
         dataplane::close_port(ph);
         dataplane::free_mbuf_pool(ph.pool);
-        rte_eal_cleanup();
+        dataplane::shut_down_eal();
     };
     if (!wait_for_link(ph.port_id, opts.link_timeout_s, ph.driver == "net_memif")) {
         std::fprintf(stderr,

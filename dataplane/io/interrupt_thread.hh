@@ -15,4 +15,18 @@ namespace sipedge::dataplane {
 // Returns false if the alarm could not be set or did not run within `limit`.
 bool wait_for_interrupt_thread(std::chrono::milliseconds limit);
 
+// Parks the interrupt thread for the rest of the process in a callback of ours, so
+// that it never again rebuilds its set of sources. DPDK 22.11's net_memif server
+// never unregisters its listener's callback (memif_socket_remove_device frees the
+// handle and leaves the source), and a source's handle lives in EAL memory.
+// rte_eal_cleanup() unregisters its alarm source, which wakes the thread to rebuild
+// its set, reading every source's handle, while or after that memory is unmapped:
+// SIGSEGV in rte_intr_fd_get on that thread (sipedge's exit, 1 run in 5-10 of the
+// memif loadgen test). Returns false if the thread did not reach the callback within
+// `limit` (busy in a driver's callback) or the callback could not be registered.
+bool park_interrupt_thread(std::chrono::milliseconds limit);
+
+// Every exit after rte_eal_init(): park_interrupt_thread, then rte_eal_cleanup().
+void shut_down_eal();
+
 } // namespace sipedge::dataplane

@@ -133,13 +133,8 @@ void close_port(const port_handle& port) {
         // Nothing more to do at shutdown; close anyway.
     }
     rte_eth_dev_close(port.port_id);
-    // Closing can unregister the driver's interrupt callbacks (net_memif's
-    // control socket), after which the interrupt thread rebuilds its set of
-    // sources from EAL memory: let it finish before rte_eal_cleanup() unmaps
-    // that memory (sipedge's exit after SIGTERM, --no-huge: SIGSEGV in
-    // rte_intr_fd_get on that thread, 2 runs in 3 of the memif, ring and
-    // register loadgen tests in a row).
-    (void)wait_for_interrupt_thread(std::chrono::seconds(1));
+    // What the interrupt thread may still do after the close is made safe by
+    // shut_down_eal() (interrupt_thread.hh).
 }
 
 void print_port_totals(std::FILE* out, std::span<const port_handle> ports) {
