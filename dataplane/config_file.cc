@@ -266,7 +266,7 @@ void read_proxy(const toml::table& t, proxy::proxy_config& p) {
     r.strings("aliases", p.aliases);
     r.strings("domains", p.domains);
     r.boolean("record_route", p.record_route);
-    r.integer("transactions_per_lcore", p.transaction_capacity, 64, 1 << 22);
+    r.integer("transactions_per_lcore", p.transaction_capacity, 64, 1 << 24);
     r.integer("max_branches", p.max_branches, 1, 8);
     r.integer("retry_after", p.retry_after_seconds, 1, 3600);
     if (const toml::node* n = r.get("timers")) {

@@ -300,8 +300,8 @@ parse_outcome parse_options(int argc, char** argv) {
             }
             o.contacts.push_back({std::string(value.substr(0, eq)), std::string(value.substr(eq + 1))});
         } else if (arg == "--transactions") {
-            if (!parse_unsigned(value, 1u << 22, v) || v < 64) {
-                return fail(program, "--transactions takes a count (64-4194304)");
+            if (!parse_unsigned(value, 1u << 24, v) || v < 64) {
+                return fail(program, "--transactions takes a count (64-16777216)");
             }
             o.proxy.transaction_capacity = v;
         } else if (arg == "--control-ring-slots") {

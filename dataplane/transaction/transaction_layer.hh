@@ -33,9 +33,19 @@
 
 namespace sipedge::txn {
 
+// 1 KiB per transaction. At steady state a call's transactions hold 0.6 chunks each on
+// average (its BYE's 200 for 32 s), a REGISTER's at most about 2.6 (a 3-chunk
+// response for 32 s of its 37 transaction-seconds). A full store is a counted drop
+// (drop_message_store_full): a new client transaction is refused, a server
+// transaction's response is sent but not kept for retransmissions.
+inline constexpr std::uint32_t store_chunks_per_transaction = 4;
+
 struct transaction_layer_config {
     std::uint32_t capacity = 4096;  // transactions (server + client) of this lcore
-    std::uint32_t store_chunks = 0; // 256-byte chunks for stored messages; 0: 8 per transaction
+    // 256-byte chunks for stored messages; 0: store_chunks_per_transaction each. Most
+    // live transactions hold none (RFC 6026's Accepted states, Timer K's wait); a
+    // non-INVITE server transaction keeps its final response for Timer J (32 s).
+    std::uint32_t store_chunks = 0;
     timer::sip_timer_config timers{};
     std::chrono::nanoseconds tick = std::chrono::milliseconds(1); // the wheel's tick
     std::uint16_t timer_kind = 0;               // wheel kind this layer registers its handler for

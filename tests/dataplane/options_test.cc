@@ -64,6 +64,14 @@ TEST(options, several_ports_take_addresses_and_gateways_by_rank) {
     EXPECT_FALSE(parse({"--port", "a", "--ip", "198.51.100.1/"}).opts);
 }
 
+// One worker at steady state holds ~101 transaction-seconds per call (RFC 6026's
+// 32 s timers): 16M transactions is room for ~160,000 calls/s.
+TEST(options, transaction_table_takes_up_to_sixteen_million) {
+    auto r = parse({"--port", "net_tap0", "--ip", "198.51.100.1", "--transactions", "16777216"});
+    ASSERT_TRUE(r.opts) << r.message;
+    EXPECT_EQ(r.opts->proxy.transaction_capacity, 16777216u);
+}
+
 TEST(options, help_exits_zero_with_usage) {
     auto r = parse({"--help"});
     EXPECT_FALSE(r.opts);
@@ -88,6 +96,9 @@ TEST(options, bad_arguments_exit_two_with_the_reason) {
         {{"--port"}, "needs a value"},
         {{"--port", "net_tap0", "--ip", "198.51.100.1", "--control-ring-slots", "4"}, "16-65536"},
         {{"--port", "net_tap0", "--ip", "198.51.100.1", "--idle-sleep-us", "x"}, "microseconds"},
+        {{"--port", "net_tap0", "--ip", "198.51.100.1", "--transactions", "16777217"},
+         "64-16777216"},
+        {{"--port", "net_tap0", "--ip", "198.51.100.1", "--transactions", "63"}, "64-16777216"},
     };
     for (const auto& c : cases) {
         std::vector<std::string> storage{"sipedge"};
@@ -223,6 +234,7 @@ TEST(config_file, every_error_names_file_line_and_key) {
         {"[dataplane]\n\nsip_port = 70000\n", "3:1: dataplane.sip_port: must be between 1 and 65535"},
         {"[dataplane]\nprot = \"x\"\n", "2:1: dataplane.prot: unknown key"},
         {"[proxy]\nrecord_route = \"yes\"\n", "2:1: proxy.record_route: must be true or false"},
+        {"[proxy]\ntransactions_per_lcore = 16777217\n", "2:1: proxy.transactions_per_lcore: must be between 64 and 16777216"},
         {"[proxy.timers]\nt1_ms = 0\n", "2:1: proxy.timers.t1_ms: must be between 1 and 60000"},
         {"[[route]]\ndomain = \"x.org\"\nnext_hop = \"uas.example\"\n", "3:1: route.next_hop: 'uas.example' is not IPV4:PORT"},
         {"[[route]]\nnext_hop = \"198.51.100.3\"\n", "1:1: route.domain: is required"},
