@@ -1,6 +1,7 @@
 #include "dataplane/io/interrupt_thread.hh"
 
 #include <atomic>
+#include <cstdint>
 #include <rte_alarm.h>
 #include <rte_eal.h>
 #include <rte_interrupts.h>
@@ -16,13 +17,24 @@ void mark_reached(void* arg) {
     static_cast<std::atomic<bool>*>(arg)->store(true, std::memory_order_release);
 }
 
-// Never returns: the thread stays here until the process exits. Sleeping rather
-// than blocking signals keeps it out of the way of the process's signal handling.
+// Never returns: the thread sleeps here until the process exits.
 void park_here(void* arg) {
     static_cast<std::atomic<bool>*>(arg)->store(true, std::memory_order_release);
     for (;;) {
         std::this_thread::sleep_for(std::chrono::hours(1));
     }
+}
+
+// Polls the flag every millisecond until it is set or the limit has passed.
+bool wait_for_flag(const std::atomic<bool>& flag, std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!flag.load(std::memory_order_acquire)) {
+        if (std::chrono::steady_clock::now() >= until) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
 }
 
 } // namespace
@@ -35,24 +47,16 @@ bool wait_for_interrupt_thread(std::chrono::milliseconds limit) {
     if (rte_eal_alarm_set(1, mark_reached, &reached) != 0) {
         return false;
     }
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!reached.load(std::memory_order_acquire)) {
-        if (std::chrono::steady_clock::now() >= until) {
-            rte_eal_alarm_cancel(mark_reached, &reached);
-            return reached.load(std::memory_order_acquire);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!wait_for_flag(reached, limit)) {
+        rte_eal_alarm_cancel(mark_reached, &reached);
+        return reached.load(std::memory_order_acquire);
     }
     return true;
 }
 
-bool park_interrupt_thread(std::chrono::milliseconds limit) {
-    // Static, and the descriptor and handle never freed: the parked thread's source
-    // refers to them until the process exits. Parking twice is a no-op.
-    static std::atomic<bool> parked{false};
-    if (parked.load(std::memory_order_acquire)) {
-        return true;
-    }
+bool keep_interrupt_thread_calling(void (*fn)(void*), void* arg) {
+    // The descriptor and handle are never freed: the source refers to them for the
+    // rest of the process.
     const int fd = eventfd(0, EFD_CLOEXEC);
     if (fd < 0) {
         return false;
@@ -61,25 +65,25 @@ bool park_interrupt_thread(std::chrono::milliseconds limit) {
     rte_intr_handle* handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
     if (handle == nullptr || rte_intr_fd_set(handle, fd) != 0 ||
         rte_intr_type_set(handle, RTE_INTR_HANDLE_EXT) != 0 ||
-        rte_intr_callback_register(handle, park_here, &parked) != 0) {
+        rte_intr_callback_register(handle, fn, arg) != 0) {
         rte_intr_instance_free(handle);
         close(fd);
         return false;
     }
-    // Registering made the thread rebuild its set (memory still mapped) before it
-    // waits on our descriptor; an external source's callback runs without a read.
+    // The thread reads nothing from an external source, so once written the
+    // descriptor stays readable and the callback comes on every pass.
     const std::uint64_t one = 1;
-    if (write(fd, &one, sizeof one) != static_cast<ssize_t>(sizeof one)) {
-        return false;
+    return write(fd, &one, sizeof one) == static_cast<ssize_t>(sizeof one);
+}
+
+bool park_interrupt_thread(std::chrono::milliseconds limit) {
+    static std::atomic<bool> parked{false};
+    if (parked.load(std::memory_order_acquire)) {
+        return true;
     }
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!parked.load(std::memory_order_acquire)) {
-        if (std::chrono::steady_clock::now() >= until) {
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
+    // Registering makes the thread rebuild its set once more (memory still mapped)
+    // before it reaches the callback.
+    return keep_interrupt_thread_calling(park_here, &parked) && wait_for_flag(parked, limit);
 }
 
 void shut_down_eal() {

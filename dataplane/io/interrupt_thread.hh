@@ -26,6 +26,11 @@ bool wait_for_interrupt_thread(std::chrono::milliseconds limit);
 // `limit` (busy in a driver's callback) or the callback could not be registered.
 bool park_interrupt_thread(std::chrono::milliseconds limit);
 
+// Has the interrupt thread call fn(arg) on every pass from now on (an external
+// source that stays readable): what park_interrupt_thread stands on, and how tests
+// keep the thread busy. False if the source could not be set up.
+bool keep_interrupt_thread_calling(void (*fn)(void*), void* arg);
+
 // Every exit after rte_eal_init(): park_interrupt_thread, then rte_eal_cleanup().
 void shut_down_eal();
 

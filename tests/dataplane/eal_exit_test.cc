@@ -9,15 +9,13 @@
 #include "dataplane/io/interrupt_thread.hh"
 
 #include <chrono>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <gtest/gtest.h>
+#include <iterator>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
-#include <rte_interrupts.h>
 #include <string>
-#include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -28,25 +26,6 @@ namespace {
 using namespace std::chrono_literals;
 
 void take_100ms(void*) { std::this_thread::sleep_for(100ms); }
-
-// Keeps the interrupt thread in take_100ms from now on (an external source's
-// callback runs on every pass while its descriptor stays readable).
-bool occupy_interrupt_thread() {
-    const int fd = eventfd(0, EFD_CLOEXEC);
-    rte_intr_handle* h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
-    if (fd < 0 || h == nullptr || rte_intr_fd_set(h, fd) != 0 ||
-        rte_intr_type_set(h, RTE_INTR_HANDLE_EXT) != 0 ||
-        rte_intr_callback_register(h, take_100ms, nullptr) != 0) {
-        return false;
-    }
-    std::this_thread::sleep_for(20ms); // the thread adds the descriptor to its set
-    const std::uint64_t one = 1;
-    if (write(fd, &one, sizeof one) != static_cast<ssize_t>(sizeof one)) {
-        return false;
-    }
-    std::this_thread::sleep_for(20ms); // and is now in the callback
-    return true;
-}
 
 // The child's exit status (as waitpid gives it): 0 on a clean exit, 3 when EAL or
 // the slow callback could not be set up; a fault shows as a signal or, under
@@ -68,9 +47,10 @@ int exit_status_of_child(bool park) {
         }
         rte_eth_dev_close(0);
         std::remove(socket.c_str());
-        if (!occupy_interrupt_thread()) {
+        if (!keep_interrupt_thread_calling(take_100ms, nullptr)) {
             _exit(3);
         }
+        std::this_thread::sleep_for(50ms); // the thread is now in take_100ms
         if (park) {
             shut_down_eal();
         } else {
@@ -95,13 +75,15 @@ std::string describe(int status) {
 }
 
 TEST(EalExit, AParkedInterruptThreadSurvivesCleanupAfterAMemifServer) {
-    // First, that the hazard is there: without parking, the child faults.
+    // First, that the scenario shows the hazard: without parking, the child faults.
+    // (A DPDK that unregisters memif's listener would exit cleanly here: then this
+    // test shows nothing, and whether shut_down_eal is still needed is worth a look.)
     const int unparked = exit_status_of_child(false);
     ASSERT_NE(unparked, -1);
     ASSERT_FALSE(WIFEXITED(unparked) && WEXITSTATUS(unparked) == 3) << "set-up failed";
-    if (WIFEXITED(unparked) && WEXITSTATUS(unparked) == 0) {
-        GTEST_SKIP() << "this DPDK leaves no memif source behind: nothing to guard against";
-    }
+    ASSERT_FALSE(WIFEXITED(unparked) && WEXITSTATUS(unparked) == 0)
+        << "without the park the late interrupt thread did not fault: the scenario no "
+           "longer reproduces DPDK 22.11's stale memif source";
     for (int run = 0; run < 3; ++run) {
         const int parked = exit_status_of_child(true);
         EXPECT_TRUE(WIFEXITED(parked) && WEXITSTATUS(parked) == 0)
