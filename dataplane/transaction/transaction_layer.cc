@@ -33,7 +33,8 @@ transaction_layer::transaction_layer(const transaction_layer_config& config,
     : _wheel(wheel), _counters(counters), _hooks(hooks),
       _ticks(config.timers, timer::tick_scale(config.tick)), _timer_kind(config.timer_kind),
       _keys(config.seed), _table(config.capacity),
-      _store(config.store_chunks != 0 ? config.store_chunks : config.capacity * store_chunks_per_transaction),
+      _store(config.store_chunks != 0 ? config.store_chunks
+                                      : config.capacity * store_chunks_per_transaction),
       _scratch(new char[scratch_size + parser::parser_padding]), _scratch2(new char[scratch_size]) {
     (void)_wheel.set_handler(_timer_kind, &transaction_layer::on_timer, this);
     (void)_wheel.set_prefetch(_timer_kind, &transaction_layer::prefetch_timer);

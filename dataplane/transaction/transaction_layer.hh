@@ -41,7 +41,7 @@ namespace sipedge::txn {
 inline constexpr std::uint32_t store_chunks_per_transaction = 4;
 
 struct transaction_layer_config {
-    std::uint32_t capacity = 4096;  // transactions (server + client) of this lcore
+    std::uint32_t capacity = 4096; // transactions (server + client) of this lcore
     // 256-byte chunks for stored messages; 0: store_chunks_per_transaction each. Most
     // live transactions hold none (RFC 6026's Accepted states, Timer K's wait); a
     // non-INVITE server transaction keeps its final response for Timer J (32 s).

@@ -25,7 +25,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-void take_100ms(void*) { std::this_thread::sleep_for(100ms); }
+void take_100ms(void*) {
+    std::this_thread::sleep_for(100ms);
+}
 
 // The child's exit status (as waitpid gives it): 0 on a clean exit, 3 when EAL or
 // the slow callback could not be set up; a fault shows as a signal or, under
@@ -33,14 +35,13 @@ void take_100ms(void*) { std::this_thread::sleep_for(100ms); }
 int exit_status_of_child(bool park) {
     const pid_t pid = fork();
     if (pid == 0) {
-        const std::string socket =
-            "/tmp/sipedge-eal-exit-" + std::to_string(getpid()) + ".sock";
+        const std::string socket = "/tmp/sipedge-eal-exit-" + std::to_string(getpid()) + ".sock";
         const std::string vdev = "net_memif0,role=server,socket=" + socket + ",socket-abstract=no";
         const std::string prefix = "eal-exit-" + std::to_string(getpid());
-        const char* args[] = {"eal_exit_test", "-l",          "0",          "--no-pci",
-                              "--no-huge",     "-m",          "64",         "--no-shconf",
-                              "--no-telemetry", "--log-level", "*:error",    "--file-prefix",
-                              prefix.c_str(),  "--vdev",      vdev.c_str()};
+        const char* args[] = {"eal_exit_test",  "-l",          "0",         "--no-pci",
+                              "--no-huge",      "-m",          "64",        "--no-shconf",
+                              "--no-telemetry", "--log-level", "*:error",   "--file-prefix",
+                              prefix.c_str(),   "--vdev",      vdev.c_str()};
         if (rte_eal_init(static_cast<int>(std::size(args)), const_cast<char**>(args)) < 0 ||
             rte_eth_dev_count_avail() != 1) {
             _exit(3);
