@@ -55,18 +55,20 @@ bool wait_for_interrupt_thread(std::chrono::milliseconds limit) {
 }
 
 bool keep_interrupt_thread_calling(void (*fn)(void*), void* arg) {
-    // The descriptor and handle are never freed: the source refers to them for the
-    // rest of the process.
+    // The descriptor is never closed: the source waits on it for the rest of the
+    // process.
     const int fd = eventfd(0, EFD_CLOEXEC);
     if (fd < 0) {
         return false;
     }
     // Private: the handle is in the C heap, not in the EAL memory cleanup unmaps.
+    // EAL registers a copy of it (rte_intr_instance_dup), so ours goes either way.
     rte_intr_handle* handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
-    if (handle == nullptr || rte_intr_fd_set(handle, fd) != 0 ||
-        rte_intr_type_set(handle, RTE_INTR_HANDLE_EXT) != 0 ||
-        rte_intr_callback_register(handle, fn, arg) != 0) {
-        rte_intr_instance_free(handle);
+    const bool registered = handle != nullptr && rte_intr_fd_set(handle, fd) == 0 &&
+                            rte_intr_type_set(handle, RTE_INTR_HANDLE_EXT) == 0 &&
+                            rte_intr_callback_register(handle, fn, arg) == 0;
+    rte_intr_instance_free(handle);
+    if (!registered) {
         close(fd);
         return false;
     }
