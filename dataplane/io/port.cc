@@ -133,8 +133,8 @@ void close_port(const port_handle& port) {
         // Nothing more to do at shutdown; close anyway.
     }
     rte_eth_dev_close(port.port_id);
-    // What the interrupt thread may still do after the close is made safe by
-    // shut_down_eal() (interrupt_thread.hh).
+    // net_memif's server leaves its listener's interrupt source behind after the
+    // close; shut_down_eal() (interrupt_thread.hh) makes that safe at exit.
 }
 
 void print_port_totals(std::FILE* out, std::span<const port_handle> ports) {
