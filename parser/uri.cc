@@ -106,10 +106,10 @@ bool valid_ipv6_reference(std::string_view h) {
 
 // The usual sip: or sips: URI of a request line, from masks: "sip:" or "sips:" (the
 // letters in either case), then 1 to 64 bytes of host characters, or of host
-// characters, one '@' and host characters (user and host, both not empty), to the
-// end. No password, port, parameters or headers. Sets every field as the general
-// parse does and returns true; false, deciding nothing (u untouched), for anything
-// else.
+// characters, one '@' and host characters (user and host, both not empty), then
+// optionally ':' and a port of 1 to 5 digits (1-65535), to the end. No password,
+// parameters or headers. Sets every field as the general parse does and returns
+// true; false, deciding nothing (u untouched), for anything else.
 SIPEDGE_ALWAYS_INLINE bool uri_by_masks(const char* p, std::size_t n, uri& u) {
     if (n < 5) {
         return false;
@@ -139,17 +139,35 @@ SIPEDGE_ALWAYS_INLINE bool uri_by_masks(const char* p, std::size_t n, uri& u) {
         host_stop |= static_cast<std::uint64_t>(host_stop_bits(x)) << at;
     });
     // No special byte (then no user), or only one, an '@' inside, with host
-    // characters only on both sides (so no ':' in the user part).
+    // characters only on both sides, but for one ':' after the host before the
+    // port (so no ':' in the user part).
     std::size_t host = 0;
     if (special != 0) {
         const std::size_t at = static_cast<std::size_t>(__builtin_ctzll(special));
-        if ((special & (special - 1)) != 0 || o[at] != '@' || at == 0 || at + 1 == m ||
-            (host_stop & ~special) != 0) {
+        if ((special & (special - 1)) != 0 || o[at] != '@' || at == 0 || at + 1 == m) {
             return false;
         }
         host = at + 1;
-    } else if (host_stop != 0) {
-        return false;
+    }
+    std::size_t host_end = m;
+    std::uint32_t port = 0;
+    if (const std::uint64_t stops = host_stop & ~special; stops != 0) {
+        // Digits are host characters: the port's ':' is the only other stop.
+        host_end = static_cast<std::size_t>(__builtin_ctzll(stops));
+        const std::size_t digits = m - host_end - 1;
+        if ((stops & (stops - 1)) != 0 || o[host_end] != ':' || host_end <= host || digits == 0 ||
+            digits > 5) {
+            return false;
+        }
+        for (std::size_t i = host_end + 1; i < m; ++i) {
+            if (!is_digit(o[i])) {
+                return false;
+            }
+            port = port * 10 + static_cast<std::uint32_t>(o[i] - '0');
+        }
+        if (port == 0 || port > 65535) {
+            return false;
+        }
     }
     u.scheme = scheme;
     u.scheme_text = std::string_view(p, colon);
@@ -157,10 +175,11 @@ SIPEDGE_ALWAYS_INLINE bool uri_by_masks(const char* p, std::size_t n, uri& u) {
     u.password = {};
     u.has_user = host != 0;
     u.has_password = false;
-    u.host = std::string_view(o + host, m - host);
+    u.host = std::string_view(o + host, host_end - host);
     u.host_is_ipv6 = false;
-    u.port_text = {};
-    u.port = 0;
+    u.port_text =
+        host_end == m ? std::string_view{} : std::string_view(o + host_end + 1, m - host_end - 1);
+    u.port = static_cast<std::uint16_t>(port);
     u.params = {};
     u.headers = {};
     u.opaque = std::string_view(o, m);
@@ -172,7 +191,6 @@ SIPEDGE_ALWAYS_INLINE bool uri_by_masks(const char* p, std::size_t n, uri& u) {
 bool detail::uri_by_masks(std::string_view text, uri& u) {
     return parser::uri_by_masks(text.data(), text.size(), u);
 }
-
 
 value_result<uri> parse_uri(std::string_view text) {
     uri u;
@@ -314,8 +332,8 @@ sipedge::status<parse_error_code> detail::parse_uri_general(std::string_view tex
     // after the '@').
     const std::size_t q = question;
     if (i2 < rest.size() && rest[i2] == ';') {
-        u.params = rest.substr(i2 + 1, q == std::string_view::npos ? std::string_view::npos
-                                                                    : q - i2 - 1);
+        u.params =
+            rest.substr(i2 + 1, q == std::string_view::npos ? std::string_view::npos : q - i2 - 1);
         // Validate from the ';' itself so that ";;x" is caught.
         if (!count_params(rest.substr(i2, u.params.size() + 1))) {
             return value_error{parse_error_code::invalid_param, "malformed URI parameter"};
@@ -334,8 +352,7 @@ value_result<std::size_t> unescape(std::string_view text, char* out, std::size_t
     for (std::size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
         if (c == '%') {
-            if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 ||
-                hex_value(text[i + 2]) < 0) {
+            if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 || hex_value(text[i + 2]) < 0) {
                 return value_error{parse_error_code::invalid_escape, "bad %-escape"};
             }
             c = static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));

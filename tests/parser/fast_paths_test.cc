@@ -574,8 +574,17 @@ TEST(fast_paths, uri_masks_agree_with_the_general_parse) {
     check_forms({"sip:bob@biloxi.example.com", "sips:ss2.biloxi.example.com",
                  "sip:alice@client.atlanta.example.com",
                  // Under 16 bytes after the scheme.
-                 "sip:bob@example.com", "sip:192.0.2.21", "sips:a@b", "sip:h"},
+                 "sip:bob@example.com", "sip:192.0.2.21", "sips:a@b", "sip:h",
+                 // With a port (as the loadgen's Request-URIs), at the digit limits.
+                 "sip:uas17@198.51.100.3:5060", "sip:198.51.100.1:5060", "sip:a@b:1",
+                 "sips:h:65535", "sip:bob@biloxi.example.com:12345"},
                 uri_masks_agree, 31);
+    // Ports the general parse refuses, or takes with what the masks leave to it.
+    for (const char* text : {"sip:a@b:0", "sip:a@b:65536", "sip:a@b:", "sip:a@b:050600",
+                             "sip:a:p@b:5060", "sip:a@:5060", "sip::5060", "sip:b:50:60",
+                             "sip:b:5o60"}) {
+        EXPECT_FALSE(uri_masks_agree(text)) << text;
+    }
 }
 
 // The URI character check takes the special bytes of each 16-byte block from one
