@@ -180,6 +180,7 @@ int lcore_loop(void* arg) {
             continue;
         }
         counters.add(counter_id::loop_busy_cycles, rte_rdtsc() - pass_start);
+        counters.add(counter_id::loop_busy_passes);
     }
     for (unsigned p = 0; p < ports; ++p) {
         tx[p]->flush();
