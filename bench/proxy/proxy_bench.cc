@@ -154,33 +154,33 @@ void call_id(std::uint64_t call, char* out) {
 class call_driver {
 public:
     explicit call_driver(std::size_t transaction_capacity) {
-        cfg.host = "198.51.100.1";
-        cfg.domains = {"example.com"};
-        cfg.transaction_capacity = transaction_capacity;
-        loc.add("bob@example.com", {"sip:bob@192.0.2.21", 1000});
-        wheel.emplace(
-            timer::timer_wheel::create({.capacity = proxy::proxy_core::timer_capacity_needed(cfg),
+        _cfg.host = "198.51.100.1";
+        _cfg.domains = {"example.com"};
+        _cfg.transaction_capacity = transaction_capacity;
+        _loc.add("bob@example.com", {"sip:bob@192.0.2.21", 1000});
+        _wheel.emplace(
+            timer::timer_wheel::create({.capacity = proxy::proxy_core::timer_capacity_needed(_cfg),
                                         .start_tick = 0,
-                                        .kinds = proxy::proxy_core::timer_kinds_needed(cfg)})
+                                        .kinds = proxy::proxy_core::timer_kinds_needed(_cfg)})
                 .value());
-        core.emplace(cfg, loc.lookup(), *wheel, counters);
+        _core.emplace(_cfg, _loc.lookup(), *_wheel, _counters);
     }
 
     // INVITE / 180 / 200 / ACK / BYE / 200 of a new call, at the current tick.
     void place_call() {
         call_id(_call++, _id);
-        feed(_invite.set(_id), uac);
-        _inv_branch.assign(our_branch(out, uas, _invite_at));
-        feed(_ringing.set(_id, _inv_branch), uas);
-        feed(_ok.set(_id, _inv_branch), uas);
-        feed(_ack.set(_id), uac);
-        feed(_bye.set(_id), uac);
-        _bye_branch.assign(our_branch(out, uas, _bye_at));
-        feed(_bye_ok.set(_id, _bye_branch), uas);
+        feed(_invite.set(_id), _uac);
+        _inv_branch.assign(our_branch(_out, _uas, _invite_at));
+        feed(_ringing.set(_id, _inv_branch), _uas);
+        feed(_ok.set(_id, _inv_branch), _uas);
+        feed(_ack.set(_id), _uac);
+        feed(_bye.set(_id), _uac);
+        _bye_branch.assign(our_branch(_out, _uas, _bye_at));
+        feed(_bye_ok.set(_id, _bye_branch), _uas);
     }
     void advance_to(timer::tick_t now) {
-        out.clear();
-        core->on_tick(now, out);
+        _out.clear();
+        _core->on_tick(now, _out);
     }
 
     void report(benchmark::State& state) {
@@ -188,20 +188,21 @@ public:
             benchmark::Counter(static_cast<double>(messages), benchmark::Counter::kIsRate);
         state.counters["bytes_in/s"] =
             benchmark::Counter(static_cast<double>(bytes_in), benchmark::Counter::kIsRate);
-        state.counters["live_txns"] = core->transactions();
-        state.counters["live_contexts"] = core->contexts_in_use();
+        state.counters["live_txns"] = _core->transactions();
+        state.counters["live_contexts"] = _core->contexts_in_use();
         state.counters["store_B/txn"] =
-            core->transactions() ? 256.0 * static_cast<double>(core->message_store_chunks_used()) /
-                                       core->transactions()
-                                 : 0.0;
+            _core->transactions()
+                ? 256.0 * static_cast<double>(_core->message_store_chunks_used()) /
+                      _core->transactions()
+                : 0.0;
         state.counters["txn_B"] = sizeof(txn::transaction);
         state.counters["ctx_B"] = sizeof(proxy::response_context);
         state.counters["fwd"] =
-            static_cast<double>(counters.get(counter_id::proxy_requests_forwarded) +
-                                counters.get(counter_id::proxy_acks_forwarded) +
-                                counters.get(counter_id::proxy_responses_forwarded));
+            static_cast<double>(_counters.get(counter_id::proxy_requests_forwarded) +
+                                _counters.get(counter_id::proxy_acks_forwarded) +
+                                _counters.get(counter_id::proxy_responses_forwarded));
         state.counters["stray"] =
-            static_cast<double>(counters.get(counter_id::drop_stray_response));
+            static_cast<double>(_counters.get(counter_id::drop_stray_response));
         state.SetItemsProcessed(static_cast<std::int64_t>(messages));
     }
 
@@ -210,22 +211,22 @@ public:
 
 private:
     void feed(std::string_view m, const endpoint& from) {
-        out.clear();
-        core->on_message({m, m.size() + parser::parser_padding, from, txn::transport::udp}, out);
+        _out.clear();
+        _core->on_message({m, m.size() + parser::parser_padding, from, txn::transport::udp}, _out);
         ++messages;
         bytes_in += m.size();
     }
 
-    proxy::proxy_config cfg;
-    proxy::static_location loc;
-    std::optional<timer::timer_wheel> wheel;
-    counter_block counters;
-    std::optional<proxy::proxy_core> core;
-    std::array<txn::outgoing_message, 64> msgs;
-    std::vector<char> bytes = std::vector<char>(1 << 16);
-    txn::outbox out{msgs, bytes};
-    const endpoint uac = endpoint::ipv4(192, 0, 2, 10, 5060);
-    const endpoint uas = endpoint::ipv4(192, 0, 2, 21, 5060);
+    proxy::proxy_config _cfg;
+    proxy::static_location _loc;
+    std::optional<timer::timer_wheel> _wheel;
+    counter_block _counters;
+    std::optional<proxy::proxy_core> _core;
+    std::array<txn::outgoing_message, 64> _msgs;
+    std::vector<char> _bytes = std::vector<char>(1 << 16);
+    txn::outbox _out{_msgs, _bytes};
+    const endpoint _uac = endpoint::ipv4(192, 0, 2, 10, 5060);
+    const endpoint _uas = endpoint::ipv4(192, 0, 2, 21, 5060);
 
     call_templates _t;
     patchable _invite{_t.invite}, _ringing{_t.ringing}, _ok{_t.ok}, _ack{_t.ack}, _bye{_t.bye},
