@@ -7,8 +7,8 @@
 namespace sipedge::txn {
 
 message_store::message_store(std::uint32_t chunks)
-    : _chunks(new chunk[chunks == 0 ? 1 : chunks]), _count(chunks == 0 ? 1 : chunks), _free_head(0),
-      _free_count(_count) {
+    : _chunks(make_huge_array<chunk>(chunks == 0 ? 1 : chunks)), _count(chunks == 0 ? 1 : chunks),
+      _free_head(0), _free_count(_count) {
     for (std::uint32_t i = 0; i < _count; ++i) {
         _chunks[i].next = i + 1 < _count ? i + 1 : stored_message::none;
     }

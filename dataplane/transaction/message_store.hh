@@ -1,12 +1,14 @@
 #pragma once
 // Per-lcore storage for message bytes kept for retransmission (a client
 // transaction's request, a server transaction's last response, an ACK). Memory is
-// preallocated as fixed 256-byte chunks; a message takes ceil(len / 248) chunks
-// chained by 32-bit links, so a 600-byte message costs 768 bytes rather than a
-// worst-case 64 KiB slot. No allocation after construction; O(chunks) store, O(1)
-// free (the chunks go back to the free list as a whole chain).
+// preallocated as fixed 256-byte chunks, on transparent huge pages (huge_array.hh);
+// a message takes ceil(len / 248) chunks chained by 32-bit links, so a 600-byte
+// message costs 768 bytes rather than a worst-case 64 KiB slot. No allocation after
+// construction; O(chunks) store, O(1) free (the chunks go back to the free list as
+// a whole chain).
 
 #include "common/compiler.hh"
+#include "dataplane/transaction/huge_array.hh"
 
 #include <cstddef>
 #include <cstdint>
@@ -61,7 +63,7 @@ private:
     };
     static_assert(sizeof(chunk) == chunk_size);
 
-    std::unique_ptr<chunk[]> _chunks;
+    huge_array<chunk> _chunks;
     std::uint32_t _count;
     std::uint32_t _free_head;
     std::uint32_t _free_count;
