@@ -196,11 +196,11 @@ void call_engine::start(std::uint64_t now) {
 
 void call_engine::on_pass(std::uint64_t now, bool may_place) {
     _now = now;
-    if (_pacer.placing() && _pacer.expired(now)) {
-        stop_placing();
-    }
     if (_pacer.placing() && may_place) {
         place_calls(now);
+    }
+    if (_pacer.placing() && _pacer.overdue(now)) {
+        stop_placing();
     }
     const std::uint64_t tick = (now - _t0) / _clock_per_tick;
     if (tick > _wheel.now()) {
@@ -209,7 +209,7 @@ void call_engine::on_pass(std::uint64_t now, bool may_place) {
 }
 
 void call_engine::place_calls(std::uint64_t now) {
-    const std::uint64_t n = std::min<std::uint64_t>(_pacer.due(now), _cfg.max_burst);
+    const std::uint64_t n = _pacer.take(now, _cfg.max_burst);
     for (std::uint64_t i = 0; i < n; ++i) {
         (void)start_call(now);
         _pacer.placed_one();

@@ -135,6 +135,30 @@ TEST(LoadgenEngine, DurationBoundsThePlacing) {
     EXPECT_EQ(h[stat_id::calls_succeeded], 300u);
 }
 
+// A duration is rate x duration calls, whenever the loop comes round: a pass
+// that lands past the end (7 ms passes: at 1,498 ms, then 1,505 ms) still places
+// the call due at 1,499 ms, and a loop too slow for the rate (40 due per 20 ms
+// pass, at most 32 placed) places its backlog at the end and reports how late.
+TEST(LoadgenEngine, DurationPlacesEveryCallDueWithinIt) {
+    engine_config cfg = direct_config();
+    cfg.rate = 1000;
+    cfg.duration_ms = 1500;
+    harness on_time(cfg);
+    ASSERT_TRUE(on_time.run(7 * ms, 60'000 * ms));
+    EXPECT_EQ(on_time[stat_id::calls_attempted], 1500u);
+    EXPECT_EQ(on_time[stat_id::calls_succeeded], 1500u);
+    EXPECT_LE(on_time.engine->final_schedule_lag(), 7 * ms);
+
+    cfg.rate = 2000;
+    harness behind(cfg);
+    ASSERT_TRUE(behind.run(20 * ms, 60'000 * ms));
+    EXPECT_EQ(behind[stat_id::calls_attempted], 3000u);
+    EXPECT_EQ(behind[stat_id::calls_succeeded], 3000u);
+    // 75 passes placed at most 2,400 by 1,480 ms; the oldest of the rest was
+    // due at 1,200 ms or before.
+    EXPECT_GE(behind.engine->final_schedule_lag(), 300 * ms);
+}
+
 TEST(LoadgenEngine, FullTableIsCountedAsFailure) {
     engine_config cfg = direct_config();
     cfg.rate = 1000;

@@ -107,11 +107,8 @@ void transaction_engine::start(std::uint64_t now) {
 
 void transaction_engine::on_pass(std::uint64_t now, bool may_place) {
     _now = now;
-    if (_pacer.placing() && _pacer.expired(now)) {
-        stop_placing();
-    }
     if (_pacer.placing() && may_place) {
-        const std::uint64_t n = std::min<std::uint64_t>(_pacer.due(now), _cfg.max_burst);
+        const std::uint64_t n = _pacer.take(now, _cfg.max_burst);
         for (std::uint64_t i = 0; i < n; ++i) {
             start_item(now);
             _pacer.placed_one();
@@ -119,6 +116,9 @@ void transaction_engine::on_pass(std::uint64_t now, bool may_place) {
         if (_pacer.done()) {
             stop_placing();
         }
+    }
+    if (_pacer.placing() && _pacer.overdue(now)) {
+        stop_placing();
     }
     const std::uint64_t tick = (now - _t0) / _clock_per_tick;
     if (tick > _wheel.now()) {

@@ -247,6 +247,20 @@ TEST(LoadgenOptionsScenario, DirectOptionsAreAnswered) {
     EXPECT_TRUE(h.net.log.front().starts_with("OPTIONS sip:198.51.100.3:5060 SIP/2.0\r\n"));
 }
 
+// As for calls (engine_test): every OPTIONS due within the duration is sent,
+// even when the loop first comes round after it has passed.
+TEST(LoadgenOptionsScenario, DurationSendsEveryItemDueWithinIt) {
+    engine_config cfg = direct_config();
+    cfg.kind = scenario::options;
+    cfg.users = 5000;
+    cfg.rate = 1000;
+    cfg.duration_ms = 1500;
+    harness h(cfg);
+    ASSERT_TRUE(h.run(7 * ms, 60'000 * ms));
+    EXPECT_EQ(h[stat_id::options_attempted], 1500u);
+    EXPECT_EQ(h[stat_id::options_succeeded], 1500u);
+}
+
 TEST(LoadgenOptionsScenario, RejectionAndSilenceAreFailures) {
     engine_config cfg = direct_config();
     cfg.kind = scenario::options;
