@@ -88,8 +88,8 @@ public:
         _ended = now;
         if (_placed != 0) {
             const std::uint64_t last_due =
-                _t0 + static_cast<std::uint64_t>(static_cast<timer::uint128_t>(_placed - 1) * _hz /
-                                                 _rate);
+                _t0 + static_cast<std::uint64_t>(static_cast<timer::uint128_t>(_placed - 1) *
+                                                 _hz / _rate);
             _lag = now > last_due ? now - last_due : 0;
         }
         _lag = std::max(_lag, _backlog_lag);
