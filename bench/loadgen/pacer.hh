@@ -37,9 +37,6 @@ public:
         _backlog_lag = 0;
     }
     bool placing() const { return _placing; }
-    // The duration has passed: what is still due is the duration's last items
-    // (due() counts no later one), which take() then gives all at once.
-    bool expired(std::uint64_t now) const { return _stop_at != 0 && now >= _stop_at; }
     // So long past the duration (a second) that the caller stops whatever is
     // still due: the time bound of a generator that cannot place at all.
     bool overdue(std::uint64_t now) const { return _stop_at != 0 && now >= _stop_at + _hz; }
@@ -101,6 +98,10 @@ public:
     std::uint64_t placed() const { return _placed; }
 
 private:
+    // The duration has passed: what is still due is the duration's last items
+    // (due() counts no later one), which take() then gives all at once.
+    bool expired(std::uint64_t now) const { return _stop_at != 0 && now >= _stop_at; }
+
     // Items k with k / rate < duration: ceil(duration x rate); the count when
     // it is smaller; 0 for no bound.
     static std::uint64_t item_limit(std::uint64_t rate, std::uint64_t count,
